@@ -1,0 +1,253 @@
+package io.eventpipelines.app;
+
+import io.eventpipelines.avro.AvroSerdeConfig;
+import io.eventpipelines.temperature.TemperatureTopology;
+
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * The app's configuration: one properties file holding Kafka Streams, client, security and Schema Registry
+ * settings as Kafka and Confluent spell them, plus the app's own keys, with environment variables on top.
+ * Everything is validated here, so that a bad configuration fails at start with one line naming the key.
+ */
+public final class AppConfig {
+    /** {@code EVENT_PIPELINES_BOOTSTRAP_SERVERS} overrides {@code bootstrap.servers}. */
+    public static final String ENV_PREFIX = "EVENT_PIPELINES_";
+
+    public static final String PIPELINES_CONFIG = "pipelines";
+    public static final String THRESHOLD_CONFIG = "temperature.threshold.celsius";
+    public static final String SHUTDOWN_TIMEOUT_CONFIG = "shutdown.timeout.ms";
+    /** {@code pipeline.<id>.<key>} sets {@code <key>} for that pipeline only, e.g. {@code pipeline.logs.num.stream.threads}. */
+    public static final String PIPELINE_OVERRIDE_PREFIX = "pipeline.";
+
+    public static final String DEFAULT_APPLICATION_ID = "event-pipelines";
+    public static final long DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000L;
+
+    private static final Set<String> APP_KEYS = Set.of(PIPELINES_CONFIG, THRESHOLD_CONFIG, SHUTDOWN_TIMEOUT_CONFIG);
+    private static final Pattern APPLICATION_ID = Pattern.compile("[a-zA-Z0-9._-]+");
+    private static final Pattern SECRET_KEY = Pattern.compile(
+            "(?i).*(password|secret|sasl\\.jaas\\.config|user\\.info|token|credentials(?!\\.source)).*");
+
+    private final Map<String, String> values;
+    private final String applicationIdPrefix;
+    private final List<Pipeline> pipelines;
+    private final double thresholdCelsius;
+    private final Duration shutdownTimeout;
+
+    private AppConfig(Map<String, String> values) {
+        this.values = Collections.unmodifiableMap(new TreeMap<>(values));
+        require(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "is required: a comma-separated list of host:port");
+        require(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, "is required: the Schema Registry URL (or mock://<scope>)");
+        this.applicationIdPrefix = parseApplicationId();
+        this.pipelines = parsePipelines();
+        this.thresholdCelsius = parseThreshold();
+        this.shutdownTimeout = Duration.ofMillis(parsePositiveLong(SHUTDOWN_TIMEOUT_CONFIG, DEFAULT_SHUTDOWN_TIMEOUT_MS));
+        validateWithLibraries();
+    }
+
+    /** Reads the file, applies the {@code EVENT_PIPELINES_*} variables of {@code env} over it, and validates. */
+    public static AppConfig load(Path file, Map<String, String> env) {
+        Map<String, String> values = readFile(file);
+        values.putAll(fromEnvironment(env));
+        return new AppConfig(values);
+    }
+
+    /** Validates properties given directly (tests, the describe command). */
+    public static AppConfig of(Map<String, String> values) {
+        return new AppConfig(new HashMap<>(values));
+    }
+
+    static Map<String, String> fromEnvironment(Map<String, String> env) {
+        Map<String, String> overrides = new HashMap<>();
+        env.forEach((name, value) -> {
+            if (name.startsWith(ENV_PREFIX) && name.length() > ENV_PREFIX.length()) {
+                String key = name.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
+                overrides.put(key, value);
+            }
+        });
+        return overrides;
+    }
+
+    private static Map<String, String> readFile(Path file) {
+        String key = "config file " + file;
+        if (Files.isDirectory(file)) {
+            throw new InvalidConfigException(key, "is a directory, not a properties file");
+        }
+        Properties props = new Properties();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            props.load(reader);
+        } catch (NoSuchFileException e) {
+            throw new InvalidConfigException(key, "does not exist");
+        } catch (AccessDeniedException e) {
+            throw new InvalidConfigException(key, "is not readable (permission denied)");
+        } catch (IOException | IllegalArgumentException e) {
+            throw new InvalidConfigException(key, "cannot be read: " + e.getMessage());
+        }
+        Map<String, String> values = new HashMap<>();
+        props.stringPropertyNames().forEach(name -> values.put(name, props.getProperty(name).trim()));
+        return values;
+    }
+
+    public List<Pipeline> pipelines() {
+        return pipelines;
+    }
+
+    public String applicationIdPrefix() {
+        return applicationIdPrefix;
+    }
+
+    public double thresholdCelsius() {
+        return thresholdCelsius;
+    }
+
+    public Duration shutdownTimeout() {
+        return shutdownTimeout;
+    }
+
+    /** Every setting, for the serdes and registry client (which, like Confluent's, read their keys from it). */
+    public Map<String, Object> serdeConfig() {
+        return new HashMap<>(values);
+    }
+
+    /**
+     * The Kafka Streams configuration of one pipeline. Precedence, lowest first: the app's defaults for the
+     * pipeline, the file and environment, then {@code pipeline.<id>.*}; the application id is always
+     * {@code <application.id>-<pipeline>}.
+     */
+    public Properties streamsProperties(Pipeline pipeline) {
+        Properties props = new Properties();
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterDeserializationHandler.class.getName());
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class.getName());
+        props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, pipeline.deadLetterTopic());
+        // Auto-generated internal names shift when the topology changes, silently orphaning state and topics.
+        props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, "true");
+        if (pipeline == Pipeline.INVENTORY) {
+            props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        }
+        String overridePrefix = PIPELINE_OVERRIDE_PREFIX + pipeline.id() + ".";
+        values.forEach((key, value) -> {
+            if (!APP_KEYS.contains(key) && !key.startsWith(PIPELINE_OVERRIDE_PREFIX)) {
+                props.put(key, value);
+            }
+        });
+        values.forEach((key, value) -> {
+            if (key.startsWith(overridePrefix)) {
+                props.put(key.substring(overridePrefix.length()), value);
+            }
+        });
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationIdPrefix + "-" + pipeline.id());
+        return props;
+    }
+
+    /** The settings as {@code key=value} lines, secrets masked: safe to log. */
+    public String redacted() {
+        StringBuilder out = new StringBuilder();
+        values.forEach((key, value) -> out.append(key).append('=')
+                .append(isSecret(key) ? "[hidden]" : value).append('\n'));
+        return out.toString();
+    }
+
+    static boolean isSecret(String key) {
+        return SECRET_KEY.matcher(key).matches();
+    }
+
+    private String parseApplicationId() {
+        String id = values.getOrDefault(StreamsConfig.APPLICATION_ID_CONFIG, DEFAULT_APPLICATION_ID);
+        if (!APPLICATION_ID.matcher(id).matches()) {
+            throw new InvalidConfigException(StreamsConfig.APPLICATION_ID_CONFIG, "'" + id
+                    + "' may only contain letters, digits, '.', '_' and '-' (it prefixes topic names)");
+        }
+        return id;
+    }
+
+    private List<Pipeline> parsePipelines() {
+        String raw = values.getOrDefault(PIPELINES_CONFIG, Pipeline.allIds());
+        EnumSet<Pipeline> selected = EnumSet.noneOf(Pipeline.class);
+        for (String part : raw.split(",")) {
+            String id = part.trim();
+            if (id.isEmpty()) {
+                continue;
+            }
+            selected.add(Pipeline.fromId(id).orElseThrow(() -> new InvalidConfigException(PIPELINES_CONFIG,
+                    "unknown pipeline '" + id + "' (known: " + Pipeline.allIds() + ")")));
+        }
+        if (selected.isEmpty()) {
+            throw new InvalidConfigException(PIPELINES_CONFIG, "names no pipeline (known: " + Pipeline.allIds() + ")");
+        }
+        return List.copyOf(selected);
+    }
+
+    private double parseThreshold() {
+        String raw = values.get(THRESHOLD_CONFIG);
+        if (raw == null) {
+            return TemperatureTopology.DEFAULT_THRESHOLD_CELSIUS;
+        }
+        double threshold;
+        try {
+            threshold = Double.parseDouble(raw);
+        } catch (NumberFormatException e) {
+            throw new InvalidConfigException(THRESHOLD_CONFIG, "'" + raw + "' is not a number");
+        }
+        if (!Double.isFinite(threshold) || threshold < TemperatureTopology.ABSOLUTE_ZERO_CELSIUS) {
+            throw new InvalidConfigException(THRESHOLD_CONFIG, "'" + raw + "' is not a temperature (finite, >= "
+                    + TemperatureTopology.ABSOLUTE_ZERO_CELSIUS + ")");
+        }
+        return threshold;
+    }
+
+    private long parsePositiveLong(String key, long defaultValue) {
+        String raw = values.get(key);
+        if (raw == null) {
+            return defaultValue;
+        }
+        try {
+            long value = Long.parseLong(raw);
+            if (value > 0) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below, with the same message as a non-positive number
+        }
+        throw new InvalidConfigException(key, "'" + raw + "' is not a positive whole number");
+    }
+
+    private void require(String key, String problem) {
+        String value = values.get(key);
+        if (value == null || value.isBlank()) {
+            throw new InvalidConfigException(key, problem);
+        }
+    }
+
+    /** Kafka's and the serde's own checks, so their complaints surface at start rather than mid-run. */
+    private void validateWithLibraries() {
+        try {
+            new AvroSerdeConfig(serdeConfig());
+            for (Pipeline pipeline : pipelines) {
+                new StreamsConfig(streamsProperties(pipeline));
+            }
+        } catch (ConfigException e) {
+            throw new InvalidConfigException(e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package io.eventpipelines.app;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Kafka Streams' log-and-continue handler with its built-in dead-letter queue (KIP-1034): a record that does
+ * not decode is written, raw, to {@code errors.dead.letter.queue.topic.name} with the cause in
+ * {@code __streams.errors.*} headers. The one exception is a Schema Registry outage, which fails the task so
+ * the record is retried instead of dead-lettered.
+ */
+public class DeadLetterDeserializationHandler extends LogAndContinueExceptionHandler {
+    private static final Logger log = LoggerFactory.getLogger(DeadLetterDeserializationHandler.class);
+
+    @Override
+    public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
+        if (Failures.isRegistryOutage(exception)) {
+            log.error("Schema Registry unreachable while decoding {}-{}@{}; failing the task so the record is retried, not dead-lettered",
+                    record.topic(), record.partition(), record.offset());
+            return Response.fail();
+        }
+        return super.handleError(context, record, exception);
+    }
+}

@@ -1,0 +1,27 @@
+package io.eventpipelines.app;
+
+import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
+import org.apache.kafka.streams.processor.api.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Records a topology rejects (an unphysical temperature, a null value, a non-positive restock) go to the
+ * pipeline's dead-letter topic as the source record's raw bytes, with the reason in the headers, and
+ * processing continues. A Schema Registry outage fails the task instead, as in
+ * {@link DeadLetterDeserializationHandler}.
+ */
+public class DeadLetterProcessingHandler extends LogAndContinueProcessingExceptionHandler {
+    private static final Logger log = LoggerFactory.getLogger(DeadLetterProcessingHandler.class);
+
+    @Override
+    public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
+        if (Failures.isRegistryOutage(exception)) {
+            log.error("Schema Registry unreachable in processor {} for {}-{}@{}; failing the task",
+                    context.processorNodeId(), context.topic(), context.partition(), context.offset());
+            return Response.fail();
+        }
+        return super.handleError(context, record, exception);
+    }
+}

@@ -1,0 +1,123 @@
+package io.eventpipelines.app;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code java -jar event-pipelines.jar <properties file>} runs the pipelines; see {@code --help}. */
+@Command(name = "event-pipelines", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Kafka Streams pipelines over Avro records: temperature alerts, log routing, "
+                + "inventory and notifications.%nWith only a properties file, runs the pipelines (like 'run').",
+        subcommands = {Main.Run.class, Main.Describe.class, CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:stopped by SIGTERM/Ctrl-C", "1:a pipeline failed", "2:invalid configuration or usage"})
+public final class Main implements Callable<Integer> {
+    static final int EXIT_FAILED = 1;
+    static final int EXIT_CONFIG = 2;
+
+    @Parameters(arity = "0..1", paramLabel = "<properties file>", description = "Configuration to run with.")
+    Path configFile;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((error, command, parseResult) -> {
+            if (error instanceof InvalidConfigException) {
+                command.getErr().println("event-pipelines: invalid configuration: " + error.getMessage());
+                command.getErr().flush();
+                return EXIT_CONFIG;
+            }
+            throw error;
+        });
+        return cli;
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        if (configFile == null) {
+            spec.commandLine().usage(spec.commandLine().getErr());
+            return EXIT_CONFIG;
+        }
+        return Run.run(configFile);
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true,
+            description = "Run the selected pipelines until SIGTERM/Ctrl-C, then close each, leaving its group.")
+    static final class Run implements Callable<Integer> {
+        private static final Logger log = LoggerFactory.getLogger(Run.class);
+
+        @Parameters(paramLabel = "<properties file>", description = "Configuration to run with.")
+        Path configFile;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            return run(configFile);
+        }
+
+        static int run(Path configFile) throws InterruptedException {
+            AppConfig config = AppConfig.load(configFile, System.getenv());
+            log.info("Starting pipelines {} with configuration (secrets hidden):\n{}", config.pipelines(), config.redacted());
+            PipelineRunner runner = new PipelineRunner(config);
+            // The hook only closes: the JVM exits once hooks finish, so calling System.exit here would deadlock.
+            Thread hook = new Thread(runner::close, "event-pipelines-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            runner.start();
+            runner.awaitStopped();
+            // Reached without a signal only when every pipeline died: close what is left and report it.
+            runner.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                return 0;
+            }
+            return runner.anyFailed() ? EXIT_FAILED : 0;
+        }
+    }
+
+    @Command(name = "describe", mixinStandardHelpOptions = true,
+            description = "Print each selected pipeline's topology (Topology#describe()). Contacts no broker or registry.")
+    static final class Describe implements Callable<Integer> {
+        @Parameters(arity = "0..1", paramLabel = "<properties file>",
+                description = "Configuration to describe; without it, the defaults.")
+        Path configFile;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            AppConfig config = configFile == null
+                    ? AppConfig.of(Map.of("bootstrap.servers", "localhost:9092", "schema.registry.url", "mock://describe"))
+                    : AppConfig.load(configFile, System.getenv());
+            PrintWriter out = spec.commandLine().getOut();
+            var serdes = new io.eventpipelines.avro.AvroSerdes(config.serdeConfig());
+            for (Pipeline pipeline : config.pipelines()) {
+                out.printf("Pipeline %s (application.id %s-%s)%n%s%n", pipeline.id(), config.applicationIdPrefix(),
+                        pipeline.id(), pipeline.buildTopology(config, serdes).describe());
+            }
+            out.flush();
+            return 0;
+        }
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"event-pipelines " + (version == null ? "(development build)" : version)};
+        }
+    }
+}

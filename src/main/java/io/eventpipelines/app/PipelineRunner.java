@@ -1,0 +1,108 @@
+package io.eventpipelines.app;
+
+import io.eventpipelines.avro.AvroSerdes;
+
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the selected pipelines, each as its own {@link KafkaStreams}, so that one failing or lagging pipeline
+ * never stalls another. Closing leaves each consumer group at once (no wait for the session timeout before
+ * the partitions move to the remaining instances).
+ */
+public final class PipelineRunner implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PipelineRunner.class);
+
+    private final AppConfig config;
+    private final Map<Pipeline, KafkaStreams> streams = Collections.synchronizedMap(new EnumMap<>(Pipeline.class));
+    private final Map<Pipeline, KafkaStreams.State> finalStates = Collections.synchronizedMap(new EnumMap<>(Pipeline.class));
+    private final CountDownLatch allStopped;
+    private volatile boolean closed;
+
+    public PipelineRunner(AppConfig config) {
+        this.config = config;
+        this.allStopped = new CountDownLatch(config.pipelines().size());
+    }
+
+    /** Builds and starts every selected pipeline; if one cannot be created, those already started are closed. */
+    public void start() {
+        AvroSerdes serdes = new AvroSerdes(config.serdeConfig());
+        try {
+            for (Pipeline pipeline : config.pipelines()) {
+                KafkaStreams instance = new KafkaStreams(pipeline.buildTopology(config, serdes),
+                        config.streamsProperties(pipeline));
+                instance.setUncaughtExceptionHandler(error -> onUncaught(pipeline, error));
+                instance.setStateListener((next, previous) -> onStateChange(pipeline, next, previous));
+                streams.put(pipeline, instance);
+                instance.start();
+                log.info("Pipeline {} started (application.id {})", pipeline.id(),
+                        config.streamsProperties(pipeline).getProperty("application.id"));
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** Waits until every pipeline has stopped, by {@link #close()} or by a fatal error. */
+    public boolean awaitStopped(Duration timeout) throws InterruptedException {
+        return allStopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public void awaitStopped() throws InterruptedException {
+        allStopped.await();
+    }
+
+    /** True when some pipeline ended in ERROR rather than being closed. */
+    public boolean anyFailed() {
+        return finalStates.containsValue(KafkaStreams.State.ERROR);
+    }
+
+    public Map<Pipeline, KafkaStreams> streams() {
+        return Collections.unmodifiableMap(streams);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        CloseOptions options = CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(config.shutdownTimeout());
+        streams.forEach((pipeline, instance) -> {
+            log.info("Closing pipeline {}", pipeline.id());
+            if (!instance.close(options)) {
+                log.warn("Pipeline {} did not close within {} ms", pipeline.id(), config.shutdownTimeout().toMillis());
+            }
+        });
+    }
+
+    private StreamThreadExceptionResponse onUncaught(Pipeline pipeline, Throwable error) {
+        if (Failures.isRegistryOutage(error)) {
+            log.error("Pipeline {}: Schema Registry unreachable; replacing the stream thread to retry", pipeline.id(), error);
+            return StreamThreadExceptionResponse.REPLACE_THREAD;
+        }
+        log.error("Pipeline {} failed and is shutting down; the other pipelines keep running", pipeline.id(), error);
+        return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+    }
+
+    private void onStateChange(Pipeline pipeline, KafkaStreams.State next, KafkaStreams.State previous) {
+        log.info("Pipeline {}: {} -> {}", pipeline.id(), previous, next);
+        if (next == KafkaStreams.State.ERROR || next == KafkaStreams.State.NOT_RUNNING) {
+            if (finalStates.putIfAbsent(pipeline, next) == null) {
+                allStopped.countDown();
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package io.eventpipelines.orders;
+
+import io.eventpipelines.avro.AvroSerdes;
+import io.eventpipelines.orders.internal.InventoryCommand;
+import io.eventpipelines.orders.internal.InventoryCommandKind;
+
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.Stores;
+
+import java.util.Properties;
+
+/**
+ * Inventory: stock per product in a persistent store, one {@link InventoryUpdate} per order and per restock.
+ *
+ * <p>Orders (keyed by orderId) and restocks are turned into one command stream keyed by productId and
+ * repartitioned through a single topic. One topic rather than two co-partitioned ones means that a
+ * product's orders and restocks reach the store's partition in one sequence, applied in the order they
+ * arrive there, and that {@code orders} and {@code inventory-restocks} may have different partition counts.
+ */
+public final class InventoryTopology {
+    public static final String ORDERS_TOPIC = "orders";
+    public static final String RESTOCKS_TOPIC = "inventory-restocks";
+    public static final String UPDATES_TOPIC = "inventory-updates";
+    /** Name of the stock store; its changelog is {@code <application.id>-inventory-stock-changelog}. */
+    public static final String STOCK_STORE = "inventory-stock";
+    /** Name of the repartition topic: {@code <application.id>-inventory-commands-by-product-repartition}. */
+    public static final String COMMANDS_BY_PRODUCT = "inventory-commands-by-product";
+
+    private InventoryTopology() {
+    }
+
+    public static Topology build(Properties streamsConfig, AvroSerdes serdes) {
+        Serde<InventoryCommand> commandSerde = serdes.value(InventoryCommand.class);
+        StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsConfig)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(STOCK_STORE), Serdes.String(), Serdes.Integer()));
+
+        KStream<String, InventoryCommand> orders = builder
+                .stream(ORDERS_TOPIC, Consumed.with(Serdes.String(), serdes.value(Order.class))
+                        .withName("orders-source"))
+                .map((orderId, order) -> KeyValue.pair(requireOrder(order).getProductId(), fromOrder(order)),
+                        Named.as("order-to-command"));
+        KStream<String, InventoryCommand> restocks = builder
+                .stream(RESTOCKS_TOPIC, Consumed.with(Serdes.String(), serdes.value(Restock.class))
+                        .withName("restocks-source"))
+                .map((productId, restock) -> KeyValue.pair(requireRestock(restock).getProductId(), fromRestock(restock)),
+                        Named.as("restock-to-command"));
+
+        orders.merge(restocks, Named.as("merge-commands"))
+                .repartition(Repartitioned.<String, InventoryCommand>as(COMMANDS_BY_PRODUCT)
+                        .withKeySerde(Serdes.String())
+                        .withValueSerde(commandSerde))
+                .processValues(StockProcessor::new, Named.as("apply-to-stock"), STOCK_STORE)
+                .to(UPDATES_TOPIC, Produced.with(Serdes.String(), serdes.value(InventoryUpdate.class))
+                        .withName("inventory-updates-sink"));
+        return builder.build(streamsConfig);
+    }
+
+    static Order requireOrder(Order order) {
+        if (order == null) {
+            throw new IllegalArgumentException("order has no value (null record value)");
+        }
+        return order;
+    }
+
+    /** Invalid restocks are rejected here, before the repartition, so the dead-letter record is the original one. */
+    static Restock requireRestock(Restock restock) {
+        if (restock == null) {
+            throw new IllegalArgumentException("restock has no value (null record value)");
+        }
+        if (restock.getQuantity() <= 0) {
+            throw new IllegalArgumentException("restock of product '" + restock.getProductId()
+                    + "' has quantity " + restock.getQuantity() + "; it must be > 0");
+        }
+        return restock;
+    }
+
+    private static InventoryCommand fromOrder(Order order) {
+        return new InventoryCommand(InventoryCommandKind.ORDER, order.getProductId(), order.getOrderId(),
+                order.getQuantity(), order.getTimestamp());
+    }
+
+    private static InventoryCommand fromRestock(Restock restock) {
+        return new InventoryCommand(InventoryCommandKind.RESTOCK, restock.getProductId(), null,
+                restock.getQuantity(), restock.getTimestamp());
+    }
+}

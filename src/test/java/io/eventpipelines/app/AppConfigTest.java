@@ -1,0 +1,197 @@
+package io.eventpipelines.app;
+
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AppConfigTest {
+    private static final Map<String, String> MINIMAL = Map.of(
+            "bootstrap.servers", "broker:9092",
+            "schema.registry.url", "http://registry:8081");
+
+    @TempDir
+    Path dir;
+
+    private static Map<String, String> minimalWith(String... keyValues) {
+        Map<String, String> values = new HashMap<>(MINIMAL);
+        for (int i = 0; i < keyValues.length; i += 2) {
+            if (keyValues[i + 1] == null) {
+                values.remove(keyValues[i]);
+            } else {
+                values.put(keyValues[i], keyValues[i + 1]);
+            }
+        }
+        return values;
+    }
+
+    private static String problem(Map<String, String> values) {
+        return assertThrows(InvalidConfigException.class, () -> AppConfig.of(values)).getMessage();
+    }
+
+    @Test
+    void defaults() {
+        AppConfig config = AppConfig.of(MINIMAL);
+        assertEquals(List.of(Pipeline.TEMPERATURE, Pipeline.LOGS, Pipeline.INVENTORY, Pipeline.NOTIFICATIONS), config.pipelines());
+        assertEquals(30.0, config.thresholdCelsius());
+        assertEquals("event-pipelines", config.applicationIdPrefix());
+        assertEquals(30_000, config.shutdownTimeout().toMillis());
+    }
+
+    @Test
+    void eachPipelineHasItsOwnApplicationIdAndDeadLetterTopic() {
+        AppConfig config = AppConfig.of(minimalWith("application.id", "shop"));
+        assertEquals("shop-temperature", config.streamsProperties(Pipeline.TEMPERATURE).get("application.id"));
+        assertEquals("shop-logs", config.streamsProperties(Pipeline.LOGS).get("application.id"));
+        assertEquals("shop-inventory", config.streamsProperties(Pipeline.INVENTORY).get("application.id"));
+        assertEquals("shop-notifications", config.streamsProperties(Pipeline.NOTIFICATIONS).get("application.id"));
+        assertEquals("inventory-dlq", config.streamsProperties(Pipeline.INVENTORY)
+                .get(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG));
+    }
+
+    @Test
+    void onlyInventoryDefaultsToExactlyOnceAndTheFileAndPerPipelineKeysOverride() {
+        AppConfig defaults = AppConfig.of(MINIMAL);
+        assertEquals("exactly_once_v2", defaults.streamsProperties(Pipeline.INVENTORY).get("processing.guarantee"));
+        assertNull(defaults.streamsProperties(Pipeline.LOGS).get("processing.guarantee"));
+
+        AppConfig tuned = AppConfig.of(minimalWith("processing.guarantee", "at_least_once",
+                "pipeline.inventory.processing.guarantee", "exactly_once_v2",
+                "pipeline.logs.num.stream.threads", "4"));
+        assertEquals("at_least_once", tuned.streamsProperties(Pipeline.TEMPERATURE).get("processing.guarantee"));
+        assertEquals("exactly_once_v2", tuned.streamsProperties(Pipeline.INVENTORY).get("processing.guarantee"));
+        assertEquals("4", tuned.streamsProperties(Pipeline.LOGS).get("num.stream.threads"));
+        assertNull(tuned.streamsProperties(Pipeline.TEMPERATURE).get("num.stream.threads"));
+        assertFalse(tuned.streamsProperties(Pipeline.LOGS).containsKey("pipeline.logs.num.stream.threads"));
+    }
+
+    @Test
+    void streamsPropertiesCarryClientAndSecuritySettingsAsKafkaSpellsThem() {
+        Properties props = AppConfig.of(minimalWith("security.protocol", "SASL_SSL",
+                "consumer.max.poll.records", "250", "producer.linger.ms", "5"))
+                .streamsProperties(Pipeline.LOGS);
+        assertEquals("SASL_SSL", props.get("security.protocol"));
+        assertEquals("250", props.get("consumer.max.poll.records"));
+        assertEquals("5", props.get("producer.linger.ms"));
+        assertEquals("broker:9092", props.get("bootstrap.servers"));
+        assertFalse(props.containsKey("pipelines"), "the app's own keys stay out of the Kafka config");
+    }
+
+    @Test
+    void environmentOverridesTheFile() throws IOException {
+        Path file = dir.resolve("app.properties");
+        Files.writeString(file, "bootstrap.servers=from-file:9092\nschema.registry.url=http://r:8081\n"
+                + "temperature.threshold.celsius=20\n");
+        AppConfig config = AppConfig.load(file, Map.of(
+                "EVENT_PIPELINES_BOOTSTRAP_SERVERS", "from-env:9092",
+                "EVENT_PIPELINES_PIPELINES", "logs,temperature",
+                "PATH", "/usr/bin",
+                "EVENT_PIPELINES_", "ignored"));
+        assertEquals("from-env:9092", config.streamsProperties(Pipeline.LOGS).get("bootstrap.servers"));
+        assertEquals(List.of(Pipeline.TEMPERATURE, Pipeline.LOGS), config.pipelines());
+        assertEquals(20.0, config.thresholdCelsius());
+        assertFalse(config.serdeConfig().containsKey("path"));
+    }
+
+    @Test
+    void environmentNamesMapToDottedLowerCaseKeys() {
+        assertEquals(Map.of("schema.registry.url", "http://x", "basic.auth.user.info", "u:p"),
+                AppConfig.fromEnvironment(Map.of("EVENT_PIPELINES_SCHEMA_REGISTRY_URL", "http://x",
+                        "EVENT_PIPELINES_BASIC_AUTH_USER_INFO", "u:p")));
+    }
+
+    @Test
+    void missingBootstrapServers() {
+        assertEquals("bootstrap.servers: is required: a comma-separated list of host:port",
+                problem(minimalWith("bootstrap.servers", null)));
+        assertTrue(problem(minimalWith("bootstrap.servers", " ")).startsWith("bootstrap.servers: "));
+    }
+
+    @Test
+    void missingRegistryUrl() {
+        assertTrue(problem(minimalWith("schema.registry.url", null)).startsWith("schema.registry.url: is required"));
+    }
+
+    @Test
+    void nonNumericAndUnphysicalThresholds() {
+        assertEquals("temperature.threshold.celsius: 'warm' is not a number",
+                problem(minimalWith("temperature.threshold.celsius", "warm")));
+        assertTrue(problem(minimalWith("temperature.threshold.celsius", "NaN"))
+                .startsWith("temperature.threshold.celsius: 'NaN' is not a temperature"));
+        assertTrue(problem(minimalWith("temperature.threshold.celsius", "-300"))
+                .startsWith("temperature.threshold.celsius: '-300' is not a temperature"));
+    }
+
+    @Test
+    void unknownOrEmptyPipelines() {
+        assertEquals("pipelines: unknown pipeline 'billing' (known: temperature,logs,inventory,notifications)",
+                problem(minimalWith("pipelines", "logs,billing")));
+        assertTrue(problem(minimalWith("pipelines", " , ")).startsWith("pipelines: names no pipeline"));
+    }
+
+    @Test
+    void badApplicationIdAndShutdownTimeout() {
+        assertTrue(problem(minimalWith("application.id", "my app")).startsWith("application.id: 'my app' may only contain"));
+        assertEquals("shutdown.timeout.ms: '0' is not a positive whole number",
+                problem(minimalWith("shutdown.timeout.ms", "0")));
+        assertEquals("shutdown.timeout.ms: 'soon' is not a positive whole number",
+                problem(minimalWith("shutdown.timeout.ms", "soon")));
+    }
+
+    @Test
+    void kafkaStreamsOwnValidationSurfacesAtStartNamingTheKey() {
+        String message = problem(minimalWith("processing.guarantee", "twice"));
+        assertTrue(message.contains("processing.guarantee") && message.contains("twice"), message);
+        String perPipeline = problem(minimalWith("pipeline.logs.num.stream.threads", "many"));
+        assertTrue(perPipeline.contains("num.stream.threads"), perPipeline);
+    }
+
+    @Test
+    void registrySettingsAreValidatedAtStart() {
+        String message = problem(minimalWith("auto.register.schemas", "sometimes"));
+        assertTrue(message.contains("auto.register.schemas"), message);
+    }
+
+    @Test
+    void unreadableFiles() throws IOException {
+        Path missing = dir.resolve("nope.properties");
+        assertEquals("config file " + missing + ": does not exist",
+                assertThrows(InvalidConfigException.class, () -> AppConfig.load(missing, Map.of())).getMessage());
+        assertEquals("config file " + dir + ": is a directory, not a properties file",
+                assertThrows(InvalidConfigException.class, () -> AppConfig.load(dir, Map.of())).getMessage());
+        Path malformed = dir.resolve("bad.properties");
+        Files.writeString(malformed, "bootstrap.servers=\\uZZZZ\n");
+        assertTrue(assertThrows(InvalidConfigException.class, () -> AppConfig.load(malformed, Map.of()))
+                .getMessage().startsWith("config file " + malformed + ": cannot be read"));
+    }
+
+    @Test
+    void secretsAreHiddenWhenLogged() {
+        AppConfig config = AppConfig.of(minimalWith(
+                "basic.auth.user.info", "registry-user:registry-secret-1",
+                "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"a\" password=\"jaas-secret-2\";",
+                "ssl.truststore.password", "trust-secret-3",
+                "ssl.key.password", "key-secret-4",
+                "basic.auth.credentials.source", "USER_INFO"));
+        String logged = config.redacted();
+        for (String secret : List.of("registry-secret-1", "jaas-secret-2", "trust-secret-3", "key-secret-4", "registry-user")) {
+            assertFalse(logged.contains(secret), secret);
+        }
+        assertTrue(logged.contains("basic.auth.credentials.source=USER_INFO"), logged);
+        assertTrue(logged.contains("bootstrap.servers=broker:9092"), logged);
+        assertTrue(logged.contains("sasl.jaas.config=[hidden]"), logged);
+    }
+}

@@ -1,0 +1,123 @@
+package io.eventpipelines.app;
+
+import io.eventpipelines.logs.LogEvent;
+import io.eventpipelines.logs.LogLevel;
+import io.eventpipelines.orders.Notification;
+import io.eventpipelines.orders.Order;
+import io.eventpipelines.orders.InventoryUpdate;
+import io.eventpipelines.orders.Restock;
+import io.eventpipelines.temperature.TemperatureAlert;
+import io.eventpipelines.temperature.TemperatureReading;
+
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.streams.errors.StreamsException;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every input topic of every pipeline: a poison record goes to the pipeline's DLQ and the next good one still flows. */
+class DeadLetterQueueTest {
+    private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
+
+    /** One input of one pipeline, a good record for it, and where that record's result appears. */
+    record Input(Pipeline pipeline, String topic, Class<? extends SpecificRecord> type, SpecificRecord good,
+                 String outputTopic, Class<? extends SpecificRecord> outputType) {
+        @Override
+        public String toString() {
+            return pipeline.id() + "/" + topic;
+        }
+    }
+
+    private static final List<Input> INPUTS = List.of(
+            new Input(Pipeline.TEMPERATURE, "temperature-readings", TemperatureReading.class,
+                    new TemperatureReading("s-1", 42.0, T0, null), "temperature-alerts", TemperatureAlert.class),
+            new Input(Pipeline.LOGS, "app-logs", LogEvent.class,
+                    new LogEvent(T0, LogLevel.INFO, "svc", "hello", null), "logs-info", LogEvent.class),
+            new Input(Pipeline.INVENTORY, "orders", Order.class,
+                    new Order("o-1", "u-1", "p-1", 1, T0), "inventory-updates", InventoryUpdate.class),
+            new Input(Pipeline.INVENTORY, "inventory-restocks", Restock.class,
+                    new Restock("p-1", 5, T0), "inventory-updates", InventoryUpdate.class),
+            new Input(Pipeline.NOTIFICATIONS, "orders", Order.class,
+                    new Order("o-1", "u-1", "p-1", 1, T0), "notifications", Notification.class));
+
+    enum Poison { NOT_WIRE_FORMAT, UNKNOWN_SCHEMA_ID, TRUNCATED_AVRO, TOO_SHORT }
+
+    static Stream<Arguments> cases() {
+        return INPUTS.stream().flatMap(input -> Arrays.stream(Poison.values()).map(poison -> Arguments.of(input, poison)));
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static byte[] serialize(PipelineTestDriver pipeline, Input input) {
+        return pipeline.serdes.value((Class) input.type()).serializer().serialize(input.topic(), input.good());
+    }
+
+    private static byte[] poison(Poison kind, byte[] good) {
+        return switch (kind) {
+            case NOT_WIRE_FORMAT -> "{\"sensorId\":\"s-1\"}".getBytes();
+            case UNKNOWN_SCHEMA_ID -> {
+                byte[] copy = good.clone();
+                copy[1] = 0x7f; // an id no registry scope of this test has handed out
+                yield copy;
+            }
+            case TRUNCATED_AVRO -> Arrays.copyOf(good, good.length - 2);
+            case TOO_SHORT -> new byte[] {0, 0, 1};
+        };
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    void poisonGoesToTheDeadLetterTopicAndTheNextRecordFlows(Input input, Poison kind) {
+        try (PipelineTestDriver pipeline = PipelineTestDriver.start(input.pipeline())) {
+            byte[] good = serialize(pipeline, input);
+            byte[] bad = poison(kind, good);
+
+            pipeline.rawInput(input.topic()).pipeInput("k".getBytes(), bad);
+            pipeline.rawInput(input.topic()).pipeInput("k".getBytes(), good);
+
+            List<TestRecord<byte[], byte[]>> dead = pipeline.deadLetters().readRecordsToList();
+            assertEquals(1, dead.size());
+            assertArrayEquals(bad, dead.get(0).value(), "the dead letter holds the poison bytes as they came");
+            assertEquals(SerializationException.class.getName(), DeadLetters.header(dead.get(0).headers(), DeadLetters.EXCEPTION));
+            assertEquals(input.topic(), DeadLetters.header(dead.get(0).headers(), DeadLetters.TOPIC));
+            assertEquals("0", DeadLetters.header(dead.get(0).headers(), DeadLetters.OFFSET));
+            assertTrue(DeadLetters.header(dead.get(0).headers(), DeadLetters.MESSAGE) != null);
+            assertEquals(1, pipeline.output(input.outputTopic(), (Class) input.outputType()).readRecordsToList().size(),
+                    "the good record after the poison one is processed");
+        }
+    }
+
+    /** An outage is not a poison record: the task fails (and is retried) instead of dead-lettering good records. */
+    @Test
+    void anUnreachableRegistryFailsInsteadOfFloodingTheDeadLetterTopic() throws IOException {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        Map<String, String> unreachable = Map.of("schema.registry.url", "http://127.0.0.1:" + closedPort,
+                "max.retries", "0", "http.connect.timeout.ms", "500");
+        try (PipelineTestDriver pipeline = PipelineTestDriver.start(Pipeline.TEMPERATURE, unreachable)) {
+            byte[] wire = {0, 0, 0, 0, 1, 2, 's', '1'};
+            StreamsException failure = assertThrows(StreamsException.class,
+                    () -> pipeline.rawInput("temperature-readings").pipeInput("s-1".getBytes(), wire));
+            assertTrue(Failures.isRegistryOutage(failure), () -> "cause chain: " + failure);
+            assertTrue(pipeline.deadLetters().isEmpty());
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package io.eventpipelines.app;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MainTest {
+    @TempDir
+    Path dir;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine cli = Main.commandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        return cli.execute(args);
+    }
+
+    @Test
+    void anInvalidConfigurationExitsWithTwoAndOneLineNamingTheKey() throws IOException {
+        Path file = dir.resolve("bad.properties");
+        Files.writeString(file, "schema.registry.url=mock://x\ntemperature.threshold.celsius=hot\n");
+
+        assertEquals(2, run(file.toString()));
+        assertEquals("event-pipelines: invalid configuration: bootstrap.servers: is required: a comma-separated list of host:port",
+                err.toString().strip());
+    }
+
+    @Test
+    void aMissingFileExitsWithTwo() {
+        assertEquals(2, run("run", dir.resolve("missing.properties").toString()));
+        assertTrue(err.toString().strip().endsWith("missing.properties: does not exist"), err.toString());
+        assertEquals(1, err.toString().strip().lines().count());
+    }
+
+    @Test
+    void helpListsTheCommands() {
+        assertEquals(0, run("--help"));
+        assertTrue(out.toString().contains("run"), out.toString());
+        assertTrue(out.toString().contains("describe"), out.toString());
+    }
+
+    @Test
+    void describePrintsEveryPipelineWithoutABroker() {
+        assertEquals(0, run("describe"));
+        String text = out.toString();
+        for (Pipeline pipeline : Pipeline.values()) {
+            assertTrue(text.contains("Pipeline " + pipeline.id() + " (application.id event-pipelines-" + pipeline.id() + ")"), text);
+        }
+        assertTrue(text.contains("temperature-readings-source"), text);
+        assertTrue(text.contains("inventory-commands-by-product-repartition"), text);
+    }
+
+    @Test
+    void describeHonoursTheSelectedPipelines() throws IOException {
+        Path file = dir.resolve("logs.properties");
+        Files.writeString(file, "bootstrap.servers=localhost:9092\nschema.registry.url=mock://describe\npipelines=logs\n");
+        assertEquals(0, run("describe", file.toString()));
+        assertTrue(out.toString().contains("Pipeline logs"));
+        assertTrue(!out.toString().contains("Pipeline temperature"));
+    }
+}

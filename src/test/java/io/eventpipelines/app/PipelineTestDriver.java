@@ -1,0 +1,105 @@
+package io.eventpipelines.app;
+
+import io.eventpipelines.avro.AvroSerdes;
+import io.eventpipelines.avro.MockSchemaRegistry;
+
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * A {@link TopologyTestDriver} over the production topology and Kafka Streams configuration of one pipeline,
+ * built through {@link AppConfig} and {@link Pipeline} exactly as {@code run} builds them, with the real Avro
+ * serde against a {@code mock://} registry private to this driver.
+ */
+public final class PipelineTestDriver implements AutoCloseable {
+    public final AppConfig config;
+    public final AvroSerdes serdes;
+    public final TopologyTestDriver driver;
+    private final Pipeline pipeline;
+    private final String scope;
+    private final Path stateDir;
+
+    private PipelineTestDriver(Pipeline pipeline, Map<String, String> overrides) {
+        this.pipeline = pipeline;
+        this.scope = "test-" + UUID.randomUUID();
+        try {
+            this.stateDir = Files.createTempDirectory("event-pipelines-ttd");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Map<String, String> values = new HashMap<>();
+        values.put("bootstrap.servers", "unused:9092");
+        values.put("schema.registry.url", "mock://" + scope);
+        values.put("state.dir", stateDir.toString());
+        values.put("pipelines", pipeline.id());
+        values.putAll(overrides);
+        this.config = AppConfig.of(values);
+        this.serdes = new AvroSerdes(config.serdeConfig());
+        this.driver = new TopologyTestDriver(pipeline.buildTopology(config, serdes), config.streamsProperties(pipeline));
+    }
+
+    public static PipelineTestDriver start(Pipeline pipeline) {
+        return new PipelineTestDriver(pipeline, Map.of());
+    }
+
+    public static PipelineTestDriver start(Pipeline pipeline, Map<String, String> overrides) {
+        return new PipelineTestDriver(pipeline, overrides);
+    }
+
+    public <V extends SpecificRecord> TestInputTopic<String, V> input(String topic, Class<V> type) {
+        Serde<V> serde = serdes.value(type);
+        return driver.createInputTopic(topic, new StringSerializer(), serde.serializer());
+    }
+
+    public <V extends SpecificRecord> TestOutputTopic<String, V> output(String topic, Class<V> type) {
+        Serde<V> serde = serdes.value(type);
+        return driver.createOutputTopic(topic, new StringDeserializer(), serde.deserializer());
+    }
+
+    /** Bytes as they are on the wire, for poison records and for checking what the app wrote. */
+    public TestInputTopic<byte[], byte[]> rawInput(String topic) {
+        return driver.createInputTopic(topic, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    public TestOutputTopic<byte[], byte[]> deadLetters() {
+        return driver.createOutputTopic(pipeline.deadLetterTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    @Override
+    public void close() {
+        try {
+            driver.close();
+        } finally {
+            MockSchemaRegistry.dropScope(scope);
+            deleteRecursively(stateDir);
+        }
+    }
+
+    static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

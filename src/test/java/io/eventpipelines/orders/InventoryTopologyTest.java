@@ -1,0 +1,139 @@
+package io.eventpipelines.orders;
+
+import io.eventpipelines.app.DeadLetters;
+import io.eventpipelines.app.Pipeline;
+import io.eventpipelines.app.PipelineTestDriver;
+
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class InventoryTopologyTest {
+    private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
+
+    private PipelineTestDriver pipeline;
+    private TestInputTopic<String, Order> orders;
+    private TestInputTopic<String, Restock> restocks;
+    private TestOutputTopic<String, InventoryUpdate> updates;
+    private KeyValueStore<String, Integer> stock;
+
+    @BeforeEach
+    void start() {
+        pipeline = PipelineTestDriver.start(Pipeline.INVENTORY);
+        orders = pipeline.input(InventoryTopology.ORDERS_TOPIC, Order.class);
+        restocks = pipeline.input(InventoryTopology.RESTOCKS_TOPIC, Restock.class);
+        updates = pipeline.output(InventoryTopology.UPDATES_TOPIC, InventoryUpdate.class);
+        stock = pipeline.driver.getKeyValueStore(InventoryTopology.STOCK_STORE);
+    }
+
+    @AfterEach
+    void stop() {
+        pipeline.close();
+    }
+
+    private void order(String orderId, String productId, int quantity) {
+        orders.pipeInput(orderId, new Order(orderId, "u-1", productId, quantity, T0));
+    }
+
+    private void restock(String productId, int quantity) {
+        restocks.pipeInput(productId, new Restock(productId, quantity, T0));
+    }
+
+    private static InventoryUpdate update(String productId, String orderId, InventoryStatus status, int quantity,
+                                          int stockAfter, String reason) {
+        return new InventoryUpdate(productId, orderId, status, quantity, stockAfter, reason, T0);
+    }
+
+    @Test
+    void restockReserveRejectOutOfStockAndInvalidQuantity() {
+        restock("p-1", 10);
+        order("o-1", "p-1", 3);
+        order("o-2", "p-1", 8);
+        order("o-3", "p-1", 0);
+        order("o-4", "p-1", -2);
+        order("o-5", "p-1", 7);
+        order("o-6", "p-1", 1);
+
+        assertEquals(List.of(
+                KeyValue.pair("p-1", update("p-1", null, InventoryStatus.RESTOCKED, 10, 10, null)),
+                KeyValue.pair("p-1", update("p-1", "o-1", InventoryStatus.RESERVED, 3, 7, null)),
+                KeyValue.pair("p-1", update("p-1", "o-2", InventoryStatus.REJECTED, 8, 7, "OUT_OF_STOCK")),
+                KeyValue.pair("p-1", update("p-1", "o-3", InventoryStatus.REJECTED, 0, 7, "INVALID_QUANTITY")),
+                KeyValue.pair("p-1", update("p-1", "o-4", InventoryStatus.REJECTED, -2, 7, "INVALID_QUANTITY")),
+                KeyValue.pair("p-1", update("p-1", "o-5", InventoryStatus.RESERVED, 7, 0, null)),
+                KeyValue.pair("p-1", update("p-1", "o-6", InventoryStatus.REJECTED, 1, 0, "OUT_OF_STOCK"))),
+                updates.readKeyValuesToList());
+        assertEquals(0, stock.get("p-1"));
+    }
+
+    @Test
+    void stockStartsAtZeroAndProductsAreIndependent() {
+        order("o-1", "p-2", 1);
+        restock("p-3", 5);
+        order("o-2", "p-3", 5);
+
+        List<InventoryUpdate> out = updates.readValuesToList();
+        assertEquals(update("p-2", "o-1", InventoryStatus.REJECTED, 1, 0, "OUT_OF_STOCK"), out.get(0));
+        assertEquals(update("p-3", null, InventoryStatus.RESTOCKED, 5, 5, null), out.get(1));
+        assertEquals(update("p-3", "o-2", InventoryStatus.RESERVED, 5, 0, null), out.get(2));
+        assertNull(stock.get("p-2"), "a rejected order for an unknown product stores nothing");
+        assertEquals(0, stock.get("p-3"));
+    }
+
+    @Test
+    void restocksAccumulate() {
+        restock("p-4", 2);
+        restock("p-4", 3);
+        assertEquals(List.of(2, 5), updates.readValuesToList().stream().map(InventoryUpdate::getStockAfter).toList());
+        assertEquals(5, stock.get("p-4"));
+    }
+
+    @Test
+    void aNonPositiveRestockIsDeadLetteredAndChangesNothing() {
+        restock("p-5", 4);
+        restock("p-5", 0);
+        restock("p-5", -3);
+        order("o-1", "p-5", 4);
+
+        List<InventoryUpdate> out = updates.readValuesToList();
+        assertEquals(2, out.size());
+        assertEquals(InventoryStatus.RESERVED, out.get(1).getStatus());
+        List<TestRecord<byte[], byte[]>> dead = pipeline.deadLetters().readRecordsToList();
+        assertEquals(2, dead.size());
+        assertEquals(InventoryTopology.RESTOCKS_TOPIC, DeadLetters.header(dead.get(0).headers(), DeadLetters.TOPIC));
+        assertTrue(DeadLetters.header(dead.get(0).headers(), DeadLetters.MESSAGE).contains("must be > 0"));
+    }
+
+    @Test
+    void restockThatWouldOverflowIsDeadLettered() {
+        restock("p-6", Integer.MAX_VALUE);
+        restock("p-6", 1);
+        assertEquals(1, updates.readValuesToList().size());
+        assertTrue(DeadLetters.header(pipeline.deadLetters().readRecord().headers(), DeadLetters.MESSAGE)
+                .contains("overflow"));
+        assertEquals(Integer.MAX_VALUE, stock.get("p-6"));
+    }
+
+    @Test
+    void internalResourcesAreNamedAndExactlyOnceIsTheDefault() {
+        String description = Pipeline.INVENTORY.buildTopology(pipeline.config, pipeline.serdes).describe().toString();
+        assertTrue(description.contains("inventory-commands-by-product-repartition"), description);
+        assertTrue(description.contains("stores: [inventory-stock]"), description);
+        var props = pipeline.config.streamsProperties(Pipeline.INVENTORY);
+        assertEquals("true", props.get(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG));
+        assertEquals(StreamsConfig.EXACTLY_ONCE_V2, props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
+    }
+}
