@@ -84,7 +84,11 @@ class DeadLetterQueueTest {
     @MethodSource("cases")
     @SuppressWarnings({"unchecked", "rawtypes"})
     void poisonGoesToTheDeadLetterTopicAndTheNextRecordFlows(Input input, Poison kind) {
-        try (PipelineTestDriver pipeline = PipelineTestDriver.start(input.pipeline())) {
+        // TopologyTestDriver under exactly_once_v2 does not surface dead letters sent while a record is being
+        // deserialized (processing-time ones it does: see InventoryTopologyTest); the inventory pipeline's
+        // exactly-once dead-lettering is checked against a real broker by the integration tests.
+        try (PipelineTestDriver pipeline = PipelineTestDriver.start(input.pipeline(),
+                Map.of("processing.guarantee", "at_least_once"))) {
             byte[] good = serialize(pipeline, input);
             byte[] bad = poison(kind, good);
 
