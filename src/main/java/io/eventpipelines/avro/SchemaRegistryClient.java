@@ -1,0 +1,34 @@
+package io.eventpipelines.avro;
+
+import org.apache.avro.Schema;
+
+/**
+ * The subset of Confluent's Schema Registry API that the Avro serdes need.
+ *
+ * <p>Implementations are thread-safe. Failures are reported as {@link SchemaRegistryException};
+ * a registry that cannot be reached as its subclass {@link SchemaRegistryUnavailableException}.
+ */
+public interface SchemaRegistryClient {
+
+  /**
+   * Registers {@code schema} under {@code subject} (or finds it already registered there) and
+   * returns its global id. {@code POST /subjects/{subject}/versions}.
+   */
+  int register(String subject, Schema schema);
+
+  /**
+   * Returns the id of {@code schema} if it is registered under {@code subject}, without
+   * registering it. {@code POST /subjects/{subject}}; error code 40401 if the subject is unknown,
+   * 40403 if the schema is not registered under it.
+   */
+  int getId(String subject, Schema schema);
+
+  /** Returns the schema with global id {@code id}. {@code GET /schemas/ids/{id}}; 40403 if unknown. */
+  Schema getSchemaById(int id);
+
+  /**
+   * Returns the latest version registered under {@code subject}.
+   * {@code GET /subjects/{subject}/versions/latest}; 40401 if the subject is unknown.
+   */
+  RegisteredSchema getLatestSchema(String subject);
+}
