@@ -1,5 +1,6 @@
 package io.eventpipelines.app;
 
+import io.eventpipelines.avro.SchemaRegistryUnavailableException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
@@ -17,7 +18,7 @@ public class DeadLetterDeserializationHandler extends LogAndContinueExceptionHan
 
     @Override
     public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
-        if (Failures.isRegistryOutage(exception)) {
+        if (SchemaRegistryUnavailableException.isCauseOf(exception)) {
             log.error("Schema Registry unreachable while decoding {}-{}@{}; failing the task so the record is retried, not dead-lettered",
                     record.topic(), record.partition(), record.offset());
             return Response.fail();

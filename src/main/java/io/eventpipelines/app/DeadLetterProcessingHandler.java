@@ -1,5 +1,6 @@
 package io.eventpipelines.app;
 
+import io.eventpipelines.avro.SchemaRegistryUnavailableException;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
 import org.apache.kafka.streams.processor.api.Record;
@@ -17,7 +18,7 @@ public class DeadLetterProcessingHandler extends LogAndContinueProcessingExcepti
 
     @Override
     public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
-        if (Failures.isRegistryOutage(exception)) {
+        if (SchemaRegistryUnavailableException.isCauseOf(exception)) {
             log.error("Schema Registry unreachable in processor {} for {}-{}@{}; failing the task",
                     context.processorNodeId(), context.topic(), context.partition(), context.offset());
             return Response.fail();

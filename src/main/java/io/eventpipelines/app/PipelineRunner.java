@@ -1,5 +1,6 @@
 package io.eventpipelines.app;
 
+import io.eventpipelines.avro.SchemaRegistryUnavailableException;
 import io.eventpipelines.avro.AvroSerdes;
 
 import org.apache.kafka.streams.CloseOptions;
@@ -89,7 +90,7 @@ public final class PipelineRunner implements AutoCloseable {
     }
 
     private StreamThreadExceptionResponse onUncaught(Pipeline pipeline, Throwable error) {
-        if (Failures.isRegistryOutage(error)) {
+        if (SchemaRegistryUnavailableException.isCauseOf(error)) {
             log.error("Pipeline {}: Schema Registry unreachable; replacing the stream thread to retry", pipeline.id(), error);
             return StreamThreadExceptionResponse.REPLACE_THREAD;
         }

@@ -1,5 +1,6 @@
 package io.eventpipelines.app;
 
+import io.eventpipelines.avro.SchemaRegistryUnavailableException;
 import io.eventpipelines.logs.LogEvent;
 import io.eventpipelines.logs.LogLevel;
 import io.eventpipelines.orders.Notification;
@@ -120,7 +121,7 @@ class DeadLetterQueueTest {
             byte[] wire = {0, 0, 0, 0, 1, 2, 's', '1'};
             StreamsException failure = assertThrows(StreamsException.class,
                     () -> pipeline.rawInput("temperature-readings").pipeInput("s-1".getBytes(), wire));
-            assertTrue(Failures.isRegistryOutage(failure), () -> "cause chain: " + failure);
+            assertTrue(SchemaRegistryUnavailableException.isCauseOf(failure), () -> "cause chain: " + failure);
             assertTrue(pipeline.deadLetters().isEmpty());
         }
     }

@@ -1,0 +1,51 @@
+package io.eventpipelines.temperature;
+
+import org.apache.kafka.streams.KeyValue;
+
+import java.time.Instant;
+import java.util.Random;
+
+/**
+ * Simulated sensors: each drifts around its own base temperature, with an occasional spike above the
+ * default alert threshold. The same seed gives the same readings.
+ */
+public final class ReadingSimulator {
+    private static final String[] LOCATIONS = {"hall", "server-room", "kitchen", "warehouse", "office", "lab"};
+    private static final double SPIKE_PROBABILITY = 0.02;
+
+    private final Random random;
+    private final String[] sensorIds;
+    private final String[] locations;
+    private final double[] base;
+    private final double[] current;
+
+    public ReadingSimulator(long seed, int sensors) {
+        if (sensors <= 0) {
+            throw new IllegalArgumentException("sensors must be > 0");
+        }
+        this.random = new Random(seed);
+        this.sensorIds = new String[sensors];
+        this.locations = new String[sensors];
+        this.base = new double[sensors];
+        this.current = new double[sensors];
+        for (int i = 0; i < sensors; i++) {
+            sensorIds[i] = String.format("sensor-%03d", i + 1);
+            locations[i] = LOCATIONS[i % LOCATIONS.length];
+            base[i] = 17.0 + random.nextDouble() * 9.0;
+            current[i] = base[i];
+        }
+    }
+
+    /** The next reading, keyed by sensorId. */
+    public KeyValue<String, TemperatureReading> next(Instant now) {
+        int i = random.nextInt(sensorIds.length);
+        // A mean-reverting walk: small steps, pulled back towards the sensor's base.
+        current[i] += random.nextGaussian() * 0.3 + (base[i] - current[i]) * 0.1;
+        double celsius = current[i];
+        if (random.nextDouble() < SPIKE_PROBABILITY) {
+            celsius = base[i] + 8.0 + random.nextDouble() * 10.0;
+        }
+        celsius = Math.round(celsius * 100.0) / 100.0;
+        return KeyValue.pair(sensorIds[i], new TemperatureReading(sensorIds[i], celsius, now, locations[i]));
+    }
+}
