@@ -20,104 +20,104 @@ import org.apache.avro.Schema;
  */
 public final class MockSchemaRegistry {
 
-  private static final ConcurrentHashMap<String, ScopedRegistry> SCOPES = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<String, ScopedRegistry> SCOPES = new ConcurrentHashMap<>();
 
-  private MockSchemaRegistry() {}
+    private MockSchemaRegistry() {}
 
-  /** The registry of {@code scope}, created empty on first use. */
-  public static SchemaRegistryClient getClientForScope(String scope) {
-    Objects.requireNonNull(scope, "scope");
-    return SCOPES.computeIfAbsent(scope, ScopedRegistry::new);
-  }
-
-  /**
-   * Forgets {@code scope}; the next {@link #getClientForScope} starts empty. Clients obtained
-   * before keep working on the dropped contents.
-   */
-  public static void dropScope(String scope) {
-    SCOPES.remove(scope);
-  }
-
-  private static final class ScopedRegistry implements SchemaRegistryClient {
-    private final String scope;
-    private final Map<String, Integer> idsByCanonical = new HashMap<>();
-    private final Map<Integer, Schema> schemasById = new HashMap<>();
-    private final Map<String, List<RegisteredSchema>> versionsBySubject = new HashMap<>();
-    private int nextId = 1;
-
-    ScopedRegistry(String scope) {
-      this.scope = scope;
+    /** The registry of {@code scope}, created empty on first use. */
+    public static SchemaRegistryClient getClientForScope(String scope) {
+        Objects.requireNonNull(scope, "scope");
+        return SCOPES.computeIfAbsent(scope, ScopedRegistry::new);
     }
 
-    @Override
-    public synchronized int register(String subject, Schema schema) {
-      Objects.requireNonNull(subject, "subject");
-      String canonical = schema.toString();
-      List<RegisteredSchema> versions = versionsBySubject.computeIfAbsent(subject, s -> new ArrayList<>());
-      for (RegisteredSchema version : versions) {
-        if (version.schema().toString().equals(canonical)) {
-          return version.id();
+    /**
+     * Forgets {@code scope}; the next {@link #getClientForScope} starts empty. Clients obtained
+     * before keep working on the dropped contents.
+     */
+    public static void dropScope(String scope) {
+        SCOPES.remove(scope);
+    }
+
+    private static final class ScopedRegistry implements SchemaRegistryClient {
+        private final String scope;
+        private final Map<String, Integer> idsByCanonical = new HashMap<>();
+        private final Map<Integer, Schema> schemasById = new HashMap<>();
+        private final Map<String, List<RegisteredSchema>> versionsBySubject = new HashMap<>();
+        private int nextId = 1;
+
+        ScopedRegistry(String scope) {
+            this.scope = scope;
         }
-      }
-      Integer id = idsByCanonical.get(canonical);
-      if (id == null) {
-        id = nextId++;
-        idsByCanonical.put(canonical, id);
-        // A private copy, so that later changes to the caller's Schema object (props are
-        // mutable) cannot alter what the registry holds, just as with a remote registry.
-        schemasById.put(id, new Schema.Parser().parse(canonical));
-      }
-      versions.add(new RegisteredSchema(subject, id, versions.size() + 1, schemasById.get(id)));
-      return id;
-    }
 
-    @Override
-    public synchronized int getId(String subject, Schema schema) {
-      List<RegisteredSchema> versions = versionsOf(subject);
-      String canonical = schema.toString();
-      for (RegisteredSchema version : versions) {
-        if (version.schema().toString().equals(canonical)) {
-          return version.id();
+        @Override
+        public synchronized int register(String subject, Schema schema) {
+            Objects.requireNonNull(subject, "subject");
+            String canonical = schema.toString();
+            List<RegisteredSchema> versions = versionsBySubject.computeIfAbsent(subject, s -> new ArrayList<>());
+            for (RegisteredSchema version : versions) {
+                if (version.schema().toString().equals(canonical)) {
+                    return version.id();
+                }
+            }
+            Integer id = idsByCanonical.get(canonical);
+            if (id == null) {
+                id = nextId++;
+                idsByCanonical.put(canonical, id);
+                // A private copy, so that later changes to the caller's Schema object (props are
+                // mutable) cannot alter what the registry holds, just as with a remote registry.
+                schemasById.put(id, new Schema.Parser().parse(canonical));
+            }
+            versions.add(new RegisteredSchema(subject, id, versions.size() + 1, schemasById.get(id)));
+            return id;
         }
-      }
-      throw new SchemaRegistryException(
-          "Schema Registry lookup of schema under subject '" + subject + "' failed: error "
-              + SchemaRegistryException.SCHEMA_NOT_FOUND + ": Schema not found (HTTP 404)",
-          404, SchemaRegistryException.SCHEMA_NOT_FOUND, subject);
-    }
 
-    @Override
-    public synchronized Schema getSchemaById(int id) {
-      Schema schema = schemasById.get(id);
-      if (schema == null) {
-        throw new SchemaRegistryException(
-            "Schema Registry lookup of schema id " + id + " failed: error "
-                + SchemaRegistryException.SCHEMA_NOT_FOUND + ": Schema " + id + " not found (HTTP 404)",
-            404, SchemaRegistryException.SCHEMA_NOT_FOUND, null);
-      }
-      return schema;
-    }
+        @Override
+        public synchronized int getId(String subject, Schema schema) {
+            List<RegisteredSchema> versions = versionsOf(subject);
+            String canonical = schema.toString();
+            for (RegisteredSchema version : versions) {
+                if (version.schema().toString().equals(canonical)) {
+                    return version.id();
+                }
+            }
+            throw new SchemaRegistryException(
+                    "Schema Registry lookup of schema under subject '" + subject + "' failed: error "
+                            + SchemaRegistryException.SCHEMA_NOT_FOUND + ": Schema not found (HTTP 404)",
+                    404, SchemaRegistryException.SCHEMA_NOT_FOUND, subject);
+        }
 
-    @Override
-    public synchronized RegisteredSchema getLatestSchema(String subject) {
-      List<RegisteredSchema> versions = versionsOf(subject);
-      return versions.get(versions.size() - 1);
-    }
+        @Override
+        public synchronized Schema getSchemaById(int id) {
+            Schema schema = schemasById.get(id);
+            if (schema == null) {
+                throw new SchemaRegistryException(
+                        "Schema Registry lookup of schema id " + id + " failed: error "
+                                + SchemaRegistryException.SCHEMA_NOT_FOUND + ": Schema " + id + " not found (HTTP 404)",
+                        404, SchemaRegistryException.SCHEMA_NOT_FOUND, null);
+            }
+            return schema;
+        }
 
-    private List<RegisteredSchema> versionsOf(String subject) {
-      List<RegisteredSchema> versions = versionsBySubject.get(subject);
-      if (versions == null || versions.isEmpty()) {
-        throw new SchemaRegistryException(
-            "Schema Registry lookup of subject '" + subject + "' failed: error "
-                + SchemaRegistryException.SUBJECT_NOT_FOUND + ": Subject '" + subject + "' not found. (HTTP 404)",
-            404, SchemaRegistryException.SUBJECT_NOT_FOUND, subject);
-      }
-      return versions;
-    }
+        @Override
+        public synchronized RegisteredSchema getLatestSchema(String subject) {
+            List<RegisteredSchema> versions = versionsOf(subject);
+            return versions.get(versions.size() - 1);
+        }
 
-    @Override
-    public String toString() {
-      return "MockSchemaRegistry{scope=" + scope + "}";
+        private List<RegisteredSchema> versionsOf(String subject) {
+            List<RegisteredSchema> versions = versionsBySubject.get(subject);
+            if (versions == null || versions.isEmpty()) {
+                throw new SchemaRegistryException(
+                        "Schema Registry lookup of subject '" + subject + "' failed: error "
+                                + SchemaRegistryException.SUBJECT_NOT_FOUND + ": Subject '" + subject + "' not found. (HTTP 404)",
+                        404, SchemaRegistryException.SUBJECT_NOT_FOUND, subject);
+            }
+            return versions;
+        }
+
+        @Override
+        public String toString() {
+            return "MockSchemaRegistry{scope=" + scope + "}";
+        }
     }
-  }
 }

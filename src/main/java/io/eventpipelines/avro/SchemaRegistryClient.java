@@ -10,25 +10,25 @@ import org.apache.avro.Schema;
  */
 public interface SchemaRegistryClient {
 
-  /**
-   * Registers {@code schema} under {@code subject} (or finds it already registered there) and
-   * returns its global id. {@code POST /subjects/{subject}/versions}.
-   */
-  int register(String subject, Schema schema);
+    /**
+     * Registers {@code schema} under {@code subject} (or finds it already registered there) and
+     * returns its global id. {@code POST /subjects/{subject}/versions}.
+     */
+    int register(String subject, Schema schema);
 
-  /**
-   * Returns the id of {@code schema} if it is registered under {@code subject}, without
-   * registering it. {@code POST /subjects/{subject}}; error code 40401 if the subject is unknown,
-   * 40403 if the schema is not registered under it.
-   */
-  int getId(String subject, Schema schema);
+    /**
+     * Returns the id of {@code schema} if it is registered under {@code subject}, without
+     * registering it. {@code POST /subjects/{subject}}; error code 40401 if the subject is unknown,
+     * 40403 if the schema is not registered under it.
+     */
+    int getId(String subject, Schema schema);
 
-  /** Returns the schema with global id {@code id}. {@code GET /schemas/ids/{id}}; 40403 if unknown. */
-  Schema getSchemaById(int id);
+    /** Returns the schema with global id {@code id}. {@code GET /schemas/ids/{id}}; 40403 if unknown. */
+    Schema getSchemaById(int id);
 
-  /**
-   * Returns the latest version registered under {@code subject}.
-   * {@code GET /subjects/{subject}/versions/latest}; 40401 if the subject is unknown.
-   */
-  RegisteredSchema getLatestSchema(String subject);
+    /**
+     * Returns the latest version registered under {@code subject}.
+     * {@code GET /subjects/{subject}/versions/latest}; 40401 if the subject is unknown.
+     */
+    RegisteredSchema getLatestSchema(String subject);
 }

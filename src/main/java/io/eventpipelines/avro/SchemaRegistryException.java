@@ -8,48 +8,48 @@ package io.eventpipelines.avro;
  */
 public class SchemaRegistryException extends RuntimeException {
 
-  /** Confluent's error code for a subject the registry does not know. */
-  public static final int SUBJECT_NOT_FOUND = 40401;
-  /** Confluent's error code for a version the registry does not know. */
-  public static final int VERSION_NOT_FOUND = 40402;
-  /** Confluent's error code for a schema (by id, or under a subject) the registry does not know. */
-  public static final int SCHEMA_NOT_FOUND = 40403;
-  /** Confluent's error code for a schema that breaks the subject's compatibility rule. */
-  public static final int INCOMPATIBLE_SCHEMA = 409;
-  /** Confluent's error code for a schema the registry cannot parse. */
-  public static final int INVALID_SCHEMA = 42201;
-  /** No error code is known, e.g. the body was not Confluent's error JSON. */
-  public static final int NO_ERROR_CODE = -1;
-  /** No HTTP status is known, e.g. the connection failed. */
-  public static final int NO_STATUS = -1;
+    /** Confluent's error code for a subject the registry does not know. */
+    public static final int SUBJECT_NOT_FOUND = 40401;
+    /** Confluent's error code for a version the registry does not know. */
+    public static final int VERSION_NOT_FOUND = 40402;
+    /** Confluent's error code for a schema (by id, or under a subject) the registry does not know. */
+    public static final int SCHEMA_NOT_FOUND = 40403;
+    /** Confluent's error code for a schema that breaks the subject's compatibility rule. */
+    public static final int INCOMPATIBLE_SCHEMA = 409;
+    /** Confluent's error code for a schema the registry cannot parse. */
+    public static final int INVALID_SCHEMA = 42201;
+    /** No error code is known, e.g. the body was not Confluent's error JSON. */
+    public static final int NO_ERROR_CODE = -1;
+    /** No HTTP status is known, e.g. the connection failed. */
+    public static final int NO_STATUS = -1;
 
-  private final int status;
-  private final int errorCode;
-  private final String subject;
+    private final int status;
+    private final int errorCode;
+    private final String subject;
 
-  public SchemaRegistryException(String message, int status, int errorCode, String subject) {
-    this(message, status, errorCode, subject, null);
-  }
+    public SchemaRegistryException(String message, int status, int errorCode, String subject) {
+        this(message, status, errorCode, subject, null);
+    }
 
-  public SchemaRegistryException(String message, int status, int errorCode, String subject, Throwable cause) {
-    super(message, cause);
-    this.status = status;
-    this.errorCode = errorCode;
-    this.subject = subject;
-  }
+    public SchemaRegistryException(String message, int status, int errorCode, String subject, Throwable cause) {
+        super(message, cause);
+        this.status = status;
+        this.errorCode = errorCode;
+        this.subject = subject;
+    }
 
-  /** The HTTP status of the registry's answer, or {@link #NO_STATUS}. */
-  public int status() {
-    return status;
-  }
+    /** The HTTP status of the registry's answer, or {@link #NO_STATUS}. */
+    public int status() {
+        return status;
+    }
 
-  /** Confluent's {@code error_code} (e.g. 40401, 40403, 409, 42201), or {@link #NO_ERROR_CODE}. */
-  public int errorCode() {
-    return errorCode;
-  }
+    /** Confluent's {@code error_code} (e.g. 40401, 40403, 409, 42201), or {@link #NO_ERROR_CODE}. */
+    public int errorCode() {
+        return errorCode;
+    }
 
-  /** The subject the failed call was about, or null for calls by schema id. */
-  public String subject() {
-    return subject;
-  }
+    /** The subject the failed call was about, or null for calls by schema id. */
+    public String subject() {
+        return subject;
+    }
 }

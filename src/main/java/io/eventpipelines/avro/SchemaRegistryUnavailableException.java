@@ -15,18 +15,18 @@ import java.util.Set;
  */
 public class SchemaRegistryUnavailableException extends SchemaRegistryException {
 
-  public SchemaRegistryUnavailableException(String message, int status, int errorCode, String subject, Throwable cause) {
-    super(message, status, errorCode, subject, cause);
-  }
-
-  /** Whether {@code error} or any of its causes is a {@link SchemaRegistryUnavailableException}. */
-  public static boolean isCauseOf(Throwable error) {
-    Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-    for (Throwable t = error; t != null && seen.add(t); t = t.getCause()) {
-      if (t instanceof SchemaRegistryUnavailableException) {
-        return true;
-      }
+    public SchemaRegistryUnavailableException(String message, int status, int errorCode, String subject, Throwable cause) {
+        super(message, status, errorCode, subject, cause);
     }
-    return false;
-  }
+
+    /** Whether {@code error} or any of its causes is a {@link SchemaRegistryUnavailableException}. */
+    public static boolean isCauseOf(Throwable error) {
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Throwable t = error; t != null && seen.add(t); t = t.getCause()) {
+            if (t instanceof SchemaRegistryUnavailableException) {
+                return true;
+            }
+        }
+        return false;
+    }
 }

@@ -14,61 +14,61 @@ import java.util.function.Function;
  */
 final class SingleFlightCache<K, V> {
 
-  private final ConcurrentHashMap<K, CompletableFuture<V>> entries = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<K, CompletableFuture<V>> entries = new ConcurrentHashMap<>();
 
-  V get(K key, Function<? super K, ? extends V> loader) {
-    CompletableFuture<V> existing = entries.get(key);
-    if (existing == null) {
-      CompletableFuture<V> mine = new CompletableFuture<>();
-      existing = entries.putIfAbsent(key, mine);
-      if (existing == null) {
-        return load(key, mine, loader);
-      }
+    V get(K key, Function<? super K, ? extends V> loader) {
+        CompletableFuture<V> existing = entries.get(key);
+        if (existing == null) {
+            CompletableFuture<V> mine = new CompletableFuture<>();
+            existing = entries.putIfAbsent(key, mine);
+            if (existing == null) {
+                return load(key, mine, loader);
+            }
+        }
+        return await(existing);
     }
-    return await(existing);
-  }
 
-  /** The cached value, or null if absent or still loading. */
-  V getIfPresent(K key) {
-    CompletableFuture<V> existing = entries.get(key);
-    if (existing == null || !existing.isDone() || existing.isCompletedExceptionally()) {
-      return null;
+    /** The cached value, or null if absent or still loading. */
+    V getIfPresent(K key) {
+        CompletableFuture<V> existing = entries.get(key);
+        if (existing == null || !existing.isDone() || existing.isCompletedExceptionally()) {
+            return null;
+        }
+        return existing.join();
     }
-    return existing.join();
-  }
 
-  /** Caches a value learnt as a side effect of another call, unless one is already present. */
-  void putIfAbsent(K key, V value) {
-    entries.putIfAbsent(key, CompletableFuture.completedFuture(value));
-  }
-
-  private V load(K key, CompletableFuture<V> mine, Function<? super K, ? extends V> loader) {
-    V value;
-    try {
-      value = loader.apply(key);
-    } catch (RuntimeException | Error e) {
-      entries.remove(key, mine);
-      mine.completeExceptionally(e);
-      throw e;
+    /** Caches a value learnt as a side effect of another call, unless one is already present. */
+    void putIfAbsent(K key, V value) {
+        entries.putIfAbsent(key, CompletableFuture.completedFuture(value));
     }
-    mine.complete(value);
-    return value;
-  }
 
-  private static <V> V await(CompletableFuture<V> future) {
-    try {
-      return future.join();
-    } catch (CompletionException e) {
-      // Callers that joined someone else's load see that load's own exception, unwrapped, so
-      // that they can handle it exactly like the caller that ran the loader.
-      Throwable cause = e.getCause();
-      if (cause instanceof RuntimeException re) {
-        throw re;
-      }
-      if (cause instanceof Error err) {
-        throw err;
-      }
-      throw e;
+    private V load(K key, CompletableFuture<V> mine, Function<? super K, ? extends V> loader) {
+        V value;
+        try {
+            value = loader.apply(key);
+        } catch (RuntimeException | Error e) {
+            entries.remove(key, mine);
+            mine.completeExceptionally(e);
+            throw e;
+        }
+        mine.complete(value);
+        return value;
     }
-  }
+
+    private static <V> V await(CompletableFuture<V> future) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            // Callers that joined someone else's load see that load's own exception, unwrapped, so
+            // that they can handle it exactly like the caller that ran the loader.
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw e;
+        }
+    }
 }

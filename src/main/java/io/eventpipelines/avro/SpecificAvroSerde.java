@@ -13,41 +13,41 @@ import org.apache.kafka.common.serialization.Serializer;
  */
 public class SpecificAvroSerde<T extends SpecificRecord> implements Serde<T> {
 
-  private final SchemaRegistryClient injectedClient;
-  private final SpecificAvroSerializer<T> serializer;
-  private final SpecificAvroDeserializer<T> deserializer;
+    private final SchemaRegistryClient injectedClient;
+    private final SpecificAvroSerializer<T> serializer;
+    private final SpecificAvroDeserializer<T> deserializer;
 
-  /** Gets its registry client from {@link #configure}, which must be called before use. */
-  public SpecificAvroSerde(Class<T> type) {
-    this.injectedClient = null;
-    this.serializer = new SpecificAvroSerializer<>();
-    this.deserializer = new SpecificAvroDeserializer<>(type);
-  }
+    /** Gets its registry client from {@link #configure}, which must be called before use. */
+    public SpecificAvroSerde(Class<T> type) {
+        this.injectedClient = null;
+        this.serializer = new SpecificAvroSerializer<>();
+        this.deserializer = new SpecificAvroDeserializer<>(type);
+    }
 
-  /** Uses {@code client}; usable at once with Confluent's defaults. */
-  public SpecificAvroSerde(Class<T> type, SchemaRegistryClient client) {
-    this.injectedClient = Objects.requireNonNull(client, "client");
-    this.serializer = new SpecificAvroSerializer<>(client);
-    this.deserializer = new SpecificAvroDeserializer<>(type, client);
-  }
+    /** Uses {@code client}; usable at once with Confluent's defaults. */
+    public SpecificAvroSerde(Class<T> type, SchemaRegistryClient client) {
+        this.injectedClient = Objects.requireNonNull(client, "client");
+        this.serializer = new SpecificAvroSerializer<>(client);
+        this.deserializer = new SpecificAvroDeserializer<>(type, client);
+    }
 
-  @Override
-  public void configure(Map<String, ?> configs, boolean isKey) {
-    AvroSerdeConfig config = injectedClient != null
-        ? AvroSerdeConfig.parseWithoutRequiredUrl(configs)
-        : new AvroSerdeConfig(configs);
-    SchemaRegistryClient client = injectedClient != null ? injectedClient : SchemaRegistryClients.create(config);
-    serializer.configureWith(client, config, isKey);
-    deserializer.configureWith(client);
-  }
+    @Override
+    public void configure(Map<String, ?> configs, boolean isKey) {
+        AvroSerdeConfig config = injectedClient != null
+                ? AvroSerdeConfig.parseWithoutRequiredUrl(configs)
+                : new AvroSerdeConfig(configs);
+        SchemaRegistryClient client = injectedClient != null ? injectedClient : SchemaRegistryClients.create(config);
+        serializer.configureWith(client, config, isKey);
+        deserializer.configureWith(client);
+    }
 
-  @Override
-  public Serializer<T> serializer() {
-    return serializer;
-  }
+    @Override
+    public Serializer<T> serializer() {
+        return serializer;
+    }
 
-  @Override
-  public Deserializer<T> deserializer() {
-    return deserializer;
-  }
+    @Override
+    public Deserializer<T> deserializer() {
+        return deserializer;
+    }
 }

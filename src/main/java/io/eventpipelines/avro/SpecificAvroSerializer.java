@@ -42,218 +42,218 @@ import org.apache.kafka.common.serialization.Serializer;
  */
 public class SpecificAvroSerializer<T extends SpecificRecord> implements Serializer<T> {
 
-  private final SchemaRegistryClient injectedClient;
-  private volatile Settings settings;
-  private final ConcurrentHashMap<TargetKey, Target> targets = new ConcurrentHashMap<>();
-  // Most producers write one schema to one topic, so one remembered target spares the map lookup.
-  private volatile Target lastTarget;
+    private final SchemaRegistryClient injectedClient;
+    private volatile Settings settings;
+    private final ConcurrentHashMap<TargetKey, Target> targets = new ConcurrentHashMap<>();
+    // Most producers write one schema to one topic, so one remembered target spares the map lookup.
+    private volatile Target lastTarget;
 
-  private record Settings(SchemaRegistryClient client, boolean autoRegister, boolean useLatestVersion, boolean isKey) {}
+    private record Settings(SchemaRegistryClient client, boolean autoRegister, boolean useLatestVersion, boolean isKey) {}
 
-  /** For Kafka's config-driven instantiation; {@link #configure} must be called before use. */
-  public SpecificAvroSerializer() {
-    this.injectedClient = null;
-  }
-
-  /**
-   * Uses {@code client}, ignoring {@value AvroSerdeConfig#SCHEMA_REGISTRY_URL_CONFIG}. Usable at
-   * once with Confluent's defaults (auto-register, value subject); {@link #configure} may change
-   * those.
-   */
-  public SpecificAvroSerializer(SchemaRegistryClient client) {
-    this.injectedClient = Objects.requireNonNull(client, "client");
-    this.settings = new Settings(client, AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_DEFAULT,
-        AvroSerdeConfig.USE_LATEST_VERSION_DEFAULT, false);
-  }
-
-  @Override
-  public void configure(Map<String, ?> configs, boolean isKey) {
-    AvroSerdeConfig config = injectedClient != null
-        ? AvroSerdeConfig.parseWithoutRequiredUrl(configs)
-        : new AvroSerdeConfig(configs);
-    configureWith(injectedClient != null ? injectedClient : SchemaRegistryClients.create(config), config, isKey);
-  }
-
-  /** Lets {@link SpecificAvroSerde} share one client between its serializer and deserializer. */
-  void configureWith(SchemaRegistryClient client, AvroSerdeConfig config, boolean isKey) {
-    targets.clear();
-    lastTarget = null;
-    settings = new Settings(client, config.autoRegisterSchemas(), config.useLatestVersion(), isKey);
-  }
-
-  @Override
-  public byte[] serialize(String topic, T record) {
-    if (record == null) {
-      return null;
+    /** For Kafka's config-driven instantiation; {@link #configure} must be called before use. */
+    public SpecificAvroSerializer() {
+        this.injectedClient = null;
     }
-    Schema schema = record.getSchema();
-    Target target = lastTarget;
-    if (target == null || target.schema != schema || !target.topic.equals(topic)) {
-      target = target(topic, schema, record);
-    }
-    try {
-      return target.encode(record);
-    } catch (IOException | RuntimeException e) {
-      throw new SerializationException(
-          "Error serializing Avro " + schema.getFullName() + " for topic '" + topic
-              + "' (subject '" + target.subject + "', schema id " + target.schemaId + "): " + e,
-          e);
-    }
-  }
 
-  private Target target(String topic, Schema schema, T record) {
-    Settings current = settings;
-    if (current == null) {
-      throw new IllegalStateException("SpecificAvroSerializer used before configure()");
+    /**
+     * Uses {@code client}, ignoring {@value AvroSerdeConfig#SCHEMA_REGISTRY_URL_CONFIG}. Usable at
+     * once with Confluent's defaults (auto-register, value subject); {@link #configure} may change
+     * those.
+     */
+    public SpecificAvroSerializer(SchemaRegistryClient client) {
+        this.injectedClient = Objects.requireNonNull(client, "client");
+        this.settings = new Settings(client, AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_DEFAULT,
+                AvroSerdeConfig.USE_LATEST_VERSION_DEFAULT, false);
     }
-    if (topic == null) {
-      throw new SerializationException(
-          "Cannot serialize Avro " + schema.getFullName() + " without a topic: the subject is named after the topic");
-    }
-    TargetKey key = new TargetKey(topic, schema);
-    Target target = targets.get(key);
-    if (target == null) {
-      // Built outside computeIfAbsent: it may call the registry, which can be slow or retrying.
-      target = newTarget(current, topic, schema, record);
-      Target raced = targets.putIfAbsent(key, target);
-      if (raced != null) {
-        target = raced;
-      }
-    }
-    lastTarget = target;
-    return target;
-  }
 
-  private Target newTarget(Settings current, String topic, Schema schema, T record) {
-    String subject = topic + (current.isKey() ? "-key" : "-value");
-    DatumWriter<Object> ownWriter = new SpecificDatumWriter<>(schema, SpecificData.getForClass(record.getClass()));
-    try {
-      if (current.autoRegister()) {
-        return new Target(topic, subject, schema, current.client().register(subject, schema), ownWriter, null);
-      }
-      if (current.useLatestVersion()) {
-        RegisteredSchema latest = current.client().getLatestSchema(subject);
-        if (sameEncoding(latest.schema(), schema)) {
-          return new Target(topic, subject, schema, latest.id(), ownWriter, null);
+    @Override
+    public void configure(Map<String, ?> configs, boolean isKey) {
+        AvroSerdeConfig config = injectedClient != null
+                ? AvroSerdeConfig.parseWithoutRequiredUrl(configs)
+                : new AvroSerdeConfig(configs);
+        configureWith(injectedClient != null ? injectedClient : SchemaRegistryClients.create(config), config, isKey);
+    }
+
+    /** Lets {@link SpecificAvroSerde} share one client between its serializer and deserializer. */
+    void configureWith(SchemaRegistryClient client, AvroSerdeConfig config, boolean isKey) {
+        targets.clear();
+        lastTarget = null;
+        settings = new Settings(client, config.autoRegisterSchemas(), config.useLatestVersion(), isKey);
+    }
+
+    @Override
+    public byte[] serialize(String topic, T record) {
+        if (record == null) {
+            return null;
         }
-        requireCanRead(latest, schema, topic);
-        return new Target(topic, subject, schema, latest.id(), ownWriter, new Conversion(schema, latest.schema()));
-      }
-      return new Target(topic, subject, schema, current.client().getId(subject, schema), ownWriter, null);
-    } catch (SchemaRegistryUnavailableException e) {
-      throw new SerializationException(
-          "Cannot serialize Avro " + schema.getFullName() + " for topic '" + topic + "': " + e.getMessage(), e);
-    } catch (SchemaRegistryException e) {
-      if (!current.autoRegister() && !current.useLatestVersion()
-          && (e.errorCode() == SchemaRegistryException.SUBJECT_NOT_FOUND
-              || e.errorCode() == SchemaRegistryException.SCHEMA_NOT_FOUND)) {
-        throw new SerializationException(
-            "Schema " + schema.getFullName() + " is not registered under subject '" + subject + "' (topic '"
-                + topic + "') and " + AvroSerdeConfig.AUTO_REGISTER_SCHEMAS + "=false: " + e.getMessage(), e);
-      }
-      throw new SerializationException(
-          "Cannot serialize Avro " + schema.getFullName() + " for topic '" + topic + "': " + e.getMessage(), e);
-    }
-  }
-
-  /** Same Parsing Canonical Form means byte-identical encodings: no conversion is needed. */
-  private static boolean sameEncoding(Schema a, Schema b) {
-    return a == b || SchemaNormalization.toParsingForm(a).equals(SchemaNormalization.toParsingForm(b));
-  }
-
-  private static void requireCanRead(RegisteredSchema latest, Schema recordSchema, String topic) {
-    SchemaCompatibility.SchemaPairCompatibility compatibility =
-        SchemaCompatibility.checkReaderWriterCompatibility(latest.schema(), recordSchema);
-    if (compatibility.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
-      StringJoiner problems = new StringJoiner("; ");
-      for (SchemaCompatibility.Incompatibility problem : compatibility.getResult().getIncompatibilities()) {
-        problems.add(problem.getType() + " at " + problem.getLocation() + ": " + problem.getMessage());
-      }
-      throw new SerializationException(
-          "Cannot serialize Avro " + recordSchema.getFullName() + " for topic '" + topic + "' with "
-              + AvroSerdeConfig.USE_LATEST_VERSION + "=true: the latest schema of subject '" + latest.subject()
-              + "' (id " + latest.id() + ", version " + latest.version()
-              + ") cannot read records of the record's schema: " + problems);
-    }
-  }
-
-  private static final class TargetKey {
-    private final String topic;
-    private final Schema schema;
-
-    TargetKey(String topic, Schema schema) {
-      this.topic = topic;
-      this.schema = schema;
+        Schema schema = record.getSchema();
+        Target target = lastTarget;
+        if (target == null || target.schema != schema || !target.topic.equals(topic)) {
+            target = target(topic, schema, record);
+        }
+        try {
+            return target.encode(record);
+        } catch (IOException | RuntimeException e) {
+            throw new SerializationException(
+                    "Error serializing Avro " + schema.getFullName() + " for topic '" + topic
+                            + "' (subject '" + target.subject + "', schema id " + target.schemaId + "): " + e,
+                    e);
+        }
     }
 
-    // By schema instance: records of a generated class share one SCHEMA$, and comparing
-    // instances avoids deep schema equality on every record.
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof TargetKey other && other.schema == schema && other.topic.equals(topic);
+    private Target target(String topic, Schema schema, T record) {
+        Settings current = settings;
+        if (current == null) {
+            throw new IllegalStateException("SpecificAvroSerializer used before configure()");
+        }
+        if (topic == null) {
+            throw new SerializationException(
+                    "Cannot serialize Avro " + schema.getFullName() + " without a topic: the subject is named after the topic");
+        }
+        TargetKey key = new TargetKey(topic, schema);
+        Target target = targets.get(key);
+        if (target == null) {
+            // Built outside computeIfAbsent: it may call the registry, which can be slow or retrying.
+            target = newTarget(current, topic, schema, record);
+            Target raced = targets.putIfAbsent(key, target);
+            if (raced != null) {
+                target = raced;
+            }
+        }
+        lastTarget = target;
+        return target;
     }
 
-    @Override
-    public int hashCode() {
-      return 31 * topic.hashCode() + System.identityHashCode(schema);
-    }
-  }
-
-  /**
-   * Rewrites a datum of one schema as a datum of another that can read it, resolving fields by
-   * name (and applying reader defaults) exactly as a consumer with that schema would.
-   */
-  private static final class Conversion {
-    private final DatumReader<Object> resolvingReader;
-    private final DatumWriter<Object> targetWriter;
-
-    Conversion(Schema from, Schema to) {
-      // Generic data without logical-type conversions on both sides: values pass through in
-      // their Avro representation, so no conversion can lose or reinterpret them.
-      this.resolvingReader = new GenericDatumReader<>(from, to, GenericData.get());
-      this.targetWriter = new GenericDatumWriter<>(to, GenericData.get());
-    }
-  }
-
-  private static final class Target {
-    final String topic;
-    final String subject;
-    final Schema schema;
-    final int schemaId;
-    final byte[] header;
-    final DatumWriter<Object> writer;
-    final Conversion conversion;
-
-    Target(String topic, String subject, Schema schema, int schemaId, DatumWriter<Object> writer, Conversion conversion) {
-      this.topic = topic;
-      this.subject = subject;
-      this.schema = schema;
-      this.schemaId = schemaId;
-      this.header = WireFormat.header(schemaId);
-      this.writer = writer;
-      this.conversion = conversion;
+    private Target newTarget(Settings current, String topic, Schema schema, T record) {
+        String subject = topic + (current.isKey() ? "-key" : "-value");
+        DatumWriter<Object> ownWriter = new SpecificDatumWriter<>(schema, SpecificData.getForClass(record.getClass()));
+        try {
+            if (current.autoRegister()) {
+                return new Target(topic, subject, schema, current.client().register(subject, schema), ownWriter, null);
+            }
+            if (current.useLatestVersion()) {
+                RegisteredSchema latest = current.client().getLatestSchema(subject);
+                if (sameEncoding(latest.schema(), schema)) {
+                    return new Target(topic, subject, schema, latest.id(), ownWriter, null);
+                }
+                requireCanRead(latest, schema, topic);
+                return new Target(topic, subject, schema, latest.id(), ownWriter, new Conversion(schema, latest.schema()));
+            }
+            return new Target(topic, subject, schema, current.client().getId(subject, schema), ownWriter, null);
+        } catch (SchemaRegistryUnavailableException e) {
+            throw new SerializationException(
+                    "Cannot serialize Avro " + schema.getFullName() + " for topic '" + topic + "': " + e.getMessage(), e);
+        } catch (SchemaRegistryException e) {
+            if (!current.autoRegister() && !current.useLatestVersion()
+                    && (e.errorCode() == SchemaRegistryException.SUBJECT_NOT_FOUND
+                            || e.errorCode() == SchemaRegistryException.SCHEMA_NOT_FOUND)) {
+                throw new SerializationException(
+                        "Schema " + schema.getFullName() + " is not registered under subject '" + subject + "' (topic '"
+                                + topic + "') and " + AvroSerdeConfig.AUTO_REGISTER_SCHEMAS + "=false: " + e.getMessage(), e);
+            }
+            throw new SerializationException(
+                    "Cannot serialize Avro " + schema.getFullName() + " for topic '" + topic + "': " + e.getMessage(), e);
+        }
     }
 
-    byte[] encode(Object record) throws IOException {
-      if (conversion == null) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(header, 0, header.length);
-        BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
-        writer.write(record, encoder);
-        encoder.flush();
-        return out.toByteArray();
-      }
-      ByteArrayOutputStream own = new ByteArrayOutputStream();
-      BinaryEncoder ownEncoder = EncoderFactory.get().directBinaryEncoder(own, null);
-      writer.write(record, ownEncoder);
-      ownEncoder.flush();
-      Object converted = conversion.resolvingReader.read(null, DecoderFactory.get().binaryDecoder(own.toByteArray(), null));
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      out.write(header, 0, header.length);
-      BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
-      conversion.targetWriter.write(converted, encoder);
-      encoder.flush();
-      return out.toByteArray();
+    /** Same Parsing Canonical Form means byte-identical encodings: no conversion is needed. */
+    private static boolean sameEncoding(Schema a, Schema b) {
+        return a == b || SchemaNormalization.toParsingForm(a).equals(SchemaNormalization.toParsingForm(b));
     }
-  }
+
+    private static void requireCanRead(RegisteredSchema latest, Schema recordSchema, String topic) {
+        SchemaCompatibility.SchemaPairCompatibility compatibility =
+                SchemaCompatibility.checkReaderWriterCompatibility(latest.schema(), recordSchema);
+        if (compatibility.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
+            StringJoiner problems = new StringJoiner("; ");
+            for (SchemaCompatibility.Incompatibility problem : compatibility.getResult().getIncompatibilities()) {
+                problems.add(problem.getType() + " at " + problem.getLocation() + ": " + problem.getMessage());
+            }
+            throw new SerializationException(
+                    "Cannot serialize Avro " + recordSchema.getFullName() + " for topic '" + topic + "' with "
+                            + AvroSerdeConfig.USE_LATEST_VERSION + "=true: the latest schema of subject '" + latest.subject()
+                            + "' (id " + latest.id() + ", version " + latest.version()
+                            + ") cannot read records of the record's schema: " + problems);
+        }
+    }
+
+    private static final class TargetKey {
+        private final String topic;
+        private final Schema schema;
+
+        TargetKey(String topic, Schema schema) {
+            this.topic = topic;
+            this.schema = schema;
+        }
+
+        // By schema instance: records of a generated class share one SCHEMA$, and comparing
+        // instances avoids deep schema equality on every record.
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof TargetKey other && other.schema == schema && other.topic.equals(topic);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * topic.hashCode() + System.identityHashCode(schema);
+        }
+    }
+
+    /**
+     * Rewrites a datum of one schema as a datum of another that can read it, resolving fields by
+     * name (and applying reader defaults) exactly as a consumer with that schema would.
+     */
+    private static final class Conversion {
+        private final DatumReader<Object> resolvingReader;
+        private final DatumWriter<Object> targetWriter;
+
+        Conversion(Schema from, Schema to) {
+            // Generic data without logical-type conversions on both sides: values pass through in
+            // their Avro representation, so no conversion can lose or reinterpret them.
+            this.resolvingReader = new GenericDatumReader<>(from, to, GenericData.get());
+            this.targetWriter = new GenericDatumWriter<>(to, GenericData.get());
+        }
+    }
+
+    private static final class Target {
+        final String topic;
+        final String subject;
+        final Schema schema;
+        final int schemaId;
+        final byte[] header;
+        final DatumWriter<Object> writer;
+        final Conversion conversion;
+
+        Target(String topic, String subject, Schema schema, int schemaId, DatumWriter<Object> writer, Conversion conversion) {
+            this.topic = topic;
+            this.subject = subject;
+            this.schema = schema;
+            this.schemaId = schemaId;
+            this.header = WireFormat.header(schemaId);
+            this.writer = writer;
+            this.conversion = conversion;
+        }
+
+        byte[] encode(Object record) throws IOException {
+            if (conversion == null) {
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                out.write(header, 0, header.length);
+                BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+                writer.write(record, encoder);
+                encoder.flush();
+                return out.toByteArray();
+            }
+            ByteArrayOutputStream own = new ByteArrayOutputStream();
+            BinaryEncoder ownEncoder = EncoderFactory.get().directBinaryEncoder(own, null);
+            writer.write(record, ownEncoder);
+            ownEncoder.flush();
+            Object converted = conversion.resolvingReader.read(null, DecoderFactory.get().binaryDecoder(own.toByteArray(), null));
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            out.write(header, 0, header.length);
+            BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+            conversion.targetWriter.write(converted, encoder);
+            encoder.flush();
+            return out.toByteArray();
+        }
+    }
 }

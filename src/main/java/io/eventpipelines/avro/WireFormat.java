@@ -6,22 +6,22 @@ package io.eventpipelines.avro;
  */
 final class WireFormat {
 
-  static final byte MAGIC_BYTE = 0;
-  static final int HEADER_SIZE = 5;
+    static final byte MAGIC_BYTE = 0;
+    static final int HEADER_SIZE = 5;
 
-  private WireFormat() {}
+    private WireFormat() {}
 
-  static byte[] header(int schemaId) {
-    return new byte[] {
-        MAGIC_BYTE,
-        (byte) (schemaId >>> 24),
-        (byte) (schemaId >>> 16),
-        (byte) (schemaId >>> 8),
-        (byte) schemaId
-    };
-  }
+    static byte[] header(int schemaId) {
+        return new byte[] {
+                MAGIC_BYTE,
+                (byte) (schemaId >>> 24),
+                (byte) (schemaId >>> 16),
+                (byte) (schemaId >>> 8),
+                (byte) schemaId
+        };
+    }
 
-  static int schemaId(byte[] data) {
-    return ((data[1] & 0xff) << 24) | ((data[2] & 0xff) << 16) | ((data[3] & 0xff) << 8) | (data[4] & 0xff);
-  }
+    static int schemaId(byte[] data) {
+        return ((data[1] & 0xff) << 24) | ((data[2] & 0xff) << 16) | ((data[3] & 0xff) << 8) | (data[4] & 0xff);
+    }
 }

@@ -22,74 +22,74 @@ import java.util.function.Function;
  */
 final class FakeRegistryServer implements AutoCloseable {
 
-  record Request(String method, String rawPath, Map<String, String> headers, String body) {
-    String header(String name) {
-      return headers.get(name.toLowerCase(Locale.ROOT));
-    }
-  }
-
-  record Response(int status, String body) {
-    static Response ok(String body) {
-      return new Response(200, body);
-    }
-
-    static Response error(int status, int errorCode, String message) {
-      return new Response(status, "{\"error_code\":" + errorCode + ",\"message\":\"" + message + "\"}");
-    }
-  }
-
-  private final HttpServer server;
-  private final ExecutorService executor = Executors.newCachedThreadPool();
-  private final List<Request> requests = new CopyOnWriteArrayList<>();
-  private volatile Function<Request, Response> handler = r -> Response.error(404, 404, "HTTP 404 Not Found");
-
-  FakeRegistryServer() throws IOException {
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    server.setExecutor(executor);
-    server.createContext("/", this::handle);
-    server.start();
-  }
-
-  String url() {
-    return "http://127.0.0.1:" + server.getAddress().getPort();
-  }
-
-  void respondWith(Function<Request, Response> handler) {
-    this.handler = handler;
-  }
-
-  List<Request> requests() {
-    return List.copyOf(requests);
-  }
-
-  private void handle(HttpExchange exchange) throws IOException {
-    try (exchange) {
-      Map<String, String> headers = new TreeMap<>();
-      exchange.getRequestHeaders().forEach((name, values) ->
-          headers.put(name.toLowerCase(Locale.ROOT), String.join(",", values)));
-      String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-      Request request = new Request(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(), headers, body);
-      requests.add(request);
-      Response response;
-      try {
-        response = handler.apply(request);
-      } catch (RuntimeException e) {
-        response = Response.error(500, 50001, "test handler failed: " + e);
-      }
-      byte[] bytes = response.body().getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().set("Content-Type", RestSchemaRegistryClient.CONTENT_TYPE);
-      exchange.sendResponseHeaders(response.status(), bytes.length == 0 ? -1 : bytes.length);
-      if (bytes.length > 0) {
-        try (OutputStream out = exchange.getResponseBody()) {
-          out.write(bytes);
+    record Request(String method, String rawPath, Map<String, String> headers, String body) {
+        String header(String name) {
+            return headers.get(name.toLowerCase(Locale.ROOT));
         }
-      }
     }
-  }
 
-  @Override
-  public void close() {
-    server.stop(0);
-    executor.shutdownNow();
-  }
+    record Response(int status, String body) {
+        static Response ok(String body) {
+            return new Response(200, body);
+        }
+
+        static Response error(int status, int errorCode, String message) {
+            return new Response(status, "{\"error_code\":" + errorCode + ",\"message\":\"" + message + "\"}");
+        }
+    }
+
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newCachedThreadPool();
+    private final List<Request> requests = new CopyOnWriteArrayList<>();
+    private volatile Function<Request, Response> handler = r -> Response.error(404, 404, "HTTP 404 Not Found");
+
+    FakeRegistryServer() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setExecutor(executor);
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    void respondWith(Function<Request, Response> handler) {
+        this.handler = handler;
+    }
+
+    List<Request> requests() {
+        return List.copyOf(requests);
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            Map<String, String> headers = new TreeMap<>();
+            exchange.getRequestHeaders().forEach((name, values) ->
+                    headers.put(name.toLowerCase(Locale.ROOT), String.join(",", values)));
+            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            Request request = new Request(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(), headers, body);
+            requests.add(request);
+            Response response;
+            try {
+                response = handler.apply(request);
+            } catch (RuntimeException e) {
+                response = Response.error(500, 50001, "test handler failed: " + e);
+            }
+            byte[] bytes = response.body().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", RestSchemaRegistryClient.CONTENT_TYPE);
+            exchange.sendResponseHeaders(response.status(), bytes.length == 0 ? -1 : bytes.length);
+            if (bytes.length > 0) {
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(bytes);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
 }

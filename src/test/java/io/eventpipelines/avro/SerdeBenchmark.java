@@ -47,83 +47,83 @@ import org.openjdk.jmh.runner.options.CommandLineOptions;
 @Measurement(iterations = 5, time = 5)
 public class SerdeBenchmark {
 
-  private static final String TOPIC = "temperature-readings";
+    private static final String TOPIC = "temperature-readings";
 
-  private final String scope = "serde-benchmark";
-  private TemperatureReading reading;
-  private SpecificAvroSerializer<TemperatureReading> serializer;
-  private SpecificAvroDeserializer<TemperatureReading> deserializer;
-  private SpecificDatumWriter<TemperatureReading> plainWriter;
-  private SpecificDatumReader<TemperatureReading> plainReader;
+    private final String scope = "serde-benchmark";
+    private TemperatureReading reading;
+    private SpecificAvroSerializer<TemperatureReading> serializer;
+    private SpecificAvroDeserializer<TemperatureReading> deserializer;
+    private SpecificDatumWriter<TemperatureReading> plainWriter;
+    private SpecificDatumReader<TemperatureReading> plainReader;
 
-  @Setup
-  public void setUp() {
-    reading = TemperatureReading.newBuilder()
-        .setSensorId("sensor-0042")
-        .setCelsius(21.75)
-        .setTimestamp(Instant.ofEpochMilli(1_700_000_000_123L))
-        .setLocation("building-7/floor-3")
-        .build();
+    @Setup
+    public void setUp() {
+        reading = TemperatureReading.newBuilder()
+                .setSensorId("sensor-0042")
+                .setCelsius(21.75)
+                .setTimestamp(Instant.ofEpochMilli(1_700_000_000_123L))
+                .setLocation("building-7/floor-3")
+                .build();
 
-    SchemaRegistryClient registry = MockSchemaRegistry.getClientForScope(scope);
-    serializer = new SpecificAvroSerializer<>(registry);
-    deserializer = new SpecificAvroDeserializer<>(TemperatureReading.class, registry);
-    if (!reading.equals(deserializer.deserialize(TOPIC, serializer.serialize(TOPIC, reading)))) {
-      throw new IllegalStateException("serde round trip is broken");
-    }
-
-    Schema schema = TemperatureReading.getClassSchema();
-    SpecificData model = SpecificData.getForClass(TemperatureReading.class);
-    plainWriter = new SpecificDatumWriter<>(schema, model);
-    plainReader = new SpecificDatumReader<>(schema, schema, model);
-  }
-
-  @TearDown
-  public void tearDown() {
-    MockSchemaRegistry.dropScope(scope);
-  }
-
-  @Benchmark
-  public void confluentSerdeRoundTrip(Blackhole blackhole) {
-    byte[] bytes = serializer.serialize(TOPIC, reading);
-    blackhole.consume(deserializer.deserialize(TOPIC, bytes));
-  }
-
-  @Benchmark
-  public void plainAvroRoundTrip(Blackhole blackhole) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
-    plainWriter.write(reading, encoder);
-    encoder.flush();
-    byte[] bytes = out.toByteArray();
-    BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, 0, bytes.length, null);
-    blackhole.consume(plainReader.read(null, decoder));
-  }
-
-  /**
-   * Runs this benchmark through {@link org.openjdk.jmh.Main}. Maven passes {@code bench.args} as
-   * one argument (empty when unset), so arguments are split on whitespace here; without an
-   * explicit benchmark pattern, only this class runs.
-   */
-  public static void main(String[] args) throws Exception {
-    List<String> jmhArgs = new ArrayList<>();
-    for (String arg : args) {
-      for (String token : arg.trim().split("\\s+")) {
-        if (!token.isEmpty()) {
-          jmhArgs.add(token);
+        SchemaRegistryClient registry = MockSchemaRegistry.getClientForScope(scope);
+        serializer = new SpecificAvroSerializer<>(registry);
+        deserializer = new SpecificAvroDeserializer<>(TemperatureReading.class, registry);
+        if (!reading.equals(deserializer.deserialize(TOPIC, serializer.serialize(TOPIC, reading)))) {
+            throw new IllegalStateException("serde round trip is broken");
         }
-      }
+
+        Schema schema = TemperatureReading.getClassSchema();
+        SpecificData model = SpecificData.getForClass(TemperatureReading.class);
+        plainWriter = new SpecificDatumWriter<>(schema, model);
+        plainReader = new SpecificDatumReader<>(schema, schema, model);
     }
-    boolean hasPattern;
-    try {
-      hasPattern = !new CommandLineOptions(jmhArgs.toArray(String[]::new)).getIncludes().isEmpty();
-    } catch (CommandLineOptionException e) {
-      // Left to JMH's Main, which reports bad options with its usage text.
-      hasPattern = true;
+
+    @TearDown
+    public void tearDown() {
+        MockSchemaRegistry.dropScope(scope);
     }
-    if (!hasPattern) {
-      jmhArgs.add(0, SerdeBenchmark.class.getSimpleName());
+
+    @Benchmark
+    public void confluentSerdeRoundTrip(Blackhole blackhole) {
+        byte[] bytes = serializer.serialize(TOPIC, reading);
+        blackhole.consume(deserializer.deserialize(TOPIC, bytes));
     }
-    org.openjdk.jmh.Main.main(jmhArgs.toArray(String[]::new));
-  }
+
+    @Benchmark
+    public void plainAvroRoundTrip(Blackhole blackhole) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+        plainWriter.write(reading, encoder);
+        encoder.flush();
+        byte[] bytes = out.toByteArray();
+        BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, 0, bytes.length, null);
+        blackhole.consume(plainReader.read(null, decoder));
+    }
+
+    /**
+     * Runs this benchmark through {@link org.openjdk.jmh.Main}. Maven passes {@code bench.args} as
+     * one argument (empty when unset), so arguments are split on whitespace here; without an
+     * explicit benchmark pattern, only this class runs.
+     */
+    public static void main(String[] args) throws Exception {
+        List<String> jmhArgs = new ArrayList<>();
+        for (String arg : args) {
+            for (String token : arg.trim().split("\\s+")) {
+                if (!token.isEmpty()) {
+                    jmhArgs.add(token);
+                }
+            }
+        }
+        boolean hasPattern;
+        try {
+            hasPattern = !new CommandLineOptions(jmhArgs.toArray(String[]::new)).getIncludes().isEmpty();
+        } catch (CommandLineOptionException e) {
+            // Left to JMH's Main, which reports bad options with its usage text.
+            hasPattern = true;
+        }
+        if (!hasPattern) {
+            jmhArgs.add(0, SerdeBenchmark.class.getSimpleName());
+        }
+        org.openjdk.jmh.Main.main(jmhArgs.toArray(String[]::new));
+    }
 }

@@ -20,113 +20,113 @@ import org.apache.avro.specific.SpecificDatumWriter;
 /** Records, schemas and raw Avro encoding shared by the tests. */
 final class TestRecords {
 
-  /** TemperatureReading as first published: without {@code location}. */
-  static final String TEMPERATURE_V1 = """
-      {"type":"record","name":"TemperatureReading","namespace":"io.eventpipelines.temperature",
-       "fields":[
-         {"name":"sensorId","type":"string"},
-         {"name":"celsius","type":"double"},
-         {"name":"timestamp","type":{"type":"long","logicalType":"timestamp-millis"}}
-       ]}""";
+    /** TemperatureReading as first published: without {@code location}. */
+    static final String TEMPERATURE_V1 = """
+            {"type":"record","name":"TemperatureReading","namespace":"io.eventpipelines.temperature",
+              "fields":[
+                  {"name":"sensorId","type":"string"},
+                  {"name":"celsius","type":"double"},
+                  {"name":"timestamp","type":{"type":"long","logicalType":"timestamp-millis"}}
+              ]}""";
 
-  /** A later TemperatureReading with a field the generated class does not know. */
-  static final String TEMPERATURE_V3 = """
-      {"type":"record","name":"TemperatureReading","namespace":"io.eventpipelines.temperature",
-       "fields":[
-         {"name":"sensorId","type":"string"},
-         {"name":"celsius","type":"double"},
-         {"name":"timestamp","type":{"type":"long","logicalType":"timestamp-millis"}},
-         {"name":"location","type":["null","string"],"default":null},
-         {"name":"humidity","type":"double","default":-1.0}
-       ]}""";
+    /** A later TemperatureReading with a field the generated class does not know. */
+    static final String TEMPERATURE_V3 = """
+            {"type":"record","name":"TemperatureReading","namespace":"io.eventpipelines.temperature",
+              "fields":[
+                  {"name":"sensorId","type":"string"},
+                  {"name":"celsius","type":"double"},
+                  {"name":"timestamp","type":{"type":"long","logicalType":"timestamp-millis"}},
+                  {"name":"location","type":["null","string"],"default":null},
+                  {"name":"humidity","type":"double","default":-1.0}
+              ]}""";
 
-  /** LogEvent from a newer producer whose LogLevel has a CRITICAL symbol. */
-  static final String LOG_EVENT_WITH_CRITICAL = """
-      {"type":"record","name":"LogEvent","namespace":"io.eventpipelines.logs",
-       "fields":[
-         {"name":"timestamp","type":{"type":"long","logicalType":"timestamp-millis"}},
-         {"name":"level","type":{"type":"enum","name":"LogLevel",
-           "symbols":["TRACE","DEBUG","INFO","WARN","ERROR","CRITICAL","FATAL","UNKNOWN"],
-           "default":"UNKNOWN"},"default":"UNKNOWN"},
-         {"name":"service","type":"string"},
-         {"name":"message","type":"string"},
-         {"name":"host","type":["null","string"],"default":null}
-       ]}""";
+    /** LogEvent from a newer producer whose LogLevel has a CRITICAL symbol. */
+    static final String LOG_EVENT_WITH_CRITICAL = """
+            {"type":"record","name":"LogEvent","namespace":"io.eventpipelines.logs",
+              "fields":[
+                  {"name":"timestamp","type":{"type":"long","logicalType":"timestamp-millis"}},
+                  {"name":"level","type":{"type":"enum","name":"LogLevel",
+                      "symbols":["TRACE","DEBUG","INFO","WARN","ERROR","CRITICAL","FATAL","UNKNOWN"],
+                      "default":"UNKNOWN"},"default":"UNKNOWN"},
+                  {"name":"service","type":"string"},
+                  {"name":"message","type":"string"},
+                  {"name":"host","type":["null","string"],"default":null}
+              ]}""";
 
-  private TestRecords() {}
+    private TestRecords() {}
 
-  static Schema parse(String json) {
-    return new Schema.Parser().parse(json);
-  }
-
-  static TemperatureReading reading() {
-    return reading("sensor-1", 21.5, "lab");
-  }
-
-  static TemperatureReading reading(String sensorId, double celsius, String location) {
-    return TemperatureReading.newBuilder()
-        .setSensorId(sensorId)
-        .setCelsius(celsius)
-        .setTimestamp(Instant.ofEpochMilli(1_700_000_000_123L))
-        .setLocation(location)
-        .build();
-  }
-
-  static LogEvent logEvent(LogLevel level) {
-    return LogEvent.newBuilder()
-        .setTimestamp(Instant.ofEpochMilli(1_700_000_000_456L))
-        .setLevel(level)
-        .setService("billing")
-        .setMessage("disk almost full")
-        .setHost(null)
-        .build();
-  }
-
-  /** Confluent framing around {@code avro}. */
-  static byte[] framed(int schemaId, byte[] avro) {
-    byte[] framed = Arrays.copyOf(WireFormat.header(schemaId), WireFormat.HEADER_SIZE + avro.length);
-    System.arraycopy(avro, 0, framed, WireFormat.HEADER_SIZE, avro.length);
-    return framed;
-  }
-
-  static byte[] payload(byte[] framed) {
-    return Arrays.copyOfRange(framed, WireFormat.HEADER_SIZE, framed.length);
-  }
-
-  static int schemaId(byte[] framed) {
-    return WireFormat.schemaId(framed);
-  }
-
-  /** Plain Avro binary, as written by the generated class's own model. */
-  static byte[] encodeSpecific(TemperatureReading reading) {
-    try {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
-      new SpecificDatumWriter<>(TemperatureReading.class).write(reading, encoder);
-      encoder.flush();
-      return out.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    static Schema parse(String json) {
+        return new Schema.Parser().parse(json);
     }
-  }
 
-  static byte[] encodeGeneric(Schema schema, GenericRecord record) {
-    try {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
-      new GenericDatumWriter<GenericRecord>(schema).write(record, encoder);
-      encoder.flush();
-      return out.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    static TemperatureReading reading() {
+        return reading("sensor-1", 21.5, "lab");
     }
-  }
 
-  static GenericRecord decodeGeneric(Schema writer, Schema reader, byte[] avro) {
-    try {
-      return new GenericDatumReader<GenericRecord>(writer, reader).read(null, DecoderFactory.get().binaryDecoder(avro, null));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    static TemperatureReading reading(String sensorId, double celsius, String location) {
+        return TemperatureReading.newBuilder()
+                .setSensorId(sensorId)
+                .setCelsius(celsius)
+                .setTimestamp(Instant.ofEpochMilli(1_700_000_000_123L))
+                .setLocation(location)
+                .build();
     }
-  }
+
+    static LogEvent logEvent(LogLevel level) {
+        return LogEvent.newBuilder()
+                .setTimestamp(Instant.ofEpochMilli(1_700_000_000_456L))
+                .setLevel(level)
+                .setService("billing")
+                .setMessage("disk almost full")
+                .setHost(null)
+                .build();
+    }
+
+    /** Confluent framing around {@code avro}. */
+    static byte[] framed(int schemaId, byte[] avro) {
+        byte[] framed = Arrays.copyOf(WireFormat.header(schemaId), WireFormat.HEADER_SIZE + avro.length);
+        System.arraycopy(avro, 0, framed, WireFormat.HEADER_SIZE, avro.length);
+        return framed;
+    }
+
+    static byte[] payload(byte[] framed) {
+        return Arrays.copyOfRange(framed, WireFormat.HEADER_SIZE, framed.length);
+    }
+
+    static int schemaId(byte[] framed) {
+        return WireFormat.schemaId(framed);
+    }
+
+    /** Plain Avro binary, as written by the generated class's own model. */
+    static byte[] encodeSpecific(TemperatureReading reading) {
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
+            new SpecificDatumWriter<>(TemperatureReading.class).write(reading, encoder);
+            encoder.flush();
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static byte[] encodeGeneric(Schema schema, GenericRecord record) {
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
+            new GenericDatumWriter<GenericRecord>(schema).write(record, encoder);
+            encoder.flush();
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static GenericRecord decodeGeneric(Schema writer, Schema reader, byte[] avro) {
+        try {
+            return new GenericDatumReader<GenericRecord>(writer, reader).read(null, DecoderFactory.get().binaryDecoder(avro, null));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 }
