@@ -4,6 +4,7 @@ import io.eventpipelines.avro.AvroSerdeConfig;
 import io.eventpipelines.temperature.TemperatureTopology;
 
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
 
@@ -21,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
@@ -44,7 +46,8 @@ public final class AppConfig {
     public static final String DEFAULT_APPLICATION_ID = "event-pipelines";
     public static final long DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000L;
 
-    private static final Set<String> APP_KEYS = Set.of(PIPELINES_CONFIG, THRESHOLD_CONFIG, SHUTDOWN_TIMEOUT_CONFIG);
+    private static final Set<String> APP_KEYS = Set.of(PIPELINES_CONFIG, THRESHOLD_CONFIG, SHUTDOWN_TIMEOUT_CONFIG,
+            TopicAdmin.PARTITIONS_CONFIG, TopicAdmin.REPLICATION_FACTOR_CONFIG, TopicAdmin.AUTO_CREATE_CONFIG);
     private static final Pattern APPLICATION_ID = Pattern.compile("[a-zA-Z0-9._-]+");
     private static final Pattern SECRET_KEY = Pattern.compile(
             "(?i).*(password|secret|sasl\\.jaas\\.config|user\\.info|token|credentials(?!\\.source)).*");
@@ -54,6 +57,9 @@ public final class AppConfig {
     private final List<Pipeline> pipelines;
     private final double thresholdCelsius;
     private final Duration shutdownTimeout;
+    private final int topicPartitions;
+    private final Optional<Short> topicReplicationFactor;
+    private final boolean autoCreateTopics;
 
     private AppConfig(Map<String, String> values) {
         this.values = Collections.unmodifiableMap(new TreeMap<>(values));
@@ -63,6 +69,10 @@ public final class AppConfig {
         this.pipelines = parsePipelines();
         this.thresholdCelsius = parseThreshold();
         this.shutdownTimeout = Duration.ofMillis(parsePositiveLong(SHUTDOWN_TIMEOUT_CONFIG, DEFAULT_SHUTDOWN_TIMEOUT_MS));
+        this.topicPartitions = (int) Math.min(Integer.MAX_VALUE,
+                parsePositiveLong(TopicAdmin.PARTITIONS_CONFIG, TopicAdmin.DEFAULT_PARTITIONS));
+        this.topicReplicationFactor = parseReplicationFactor();
+        this.autoCreateTopics = parseBoolean(TopicAdmin.AUTO_CREATE_CONFIG, false);
         validateWithLibraries();
     }
 
@@ -123,6 +133,31 @@ public final class AppConfig {
 
     public Duration shutdownTimeout() {
         return shutdownTimeout;
+    }
+
+    public int topicPartitions() {
+        return topicPartitions;
+    }
+
+    /** Empty means the broker's default. */
+    public Optional<Short> topicReplicationFactor() {
+        return topicReplicationFactor;
+    }
+
+    public boolean autoCreateTopics() {
+        return autoCreateTopics;
+    }
+
+    /** Client settings (bootstrap, security) for an Admin or producer of the app's own. */
+    public Map<String, Object> adminProperties() {
+        Map<String, Object> props = new HashMap<>();
+        values.forEach((key, value) -> {
+            if (!APP_KEYS.contains(key) && !key.startsWith(PIPELINE_OVERRIDE_PREFIX)
+                    && AdminClientConfig.configNames().contains(key)) {
+                props.put(key, value);
+            }
+        });
+        return props;
     }
 
     /** Every setting, for the serdes and registry client (which, like Confluent's, read their keys from it). */
@@ -215,6 +250,35 @@ public final class AppConfig {
                     + TemperatureTopology.ABSOLUTE_ZERO_CELSIUS + ")");
         }
         return threshold;
+    }
+
+    private Optional<Short> parseReplicationFactor() {
+        String key = values.containsKey(TopicAdmin.REPLICATION_FACTOR_CONFIG)
+                ? TopicAdmin.REPLICATION_FACTOR_CONFIG : StreamsConfig.REPLICATION_FACTOR_CONFIG;
+        String raw = values.get(key);
+        if (raw == null || raw.equals("-1")) {
+            return Optional.empty();
+        }
+        try {
+            short factor = Short.parseShort(raw);
+            if (factor > 0) {
+                return Optional.of(factor);
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new InvalidConfigException(key, "'" + raw + "' is not a replication factor (a positive number, or -1 for the broker's default)");
+    }
+
+    private boolean parseBoolean(String key, boolean defaultValue) {
+        String raw = values.get(key);
+        if (raw == null) {
+            return defaultValue;
+        }
+        if (raw.equalsIgnoreCase("true") || raw.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(raw);
+        }
+        throw new InvalidConfigException(key, "'" + raw + "' is not true or false");
     }
 
     private long parsePositiveLong(String key, long defaultValue) {

@@ -15,7 +15,8 @@ import java.util.concurrent.Callable;
 @Command(name = "event-pipelines", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Kafka Streams pipelines over Avro records: temperature alerts, log routing, "
                 + "inventory and notifications.%nWith only a properties file, runs the pipelines (like 'run').",
-        subcommands = {Main.Run.class, Main.Describe.class, CommandLine.HelpCommand.class},
+        subcommands = {Main.Run.class, Main.Describe.class, ProduceCommand.class, TopicsCommand.class,
+                CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped by SIGTERM/Ctrl-C", "1:a pipeline failed", "2:invalid configuration or usage"})
 public final class Main implements Callable<Integer> {

@@ -8,7 +8,9 @@ import io.eventpipelines.temperature.TemperatureTopology;
 
 import org.apache.kafka.streams.Topology;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -27,6 +29,28 @@ public enum Pipeline {
 
     public String deadLetterTopic() {
         return id() + "-dlq";
+    }
+
+    /** The topics this pipeline reads: they must exist before it starts. */
+    public List<String> inputTopics() {
+        return switch (this) {
+            case TEMPERATURE -> List.of(TemperatureTopology.READINGS_TOPIC);
+            case LOGS -> List.of(LogRoutingTopology.APP_LOGS_TOPIC);
+            case INVENTORY -> List.of(InventoryTopology.ORDERS_TOPIC, InventoryTopology.RESTOCKS_TOPIC);
+            case NOTIFICATIONS -> List.of(InventoryTopology.ORDERS_TOPIC);
+        };
+    }
+
+    /** The topics this pipeline writes, its dead-letter topic included. */
+    public List<String> outputTopics() {
+        List<String> topics = new ArrayList<>(switch (this) {
+            case TEMPERATURE -> List.of(TemperatureTopology.ALERTS_TOPIC);
+            case LOGS -> LogRoutingTopology.outputTopics();
+            case INVENTORY -> List.of(InventoryTopology.UPDATES_TOPIC);
+            case NOTIFICATIONS -> List.of(NotificationTopology.NOTIFICATIONS_TOPIC);
+        });
+        topics.add(deadLetterTopic());
+        return topics;
     }
 
     /** The topology production runs: tests build it through here too. */

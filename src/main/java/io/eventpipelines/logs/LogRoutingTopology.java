@@ -14,7 +14,9 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 
@@ -56,6 +58,16 @@ public final class LogRoutingTopology {
     }
 
     private LogRoutingTopology() {
+    }
+
+    /** Every topic this pipeline routes to, {@link #OTHER_TOPIC} last. */
+    public static List<String> outputTopics() {
+        List<String> topics = new ArrayList<>();
+        for (Route route : Route.values()) {
+            topics.add(route.topic);
+        }
+        topics.add(OTHER_TOPIC);
+        return topics;
     }
 
     public static Topology build(Properties streamsConfig, AvroSerdes serdes) {
