@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
 
 /**
  * In-memory Schema Registries, one per scope, selected by {@code schema.registry.url=mock://scope}
@@ -21,6 +22,8 @@ import org.apache.avro.Schema;
 public final class MockSchemaRegistry {
 
     private static final ConcurrentHashMap<String, ScopedRegistry> SCOPES = new ConcurrentHashMap<>();
+    private static final java.util.Set<String> COMPATIBILITY_LEVELS = java.util.Set.of("NONE", "BACKWARD",
+            "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE");
 
     private MockSchemaRegistry() {}
 
@@ -43,6 +46,7 @@ public final class MockSchemaRegistry {
         private final Map<String, Integer> idsByCanonical = new HashMap<>();
         private final Map<Integer, Schema> schemasById = new HashMap<>();
         private final Map<String, List<RegisteredSchema>> versionsBySubject = new HashMap<>();
+        private final Map<String, String> compatibilityBySubject = new HashMap<>();
         private int nextId = 1;
 
         ScopedRegistry(String scope) {
@@ -58,6 +62,13 @@ public final class MockSchemaRegistry {
                 if (version.schema().toString().equals(canonical)) {
                     return version.id();
                 }
+            }
+            CompatibilityResult verdict = check(subject, schema, versions);
+            if (!verdict.compatible()) {
+                throw new SchemaRegistryException("Schema Registry rejected schema for subject '" + subject + "': error "
+                        + SchemaRegistryException.INCOMPATIBLE_SCHEMA + ": Schema being registered is incompatible with an"
+                        + " earlier schema: " + verdict.messages() + " (HTTP 409)",
+                        409, SchemaRegistryException.INCOMPATIBLE_SCHEMA, subject);
             }
             Integer id = idsByCanonical.get(canonical);
             if (id == null) {
@@ -102,6 +113,51 @@ public final class MockSchemaRegistry {
         public synchronized RegisteredSchema getLatestSchema(String subject) {
             List<RegisteredSchema> versions = versionsOf(subject);
             return versions.get(versions.size() - 1);
+        }
+
+        @Override
+        public synchronized void updateCompatibility(String subject, String level) {
+            if (!COMPATIBILITY_LEVELS.contains(level)) {
+                throw new SchemaRegistryException("Schema Registry rejected compatibility " + level + " for subject '"
+                        + subject + "': error 42203: Invalid compatibility level (HTTP 422)", 422, 42203, subject);
+            }
+            compatibilityBySubject.put(subject, level);
+        }
+
+        @Override
+        public synchronized CompatibilityResult testCompatibility(String subject, Schema schema) {
+            return check(subject, schema, versionsBySubject.getOrDefault(subject, List.of()));
+        }
+
+        /** Confluent's semantics, with its default BACKWARD: checked against the latest version, or all for _TRANSITIVE. */
+        private CompatibilityResult check(String subject, Schema candidate, List<RegisteredSchema> versions) {
+            String level = compatibilityBySubject.getOrDefault(subject, "BACKWARD");
+            if (versions.isEmpty() || level.equals("NONE")) {
+                return new CompatibilityResult(true, List.of());
+            }
+            List<RegisteredSchema> against = level.endsWith("_TRANSITIVE") ? versions : List.of(versions.get(versions.size() - 1));
+            boolean backward = level.startsWith("BACKWARD") || level.startsWith("FULL");
+            boolean forward = level.startsWith("FORWARD") || level.startsWith("FULL");
+            List<String> messages = new ArrayList<>();
+            for (RegisteredSchema existing : against) {
+                if (backward) {
+                    describe(SchemaCompatibility.checkReaderWriterCompatibility(candidate, existing.schema()), "reading version "
+                            + existing.version(), messages);
+                }
+                if (forward) {
+                    describe(SchemaCompatibility.checkReaderWriterCompatibility(existing.schema(), candidate), "read by version "
+                            + existing.version(), messages);
+                }
+            }
+            return new CompatibilityResult(messages.isEmpty(), messages);
+        }
+
+        private static void describe(SchemaCompatibility.SchemaPairCompatibility pair, String direction, List<String> messages) {
+            if (pair.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
+                for (SchemaCompatibility.Incompatibility problem : pair.getResult().getIncompatibilities()) {
+                    messages.add(direction + ": " + problem.getType() + " at " + problem.getLocation() + ": " + problem.getMessage());
+                }
+            }
         }
 
         private List<RegisteredSchema> versionsOf(String subject) {

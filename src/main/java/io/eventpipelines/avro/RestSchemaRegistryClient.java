@@ -155,6 +155,39 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         return latest;
     }
 
+
+    @Override
+    public void updateCompatibility(String subject, String level) {
+        Call call = new Call(subject,
+                "Schema Registry rejected compatibility " + level + " for subject '" + subject + "'",
+                "setting the compatibility of subject '" + subject + "'");
+        execute("PUT", "/config/" + encodeSegment(subject),
+                MAPPER.createObjectNode().put("compatibility", level).toString(), call);
+    }
+
+    @Override
+    public CompatibilityResult testCompatibility(String subject, Schema schema) {
+        Call call = new Call(subject,
+                "Schema Registry compatibility check for subject '" + subject + "' failed",
+                "checking compatibility under subject '" + subject + "'");
+        JsonNode response;
+        try {
+            response = execute("POST", "/compatibility/subjects/" + encodeSegment(subject) + "/versions/latest?verbose=true",
+                    schemaBody(schema), call);
+        } catch (SchemaRegistryUnavailableException e) {
+            throw e;
+        } catch (SchemaRegistryException e) {
+            if (e.errorCode() == SchemaRegistryException.SUBJECT_NOT_FOUND
+                    || e.errorCode() == SchemaRegistryException.VERSION_NOT_FOUND) {
+                return new CompatibilityResult(true, java.util.List.of());
+            }
+            throw e;
+        }
+        java.util.List<String> messages = new java.util.ArrayList<>();
+        response.path("messages").forEach(message -> messages.add(message.asText()));
+        return new CompatibilityResult(response.path("is_compatible").asBoolean(false), messages);
+    }
+
     @Override
     public String toString() {
         return "RestSchemaRegistryClient{" + urlsForMessages + "}";

@@ -31,4 +31,21 @@ public interface SchemaRegistryClient {
      * {@code GET /subjects/{subject}/versions/latest}; 40401 if the subject is unknown.
      */
     RegisteredSchema getLatestSchema(String subject);
+
+    /**
+     * Sets the compatibility level of {@code subject} (NONE, BACKWARD, FORWARD, FULL, or one of them
+     * with _TRANSITIVE). {@code PUT /config/{subject}}.
+     */
+    void updateCompatibility(String subject, String level);
+
+    /**
+     * Whether {@code schema} may be registered under {@code subject} given its compatibility level;
+     * a subject without versions accepts anything.
+     * {@code POST /compatibility/subjects/{subject}/versions/latest?verbose=true}.
+     */
+    CompatibilityResult testCompatibility(String subject, Schema schema);
+
+    /** The registry's verdict; {@code messages} may be empty (not every registry explains). */
+    record CompatibilityResult(boolean compatible, java.util.List<String> messages) {
+    }
 }
