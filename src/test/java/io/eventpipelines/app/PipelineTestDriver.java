@@ -2,6 +2,7 @@ package io.eventpipelines.app;
 
 import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.avro.MockSchemaRegistry;
+import io.eventpipelines.testing.TestFiles;
 
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -17,11 +18,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 /**
  * A {@link TopologyTestDriver} over the production topology and Kafka Streams configuration of one pipeline,
@@ -88,18 +87,7 @@ public final class PipelineTestDriver implements AutoCloseable {
             driver.close();
         } finally {
             MockSchemaRegistry.dropScope(scope);
-            deleteRecursively(stateDir);
-        }
-    }
-
-    static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            TestFiles.deleteRecursively(stateDir);
         }
     }
 }

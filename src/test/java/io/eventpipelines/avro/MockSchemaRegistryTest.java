@@ -2,9 +2,11 @@ package io.eventpipelines.avro;
 
 import static io.eventpipelines.avro.TestRecords.parse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.eventpipelines.temperature.TemperatureReading;
 import java.util.ArrayList;
@@ -87,6 +89,7 @@ class MockSchemaRegistryTest {
 
     @Test
     void concurrentRegistrationsGetDistinctIds() throws Exception {
+        registry.updateCompatibility("shared", "NONE"); // 200 unrelated record types under one subject
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
             List<Future<Integer>> ids = new ArrayList<>();
@@ -104,5 +107,28 @@ class MockSchemaRegistryTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    @Test
+    void registrationFollowsTheSubjectsCompatibilityLikeARealRegistry() {
+        Schema v1 = new Schema.Parser().parse(
+                "{\"type\":\"record\",\"name\":\"T\",\"fields\":[{\"name\":\"a\",\"type\":\"string\"}]}");
+        Schema addsRequired = new Schema.Parser().parse("{\"type\":\"record\",\"name\":\"T\",\"fields\":["
+                + "{\"name\":\"a\",\"type\":\"string\"},{\"name\":\"b\",\"type\":\"int\"}]}");
+        Schema addsDefaulted = new Schema.Parser().parse("{\"type\":\"record\",\"name\":\"T\",\"fields\":["
+                + "{\"name\":\"a\",\"type\":\"string\"},{\"name\":\"c\",\"type\":\"int\",\"default\":0}]}");
+        registry.register("t-value", v1);
+
+        assertFalse(registry.testCompatibility("t-value", addsRequired).compatible());
+        SchemaRegistryException rejected = assertThrows(SchemaRegistryException.class,
+                () -> registry.register("t-value", addsRequired));
+        assertEquals(409, rejected.errorCode());
+        assertTrue(registry.testCompatibility("t-value", addsDefaulted).compatible());
+        registry.register("t-value", addsDefaulted);
+        assertEquals(2, registry.getLatestSchema("t-value").version());
+
+        registry.updateCompatibility("t-value", "NONE");
+        registry.register("t-value", addsRequired);
+        assertThrows(SchemaRegistryException.class, () -> registry.updateCompatibility("t-value", "SOMETIMES"));
     }
 }

@@ -1,0 +1,100 @@
+package io.eventpipelines.testing;
+
+import kafka.server.BrokerServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.server.common.MetadataVersion;
+
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real single-node KRaft cluster (combined broker and controller) in the test JVM, at the production
+ * metadata version, with the replication settings one node needs. Its data lives under {@code target/}
+ * and {@link #close()} deletes it.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+    private final KafkaClusterTestKit cluster;
+
+    public EmbeddedKafka() throws Exception {
+        this(Map.of());
+    }
+
+    public EmbeddedKafka(Map<String, String> brokerConfig) throws Exception {
+        TestKitNodes nodes = new TestKitNodes.Builder()
+                .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
+                .setCombined(true)
+                .setNumBrokerNodes(1)
+                .setNumControllerNodes(1)
+                .setBaseDirectory(Path.of("target", "kafka-" + UUID.randomUUID()).toAbsolutePath())
+                .build();
+        KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes)
+                .setConfigProp("offsets.topic.replication.factor", "1")
+                .setConfigProp("offsets.topic.num.partitions", "3")
+                .setConfigProp("transaction.state.log.replication.factor", "1")
+                .setConfigProp("transaction.state.log.min.isr", "1")
+                .setConfigProp("transaction.state.log.num.partitions", "3")
+                .setConfigProp("share.coordinator.state.topic.replication.factor", "1")
+                .setConfigProp("share.coordinator.state.topic.min.isr", "1")
+                .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                .setConfigProp("auto.create.topics.enable", "false")
+                // The test kit enables these; production brokers do not.
+                .setConfigProp("unstable.api.versions.enable", "false")
+                .setConfigProp("unstable.feature.versions.enable", "false")
+                // A restarted broker re-registers only once its old session expired: keep restarts short.
+                .setConfigProp("broker.session.timeout.ms", "3000")
+                .setConfigProp("broker.heartbeat.interval.ms", "500");
+        brokerConfig.forEach(builder::setConfigProp);
+        cluster = builder.build();
+        try {
+            cluster.format();
+            cluster.startup();
+            cluster.waitForReadyBrokers();
+        } catch (Exception e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    public String bootstrapServers() {
+        return cluster.bootstrapServers();
+    }
+
+    public Admin admin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()));
+    }
+
+    public void createTopics(int partitions, Collection<String> topics) throws Exception {
+        try (Admin admin = admin()) {
+            admin.createTopics(topics.stream().map(t -> new NewTopic(t, partitions, (short) 1)).toList())
+                    .all().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    private BrokerServer broker() {
+        return cluster.brokers().values().iterator().next();
+    }
+
+    /** Stops the broker (the controller keeps running); clients see it as gone. */
+    public void stopBroker() {
+        broker().shutdown();
+        broker().awaitShutdown();
+    }
+
+    /** Starts the broker again on the same port, with its data. */
+    public void startBroker() throws Exception {
+        broker().startup();
+        cluster.waitForReadyBrokers();
+    }
+
+    @Override
+    public void close() throws Exception {
+        cluster.close();
+    }
+}

@@ -1,0 +1,77 @@
+package io.eventpipelines.testing;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DecoderFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Decodes Confluent wire-format records the way an outside consumer would, sharing no code with the app's
+ * serde: the schema comes from the registry's REST API ({@code GET /schemas/ids/{id}}) and the bytes are
+ * read with plain Avro into {@link GenericRecord}s in the writer's schema.
+ */
+public final class RegistryDecoder {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final String registryUrl;
+    private final Map<Integer, Schema> schemas = new ConcurrentHashMap<>();
+
+    public RegistryDecoder(String registryUrl) {
+        this.registryUrl = registryUrl;
+    }
+
+    public GenericRecord decode(byte[] wire) {
+        if (wire == null) {
+            return null;
+        }
+        ByteBuffer buffer = ByteBuffer.wrap(wire);
+        if (buffer.get() != 0) {
+            throw new IllegalArgumentException("not Confluent wire format: magic byte " + wire[0]);
+        }
+        int id = buffer.getInt();
+        Schema schema = schemas.computeIfAbsent(id, this::fetch);
+        try {
+            BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(wire, 5, wire.length - 5, null);
+            GenericRecord record = new GenericDatumReader<GenericRecord>(schema).read(null, decoder);
+            if (!decoder.isEnd()) {
+                throw new IllegalArgumentException("trailing bytes after the record");
+            }
+            return record;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The schema id a wire-format record carries. */
+    public static int schemaId(byte[] wire) {
+        return ByteBuffer.wrap(wire, 1, 4).getInt();
+    }
+
+    private Schema fetch(int id) {
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(registryUrl + "/schemas/ids/" + id))
+                    .header("Accept", "application/vnd.schemaregistry.v1+json").build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException("GET /schemas/ids/" + id + " -> " + response.statusCode() + " " + response.body());
+            }
+            return new Schema.Parser().parse(JSON.readTree(response.body()).get("schema").asText());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
