@@ -18,10 +18,12 @@ import java.util.concurrent.Callable;
         subcommands = {Main.Run.class, Main.Describe.class, ProduceCommand.class, TopicsCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:stopped by SIGTERM/Ctrl-C", "1:a pipeline failed", "2:invalid configuration or usage"})
+        exitCodeList = {"0:stopped by SIGTERM/Ctrl-C", "1:a pipeline failed", "2:invalid configuration or usage",
+                "3:topics or schemas missing on the cluster/registry"})
 public final class Main implements Callable<Integer> {
     static final int EXIT_FAILED = 1;
     static final int EXIT_CONFIG = 2;
+    static final int EXIT_NOT_READY = 3;
 
     @Parameters(arity = "0..1", paramLabel = "<properties file>", description = "Configuration to run with.")
     Path configFile;
@@ -40,6 +42,11 @@ public final class Main implements Callable<Integer> {
                 command.getErr().println("event-pipelines: invalid configuration: " + error.getMessage());
                 command.getErr().flush();
                 return EXIT_CONFIG;
+            }
+            if (error instanceof StartupCheckException) {
+                command.getErr().println("event-pipelines: cannot start: " + error.getMessage());
+                command.getErr().flush();
+                return EXIT_NOT_READY;
             }
             throw error;
         });

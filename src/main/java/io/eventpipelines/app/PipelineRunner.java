@@ -3,6 +3,7 @@ package io.eventpipelines.app;
 import io.eventpipelines.avro.SchemaRegistryUnavailableException;
 import io.eventpipelines.avro.AvroSerdes;
 
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
@@ -35,9 +36,16 @@ public final class PipelineRunner implements AutoCloseable {
         this.allStopped = new CountDownLatch(config.pipelines().size());
     }
 
-    /** Builds and starts every selected pipeline; if one cannot be created, those already started are closed. */
+    /**
+     * Checks that topics (and, without auto-registration, schemas) are in place, then builds and starts every
+     * selected pipeline; if one cannot be created, those already started are closed.
+     */
     public void start() {
         AvroSerdes serdes = new AvroSerdes(config.serdeConfig());
+        try (Admin admin = Admin.create(config.adminProperties())) {
+            Preflight.topics(config, admin);
+        }
+        Preflight.schemas(config, serdes.client());
         try {
             for (Pipeline pipeline : config.pipelines()) {
                 KafkaStreams instance = new KafkaStreams(pipeline.buildTopology(config, serdes),
