@@ -74,6 +74,17 @@ public final class EmbeddedKafka implements AutoCloseable {
         try (Admin admin = admin()) {
             admin.createTopics(topics.stream().map(t -> new NewTopic(t, partitions, (short) 1)).toList())
                     .all().get(60, TimeUnit.SECONDS);
+            // Creation is acknowledged by the controller; the broker's metadata may lag behind it briefly.
+            Poll.until(java.time.Duration.ofSeconds(30), "topics visible " + topics,
+                    () -> listTopics(admin).containsAll(topics));
+        }
+    }
+
+    private static java.util.Set<String> listTopics(Admin admin) {
+        try {
+            return admin.listTopics().names().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return java.util.Set.of();
         }
     }
 
