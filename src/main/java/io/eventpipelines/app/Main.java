@@ -15,10 +15,10 @@ import java.util.concurrent.Callable;
 @Command(name = "event-pipelines", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Kafka Streams pipelines over Avro records: temperature alerts, log routing, "
                 + "inventory and notifications.%nWith only a properties file, runs the pipelines (like 'run').",
-        subcommands = {Main.Run.class, Main.Describe.class, ProduceCommand.class, TopicsCommand.class,
+        subcommands = {Main.Run.class, Main.Describe.class, DemoCommand.class, ProduceCommand.class, TopicsCommand.class, SchemasCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:stopped by SIGTERM/Ctrl-C", "1:a pipeline failed", "2:invalid configuration or usage",
+        exitCodeList = {"143:stopped by SIGTERM (130: Ctrl-C), after closing every pipeline", "1:every pipeline stopped, one failed", "2:invalid configuration or usage",
                 "3:topics or schemas missing on the cluster/registry"})
 public final class Main implements Callable<Integer> {
     static final int EXIT_FAILED = 1;
@@ -82,7 +82,12 @@ public final class Main implements Callable<Integer> {
             // The hook only closes: the JVM exits once hooks finish, so calling System.exit here would deadlock.
             Thread hook = new Thread(runner::close, "event-pipelines-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
-            runner.start();
+            try {
+                runner.start();
+            } catch (RuntimeException e) {
+                Runtime.getRuntime().removeShutdownHook(hook);
+                throw e;
+            }
             runner.awaitStopped();
             // Reached without a signal only when every pipeline died: close what is left and report it.
             runner.close();

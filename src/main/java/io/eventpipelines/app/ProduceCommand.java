@@ -76,7 +76,7 @@ final class ProduceCommand implements Callable<Integer> {
         }, "produce-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            long sent = produce(config, simulation, seed, rate, count, stop::get);
+            long sent = produce(config, simulation, seed, rate, count, stop::get, true);
             log.info("Produced {} {} records to {}", sent, simulation.name().toLowerCase(Locale.ROOT), simulation.topic());
             return 0;
         } finally {
@@ -94,7 +94,7 @@ final class ProduceCommand implements Callable<Integer> {
      * A failed send fails the run rather than being skipped, so a count is a count.
      */
     static long produce(AppConfig config, Simulation simulation, long seed, double rate, long count,
-                        BooleanSupplier stopped) {
+                        BooleanSupplier stopped, boolean reportProgress) {
         Map<String, Object> props = new HashMap<>(config.serdeConfig());
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
@@ -126,7 +126,7 @@ final class ProduceCommand implements Callable<Integer> {
                 });
                 sent++;
                 next += intervalNanos;
-                if (System.nanoTime() - lastReport > 10_000_000_000L) {
+                if (reportProgress && System.nanoTime() - lastReport > 10_000_000_000L) {
                     lastReport = System.nanoTime();
                     log.info("{}: {} records sent, {} acknowledged", simulation.topic(), sent, acknowledged.get());
                 }

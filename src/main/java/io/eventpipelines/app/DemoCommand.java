@@ -1,0 +1,190 @@
+package io.eventpipelines.app;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.KafkaStreams;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+
+/**
+ * {@code demo}: the whole app on a machine with no Kafka installed. An embedded broker, the in-memory
+ * registry, every topic, all four pipelines and the four simulators, with a summary read back from the
+ * output topics every few seconds, until Ctrl-C.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Run everything locally with no Kafka installed: an embedded broker, an in-memory Schema Registry "
+                + "(mock://demo), all four pipelines and simulated input, printing a live summary until Ctrl-C.")
+final class DemoCommand implements Callable<Integer> {
+    private static final String APPLICATION_ID = "demo";
+
+    @Option(names = "--seconds", defaultValue = "0", description = "Stop after this many seconds; 0 = until Ctrl-C (default).")
+    long seconds;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Random seed of the simulators (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Spec
+    CommandSpec spec;
+
+    /** Records per second each simulator produces: lively, yet light on a laptop. */
+    private static final Map<Simulation, Double> RATES = new EnumMap<>(Map.of(
+            Simulation.TEMPERATURE, 20.0, Simulation.LOGS, 40.0, Simulation.ORDERS, 8.0, Simulation.RESTOCKS, 2.0));
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("Starting an embedded Kafka broker...");
+        out.flush();
+        Path stateDir = Files.createTempDirectory("event-pipelines-demo-state");
+        AtomicBoolean stopping = new AtomicBoolean();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stopping.set(true);
+            try {
+                stopped.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "demo-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        List<Thread> producers = new ArrayList<>();
+        try (EmbeddedBroker broker = new EmbeddedBroker()) {
+            Map<String, String> settings = new HashMap<>();
+            settings.put("bootstrap.servers", broker.bootstrapServers());
+            settings.put("schema.registry.url", "mock://demo");
+            settings.put("application.id", APPLICATION_ID);
+            settings.put("state.dir", stateDir.toString());
+            settings.put("replication.factor", "1");
+            settings.put("topics.auto.create", "true");
+            settings.put("commit.interval.ms", "1000");
+            AppConfig config = AppConfig.of(settings);
+            try (PipelineRunner runner = new PipelineRunner(config)) {
+                runner.start();
+                for (Simulation simulation : Simulation.values()) {
+                    Thread producer = new Thread(() -> ProduceCommand.produce(config, simulation, seed + simulation.ordinal(),
+                            RATES.get(simulation), 0, stopping::get, false), "simulator-" + simulation.topic());
+                    producer.setDaemon(true);
+                    producer.start();
+                    producers.add(producer);
+                }
+                out.printf("Broker at %s, registry mock://demo. Simulators running; Ctrl-C to stop.%n", broker.bootstrapServers());
+                out.flush();
+                summarize(config, runner, out, stopping);
+                stopping.set(true);
+                for (Thread producer : producers) {
+                    producer.join(Duration.ofSeconds(10).toMillis());
+                }
+                out.println("Stopping pipelines and the broker...");
+                out.flush();
+            }
+        } finally {
+            stopping.set(true);
+            deleteRecursively(stateDir);
+            stopped.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // Ctrl-C: the hook waits for the latch released above
+            }
+        }
+        return 0;
+    }
+
+    /** Counts what the pipelines wrote, by reading their output topics as any consumer would. */
+    private void summarize(AppConfig config, PipelineRunner runner, PrintWriter out, AtomicBoolean stopping) {
+        Map<String, Object> props = new HashMap<>(config.adminProperties());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, APPLICATION_ID + "-summary");
+        io.eventpipelines.avro.SpecificAvroDeserializer<io.eventpipelines.orders.InventoryUpdate> updates =
+                new io.eventpipelines.avro.SpecificAvroDeserializer<>(io.eventpipelines.orders.InventoryUpdate.class);
+        updates.configure(config.serdeConfig(), false);
+        List<String> topics = new ArrayList<>(TopicAdmin.topicsOf(List.of(Pipeline.values())));
+        topics.removeAll(TopicAdmin.inputTopicsOf(List.of(Pipeline.values())));
+        topics.addAll(TopicAdmin.inputTopicsOf(List.of(Pipeline.values())));
+        Map<String, Long> counts = new TreeMap<>();
+        Map<String, Integer> stock = new TreeMap<>();
+        Map<String, Long> outcomes = new TreeMap<>();
+        long deadline = seconds > 0 ? System.nanoTime() + Duration.ofSeconds(seconds).toNanos() : Long.MAX_VALUE;
+        long nextReport = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(topics);
+            while (!stopping.get() && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    counts.merge(record.topic(), 1L, Long::sum);
+                    if (record.topic().equals(io.eventpipelines.orders.InventoryTopology.UPDATES_TOPIC)) {
+                        var update = updates.deserialize(record.topic(), record.value());
+                        stock.put(update.getProductId(), update.getStockAfter());
+                        outcomes.merge(update.getStatus() + (update.getReason() == null ? "" : " " + update.getReason()), 1L, Long::sum);
+                    }
+                }
+                if (System.nanoTime() >= nextReport) {
+                    nextReport = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+                    printSummary(out, runner, counts, stock, outcomes);
+                }
+            }
+        }
+        printSummary(out, runner, counts, stock, outcomes);
+    }
+
+    private static void printSummary(PrintWriter out, PipelineRunner runner, Map<String, Long> counts,
+                                     Map<String, Integer> stock, Map<String, Long> outcomes) {
+        long readings = counts.getOrDefault("temperature-readings", 0L);
+        StringBuilder states = new StringBuilder();
+        runner.streams().forEach((pipeline, streams) -> states.append(pipeline.id()).append('=').append(streams.state()).append(' '));
+        out.println("---- " + java.time.LocalTime.now().withNano(0) + "  " + states.toString().trim());
+        out.printf(Locale.ROOT, "temperature   %6d readings -> %5d alerts (%.1f%%)%n", readings, counts.getOrDefault("temperature-alerts", 0L),
+                readings == 0 ? 0.0 : 100.0 * counts.getOrDefault("temperature-alerts", 0L) / readings);
+        StringBuilder logs = new StringBuilder();
+        for (String topic : io.eventpipelines.logs.LogRoutingTopology.outputTopics()) {
+            logs.append(topic.substring("logs-".length())).append(' ').append(counts.getOrDefault(topic, 0L)).append("  ");
+        }
+        out.printf(Locale.ROOT, "logs          %6d events  -> %s%n", counts.getOrDefault("app-logs", 0L), logs.toString().trim());
+        out.printf(Locale.ROOT, "inventory     %6d orders, %d restocks -> %s%n", counts.getOrDefault("orders", 0L),
+                counts.getOrDefault("inventory-restocks", 0L), outcomes);
+        String lowest = stock.entrySet().stream().sorted(Map.Entry.comparingByValue()).limit(5)
+                .map(e -> e.getKey() + "=" + e.getValue()).reduce((a, b) -> a + " " + b).orElse("-");
+        out.printf(Locale.ROOT, "              lowest stock: %s%n", lowest);
+        out.printf(Locale.ROOT, "notifications %6d sent%n", counts.getOrDefault("notifications", 0L));
+        long dead = 0;
+        for (Pipeline pipeline : Pipeline.values()) {
+            dead += counts.getOrDefault(pipeline.deadLetterTopic(), 0L);
+        }
+        out.printf(Locale.ROOT, "dead letters  %6d%n", dead);
+        out.flush();
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,212 @@
+package io.eventpipelines.app;
+
+import io.eventpipelines.avro.AvroSerdeConfig;
+import io.eventpipelines.avro.RestSchemaRegistryClient;
+import io.eventpipelines.avro.SchemaRegistryClient;
+import io.eventpipelines.testing.ApicurioRegistry;
+import io.eventpipelines.testing.EmbeddedKafka;
+import io.eventpipelines.testing.Poll;
+import io.eventpipelines.testing.RegistryDecoder;
+import io.eventpipelines.testing.TestFiles;
+import io.eventpipelines.testing.TopicReader;
+
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The commands users run (topics, schemas, produce, run), against a real broker and a real registry. The
+ * topics test runs first: it starts from a cluster without the app's topics.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CommandsIT {
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    private static EmbeddedKafka kafka;
+    private static ApicurioRegistry registry;
+    private static Path dir;
+
+    @BeforeAll
+    static void start() throws Exception {
+        kafka = new EmbeddedKafka();
+        registry = new ApicurioRegistry();
+        dir = Files.createTempDirectory(Path.of("target"), "commands-it-");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        try (AutoCloseable k = kafka; AutoCloseable r = registry) {
+            TestFiles.deleteRecursively(dir);
+        }
+    }
+
+    private record Result(int exitCode, String out, String err) {
+    }
+
+    private static Result cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = Main.commandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int code = cli.execute(args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    private static Path properties(String name, String... extra) throws IOException {
+        StringBuilder text = new StringBuilder()
+                .append("bootstrap.servers=").append(kafka.bootstrapServers()).append('\n')
+                .append("schema.registry.url=").append(registry.url()).append('\n')
+                .append("state.dir=").append(dir.resolve("state-" + name)).append('\n')
+                .append("application.id=").append(name).append('\n');
+        for (String line : extra) {
+            text.append(line).append('\n');
+        }
+        Path file = dir.resolve(name + ".properties");
+        Files.writeString(file, text);
+        return file;
+    }
+
+    /**
+     * In order, because each step needs the state the previous one left: a run refused for missing topics,
+     * topics created (twice: idempotent), a run refused for missing schemas, schemas registered and checked,
+     * an incompatible subject named by check.
+     */
+    @Test
+    @Order(1)
+    void topicsAndSchemasAreCheckedAtStartAndManagedByTheirCommands() throws Exception {
+        Path config = properties("cmd", "auto.register.schemas=false", "topics.partitions=2");
+
+        Result noTopics = cli("run", config.toString());
+        assertEquals(3, noTopics.exitCode(), noTopics.err());
+        assertTrue(noTopics.err().strip().startsWith("event-pipelines: cannot start: missing topics: app-logs, inventory-dlq"),
+                noTopics.err());
+        assertEquals(1, noTopics.err().strip().lines().count());
+
+        Result created = cli("topics", "create", config.toString(), "--replication-factor", "1");
+        assertEquals(0, created.exitCode(), created.err());
+        assertEquals(16, created.out().lines().filter(l -> l.endsWith("created")).count(), created.out());
+        Result again = cli("topics", "create", config.toString());
+        assertEquals(16, again.out().lines().filter(l -> l.endsWith("exists")).count(), again.out());
+        try (Admin admin = kafka.admin()) {
+            TopicDescription orders = admin.describeTopics(List.of("orders")).allTopicNames().get(30, TimeUnit.SECONDS).get("orders");
+            assertEquals(2, orders.partitions().size(), "topics.partitions from the properties file");
+        }
+
+        Result noSchemas = cli("run", config.toString());
+        assertEquals(3, noSchemas.exitCode(), noSchemas.err());
+        assertTrue(noSchemas.err().contains("schemas not registered (auto.register.schemas=false): app-logs-value"), noSchemas.err());
+        assertTrue(noSchemas.err().contains("cmd-inventory-inventory-commands-by-product-repartition-value"), noSchemas.err());
+
+        Result registered = cli("schemas", "register", config.toString());
+        assertEquals(0, registered.exitCode(), registered.err());
+        // 4 inputs, 7 outputs (5 log routes), the inventory's repartition topic.
+        assertEquals(13, registered.out().lines().filter(l -> l.endsWith("BACKWARD")).count(), registered.out());
+        Result check = cli("schemas", "check", config.toString());
+        assertEquals(0, check.exitCode(), check.out() + check.err());
+
+        // Someone registers an Order without userId under NONE: the app's Order can no longer read that subject's latest.
+        SchemaRegistryClient client = new RestSchemaRegistryClient(new AvroSerdeConfig(Map.of("schema.registry.url", registry.url())));
+        client.updateCompatibility("orders-value", "NONE");
+        client.register("orders-value", new Schema.Parser().parse("{\"type\":\"record\",\"name\":\"Order\","
+                + "\"namespace\":\"io.eventpipelines.orders\",\"fields\":[{\"name\":\"orderId\",\"type\":\"string\"}]}"));
+        client.updateCompatibility("orders-value", "BACKWARD");
+        Result broken = cli("schemas", "check", config.toString());
+        assertEquals(1, broken.exitCode(), broken.out());
+        assertTrue(broken.out().lines().anyMatch(l -> l.startsWith("orders-value") && l.contains("INCOMPATIBLE")), broken.out());
+        assertEquals("event-pipelines: incompatible schemas for subjects: orders-value", broken.err().strip());
+    }
+
+    @Test
+    void produceWritesReproducibleRecordsThroughTheRegistry() throws Exception {
+        Path config = properties("producer");
+        RegistryDecoder decoder = new RegistryDecoder(registry.url());
+        List<String> firstRun = produceAndRead(config, decoder, List.of());
+        List<String> secondRun = produceAndRead(config, decoder, firstRun);
+        assertEquals(40, firstRun.size());
+        assertEquals(firstRun.stream().sorted().toList(), secondRun.stream().sorted().toList(), "same seed, same records");
+        assertEquals(2, cli("produce", "weather", config.toString()).exitCode(), "unknown scenario is a usage error");
+    }
+
+    /** Produces 40 readings with seed 7 and returns "key sensorId celsius" of those this run added. */
+    private static List<String> produceAndRead(Path config, RegistryDecoder decoder, List<String> earlier) {
+        assertEquals(0, cli("produce", "temperature", config.toString(), "--count", "40", "--rate", "2000", "--seed", "7").exitCode());
+        List<ConsumerRecord<byte[], byte[]>> records = TopicReader.read(kafka.bootstrapServers(), "temperature-readings",
+                earlier.size() + 40, TIMEOUT);
+        List<String> all = new java.util.ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            GenericRecord reading = decoder.decode(record.value());
+            all.add(new String(record.key()) + " " + reading.get("sensorId") + " " + reading.get("celsius"));
+        }
+        for (String seen : earlier) {
+            all.remove(seen);
+        }
+        all.forEach(line -> assertEquals(line.split(" ")[0], line.split(" ")[1], "keyed by sensorId"));
+        return all;
+    }
+
+    /**
+     * {@code run} in its own JVM, as users start it: SIGTERM closes every pipeline and leaves its group; the
+     * JVM then exits with the signal's status, 143.
+     */
+    @Test
+    void runStopsCleanlyOnSigtermAndLeavesItsGroups() throws Exception {
+        Path config = properties("sigterm", "pipelines=logs");
+        Path log = dir.resolve("sigterm.log");
+        Process app = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-Dlogback.configurationFile=" + Path.of("target", "classes", "logback.xml").toAbsolutePath(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", config.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            Poll.until(TIMEOUT, "logs pipeline RUNNING", () -> readQuietly(log).contains("Pipeline logs: REBALANCING -> RUNNING"));
+            try (Admin admin = kafka.admin()) {
+                assertEquals(1, members(admin, "sigterm-logs"), readQuietly(log));
+                app.destroy(); // SIGTERM
+                assertTrue(app.waitFor(60, TimeUnit.SECONDS), "exits after SIGTERM");
+                assertEquals(143, app.exitValue(), readQuietly(log));
+                assertEquals(0, members(admin, "sigterm-logs"), "left the group instead of waiting for the session timeout");
+            }
+            assertTrue(readQuietly(log).contains("Pipeline logs: PENDING_SHUTDOWN -> NOT_RUNNING"), readQuietly(log));
+        } finally {
+            app.destroyForcibly();
+            app.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static int members(Admin admin, String group) throws Exception {
+        ConsumerGroupDescription description = admin.describeConsumerGroups(List.of(group)).all()
+                .get(30, TimeUnit.SECONDS).get(group);
+        return description.members().size();
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}
