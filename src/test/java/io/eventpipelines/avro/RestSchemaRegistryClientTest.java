@@ -444,4 +444,30 @@ class RestSchemaRegistryClientTest {
         assertEquals(350, client.backoffMs(2));
         assertEquals(350, client.backoffMs(40));
     }
+
+    @Test
+    void compatibilityLevelIsSetPerSubject() {
+        server.respondWith(r -> Response.ok("{\"compatibility\":\"BACKWARD\",\"normalize\":false}"));
+        client().updateCompatibility("orders-value", "BACKWARD");
+
+        FakeRegistryServer.Request request = server.requests().get(0);
+        assertEquals("PUT", request.method());
+        assertEquals("/config/orders-value", request.rawPath());
+        assertEquals("{\"compatibility\":\"BACKWARD\"}", request.body());
+    }
+
+    @Test
+    void compatibilityCheckReportsTheVerdictAndTreatsAnUnknownSubjectAsCompatible() {
+        server.respondWith(r -> r.rawPath().startsWith("/compatibility/subjects/orders-value/")
+                ? Response.ok("{\"is_compatible\":false,\"messages\":[\"READER_FIELD_MISSING_DEFAULT_VALUE: b\"]}")
+                : Response.error(404, 40401, "Subject 'new-value' not found."));
+        RestSchemaRegistryClient client = client();
+
+        SchemaRegistryClient.CompatibilityResult verdict = client.testCompatibility("orders-value", SCHEMA);
+        assertFalse(verdict.compatible());
+        assertEquals(List.of("READER_FIELD_MISSING_DEFAULT_VALUE: b"), verdict.messages());
+        assertEquals("/compatibility/subjects/orders-value/versions/latest", server.requests().get(0).rawPath());
+        assertEquals("POST", server.requests().get(0).method());
+        assertTrue(client.testCompatibility("new-value", SCHEMA).compatible(), "nothing registered yet: anything goes");
+    }
 }
