@@ -5,31 +5,25 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 
 /**
  * {@code demo}: the whole app on a machine with no Kafka installed. An embedded broker, the in-memory
@@ -61,19 +55,8 @@ final class DemoCommand implements Callable<Integer> {
         out.println("Starting an embedded Kafka broker...");
         out.flush();
         Path stateDir = Files.createTempDirectory("event-pipelines-demo-state");
-        AtomicBoolean stopping = new AtomicBoolean();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            stopping.set(true);
-            try {
-                stopped.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "demo-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
         List<Thread> producers = new ArrayList<>();
-        try (EmbeddedBroker broker = new EmbeddedBroker()) {
+        try (StopSignal signal = new StopSignal("demo-shutdown"); EmbeddedBroker broker = new EmbeddedBroker()) {
             Map<String, String> settings = new HashMap<>();
             settings.put("bootstrap.servers", broker.bootstrapServers());
             settings.put("schema.registry.url", "mock://demo");
@@ -87,15 +70,15 @@ final class DemoCommand implements Callable<Integer> {
                 runner.start();
                 for (Simulation simulation : Simulation.values()) {
                     Thread producer = new Thread(() -> ProduceCommand.produce(config, simulation, seed + simulation.ordinal(),
-                            RATES.get(simulation), 0, stopping::get, false), "simulator-" + simulation.topic());
+                            RATES.get(simulation), 0, signal::stopping, false), "simulator-" + simulation.topic());
                     producer.setDaemon(true);
                     producer.start();
                     producers.add(producer);
                 }
                 out.printf("Broker at %s, registry mock://demo. Simulators running; Ctrl-C to stop.%n", broker.bootstrapServers());
                 out.flush();
-                summarize(config, runner, out, stopping);
-                stopping.set(true);
+                summarize(config, runner, out, signal);
+                signal.stop();
                 for (Thread producer : producers) {
                     producer.join(Duration.ofSeconds(10).toMillis());
                 }
@@ -103,20 +86,13 @@ final class DemoCommand implements Callable<Integer> {
                 out.flush();
             }
         } finally {
-            stopping.set(true);
-            deleteRecursively(stateDir);
-            stopped.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // Ctrl-C: the hook waits for the latch released above
-            }
+            Utils.delete(stateDir.toFile());
         }
         return 0;
     }
 
     /** Counts what the pipelines wrote, by reading their output topics as any consumer would. */
-    private void summarize(AppConfig config, PipelineRunner runner, PrintWriter out, AtomicBoolean stopping) {
+    private void summarize(AppConfig config, PipelineRunner runner, PrintWriter out, StopSignal signal) {
         Map<String, Object> props = new HashMap<>(config.adminProperties());
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -135,7 +111,7 @@ final class DemoCommand implements Callable<Integer> {
         long nextReport = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(topics);
-            while (!stopping.get() && System.nanoTime() < deadline) {
+            while (!signal.stopping() && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
                     counts.merge(record.topic(), 1L, Long::sum);
                     if (record.topic().equals(io.eventpipelines.orders.InventoryTopology.UPDATES_TOPIC)) {
@@ -180,11 +156,4 @@ final class DemoCommand implements Callable<Integer> {
         out.flush();
     }
 
-    private static void deleteRecursively(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

@@ -4,6 +4,7 @@ import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.MetadataVersion;
 
@@ -14,10 +15,8 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Properties;
-import java.util.stream.Stream;
 
 /**
  * A single-node KRaft broker (combined broker and controller) inside this JVM, for the {@code demo} command
@@ -82,8 +81,8 @@ final class EmbeddedBroker implements AutoCloseable {
     }
 
     private void deleteData() {
-        try (Stream<Path> paths = Files.walk(dataDir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        try {
+            Utils.delete(dataDir.toFile());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

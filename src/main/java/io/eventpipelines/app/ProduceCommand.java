@@ -20,8 +20,6 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -59,33 +57,15 @@ final class ProduceCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws InterruptedException {
+    public Integer call() {
         if (!(rate > 0) || count < 0) {
             throw new InvalidConfigException("--rate/--count", "the rate must be > 0 and the count >= 0");
         }
         AppConfig config = AppConfig.load(configFile, System.getenv());
-        CountDownLatch finished = new CountDownLatch(1);
-        AtomicBoolean stop = new AtomicBoolean();
-        Thread hook = new Thread(() -> {
-            stop.set(true);
-            try {
-                finished.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "produce-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
-            long sent = produce(config, simulation, seed, rate, count, stop::get, true);
+        try (StopSignal signal = new StopSignal("produce-shutdown")) {
+            long sent = produce(config, simulation, seed, rate, count, signal::stopping, true);
             log.info("Produced {} {} records to {}", sent, simulation.name().toLowerCase(Locale.ROOT), simulation.topic());
             return 0;
-        } finally {
-            finished.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running and waits for the latch released above
-            }
         }
     }
 

@@ -16,13 +16,11 @@ import io.eventpipelines.testing.Poll;
 import io.eventpipelines.testing.RegistryDecoder;
 import io.eventpipelines.testing.TestFiles;
 import io.eventpipelines.testing.TopicReader;
+import io.eventpipelines.testing.Wire;
 
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -34,9 +32,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -297,7 +292,7 @@ class PipelinesIT {
         newer.put("timestamp", T0.toEpochMilli());
         newer.put("location", "roof");
         newer.put("humidity", 0.4);
-        sendRaw("temperature-readings", "evo-s2", wire(v2Id, v2, newer));
+        sendRaw("temperature-readings", "evo-s2", Wire.encode(v2Id, v2, newer));
         send("temperature-readings", "evo-s3", new TemperatureReading("evo-s3", 62.0, T0, null));
 
         List<GenericRecord> alerts = awaitTagged("temperature-alerts", "sensorId", "evo-s", 3);
@@ -313,15 +308,5 @@ class PipelinesIT {
     private static Schema withField(Schema base, String fieldJson) {
         String json = base.toString();
         return new Schema.Parser().parse(json.substring(0, json.length() - 2) + "," + fieldJson + "]}");
-    }
-
-    private static byte[] wire(int id, Schema schema, GenericRecord record) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(0);
-        out.write(ByteBuffer.allocate(4).putInt(id).array());
-        BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
-        new GenericDatumWriter<GenericRecord>(schema).write(record, encoder);
-        encoder.flush();
-        return out.toByteArray();
     }
 }

@@ -1,22 +1,21 @@
 package io.eventpipelines.testing;
 
+import org.apache.kafka.common.utils.Utils;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 public final class TestFiles {
     private TestFiles() {
     }
 
     public static void deleteRecursively(Path dir) {
-        if (dir == null || !Files.exists(dir)) {
+        if (dir == null) {
             return;
         }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        try {
+            Utils.delete(dir.toFile());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
