@@ -1,6 +1,8 @@
 package io.eventpipelines.app;
 
 import io.eventpipelines.avro.AvroSerdeConfig;
+import io.eventpipelines.avro.AvroSerdes;
+import io.eventpipelines.orders.Restock;
 import io.eventpipelines.avro.RestSchemaRegistryClient;
 import io.eventpipelines.avro.SchemaRegistryClient;
 import io.eventpipelines.testing.ApicurioRegistry;
@@ -16,6 +18,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -30,11 +35,13 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -127,6 +134,7 @@ class CommandsIT {
         assertEquals(13, registered.out().lines().filter(l -> l.endsWith("BACKWARD")).count(), registered.out());
         Result check = cli("schemas", "check", config.toString());
         assertEquals(0, check.exitCode(), check.out() + check.err());
+        runsWithRegisteredSchemasOnly(config);
 
         // Someone registers an Order without userId under NONE: the app's Order can no longer read that subject's latest.
         SchemaRegistryClient client = new RestSchemaRegistryClient(new AvroSerdeConfig(Map.of("schema.registry.url", registry.url())));
@@ -138,6 +146,23 @@ class CommandsIT {
         assertEquals(1, broken.exitCode(), broken.out());
         assertTrue(broken.out().lines().anyMatch(l -> l.startsWith("orders-value") && l.contains("INCOMPATIBLE")), broken.out());
         assertEquals("event-pipelines: incompatible schemas for subjects: orders-value", broken.err().strip());
+    }
+
+    /** With auto-registration off, the app looks every schema up, the internal repartition subject included. */
+    private static void runsWithRegisteredSchemasOnly(Path config) throws Exception {
+        AppConfig app = AppConfig.load(config, Map.of());
+        try (PipelineRunner runner = new PipelineRunner(app)) {
+            runner.start();
+            AvroSerdes serdes = new AvroSerdes(app.serdeConfig());
+            try (KafkaProducer<String, Restock> restocks = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                    new StringSerializer(), serdes.value(Restock.class).serializer())) {
+                restocks.send(new ProducerRecord<>("inventory-restocks", "p-1", new Restock("p-1", 3, Instant.now())))
+                        .get(30, TimeUnit.SECONDS);
+            }
+            List<ConsumerRecord<byte[], byte[]>> updates = TopicReader.read(kafka.bootstrapServers(), "inventory-updates", 1, TIMEOUT);
+            assertEquals("RESTOCKED", new RegistryDecoder(registry.url()).decode(updates.get(0).value()).get("status").toString());
+            assertFalse(runner.anyFailed());
+        }
     }
 
     @Test
