@@ -42,11 +42,16 @@ public final class AppConfig {
     public static final String SHUTDOWN_TIMEOUT_CONFIG = "shutdown.timeout.ms";
     /** {@code pipeline.<id>.<key>} sets {@code <key>} for that pipeline only, e.g. {@code pipeline.logs.num.stream.threads}. */
     public static final String PIPELINE_OVERRIDE_PREFIX = "pipeline.";
+    /** Port of the HTTP endpoint (health, metrics, topology, inventory queries); 0 turns it off. */
+    public static final String HTTP_PORT_CONFIG = "http.port";
+    /** Address the HTTP endpoint binds to. */
+    public static final String HTTP_HOST_CONFIG = "http.host";
 
     public static final String DEFAULT_APPLICATION_ID = "event-pipelines";
     public static final long DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000L;
 
     private static final Set<String> APP_KEYS = Set.of(PIPELINES_CONFIG, THRESHOLD_CONFIG, SHUTDOWN_TIMEOUT_CONFIG,
+            HTTP_PORT_CONFIG, HTTP_HOST_CONFIG,
             TopicAdmin.PARTITIONS_CONFIG, TopicAdmin.REPLICATION_FACTOR_CONFIG, TopicAdmin.AUTO_CREATE_CONFIG);
     private static final Pattern APPLICATION_ID = Pattern.compile("[a-zA-Z0-9._-]+");
     private static final Pattern SECRET_KEY = Pattern.compile(
@@ -60,6 +65,7 @@ public final class AppConfig {
     private final int topicPartitions;
     private final Optional<Short> topicReplicationFactor;
     private final boolean autoCreateTopics;
+    private final int httpPort;
 
     private AppConfig(Map<String, String> values) {
         this.values = Collections.unmodifiableMap(new TreeMap<>(values));
@@ -73,6 +79,7 @@ public final class AppConfig {
                 parsePositiveLong(TopicAdmin.PARTITIONS_CONFIG, TopicAdmin.DEFAULT_PARTITIONS));
         this.topicReplicationFactor = parseReplicationFactor();
         this.autoCreateTopics = parseBoolean(TopicAdmin.AUTO_CREATE_CONFIG, false);
+        this.httpPort = parsePort(HTTP_PORT_CONFIG);
         validateWithLibraries();
     }
 
@@ -148,6 +155,34 @@ public final class AppConfig {
         return autoCreateTopics;
     }
 
+    /** 0 when the HTTP endpoint is off. */
+    public int httpPort() {
+        return httpPort;
+    }
+
+    public String httpHost() {
+        return values.getOrDefault(HTTP_HOST_CONFIG, "0.0.0.0");
+    }
+
+    /**
+     * Where other instances reach this one for interactive queries: Kafka's {@code application.server} when
+     * set, else this host's name and the HTTP port.
+     */
+    public String applicationServer() {
+        String configured = values.get(StreamsConfig.APPLICATION_SERVER_CONFIG);
+        if (configured != null && !configured.isBlank()) {
+            return configured;
+        }
+        if (httpPort == 0) {
+            return null;
+        }
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName() + ":" + httpPort;
+        } catch (java.net.UnknownHostException e) {
+            return "localhost:" + httpPort;
+        }
+    }
+
     /** Client settings (bootstrap, security) for an Admin or producer of the app's own. */
     public Map<String, Object> adminProperties() {
         Map<String, Object> props = new HashMap<>();
@@ -193,6 +228,9 @@ public final class AppConfig {
             }
         });
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationIdPrefix + "-" + pipeline.id());
+        if (pipeline == Pipeline.INVENTORY && httpPort != 0 && !props.containsKey(StreamsConfig.APPLICATION_SERVER_CONFIG)) {
+            props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer());
+        }
         return props;
     }
 
@@ -268,6 +306,22 @@ public final class AppConfig {
             // reported below
         }
         throw new InvalidConfigException(key, "'" + raw + "' is not a replication factor (a positive number, or -1 for the broker's default)");
+    }
+
+    private int parsePort(String key) {
+        String raw = values.get(key);
+        if (raw == null) {
+            return 0;
+        }
+        try {
+            int port = Integer.parseInt(raw);
+            if (port >= 0 && port <= 65535) {
+                return port;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new InvalidConfigException(key, "'" + raw + "' is not a port (0 to 65535; 0 turns the endpoint off)");
     }
 
     private boolean parseBoolean(String key, boolean defaultValue) {

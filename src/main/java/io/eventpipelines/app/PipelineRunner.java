@@ -6,6 +6,7 @@ import io.eventpipelines.avro.AvroSerdes;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +30,11 @@ public final class PipelineRunner implements AutoCloseable {
     private final Map<Pipeline, KafkaStreams> streams = Collections.synchronizedMap(new EnumMap<>(Pipeline.class));
     private final Map<Pipeline, KafkaStreams.State> finalStates = Collections.synchronizedMap(new EnumMap<>(Pipeline.class));
     private final CountDownLatch allStopped;
+    private final Metrics metrics = new Metrics();
+    private final Map<String, String> descriptions = Collections.synchronizedMap(new java.util.LinkedHashMap<>());
+    private volatile boolean started;
     private volatile boolean closed;
+    private HttpEndpoint http;
 
     public PipelineRunner(AppConfig config) {
         this.config = config;
@@ -48,19 +53,76 @@ public final class PipelineRunner implements AutoCloseable {
         Preflight.schemas(config, serdes.client());
         try {
             for (Pipeline pipeline : config.pipelines()) {
-                KafkaStreams instance = new KafkaStreams(pipeline.buildTopology(config, serdes),
-                        config.streamsProperties(pipeline));
+                Topology topology = pipeline.buildTopology(config, serdes);
+                descriptions.put(pipeline.id(), topology.describe().toString());
+                KafkaStreams instance = new KafkaStreams(topology, config.streamsProperties(pipeline));
                 instance.setUncaughtExceptionHandler(error -> onUncaught(pipeline, error));
                 instance.setStateListener((next, previous) -> onStateChange(pipeline, next, previous));
+                metrics.bind(pipeline, instance);
                 streams.put(pipeline, instance);
                 instance.start();
                 log.info("Pipeline {} started (application.id {})", pipeline.id(),
                         config.streamsProperties(pipeline).getProperty("application.id"));
             }
+            started = true;
+            startHttp();
         } catch (RuntimeException e) {
             close();
             throw e;
         }
+    }
+
+    private void startHttp() {
+        if (config.httpPort() == 0) {
+            return;
+        }
+        KafkaStreams inventory = streams.get(Pipeline.INVENTORY);
+        InventoryQueries queries = inventory == null ? null
+                : new InventoryQueries(inventory, org.apache.kafka.streams.state.HostInfo.buildFromEndpoint(config.applicationServer()));
+        try {
+            http = new HttpEndpoint(config.httpHost(), config.httpPort(), this, metrics::scrape, queries);
+        } catch (java.io.IOException e) {
+            throw new InvalidConfigException(AppConfig.HTTP_PORT_CONFIG, "cannot listen on " + config.httpHost() + ":"
+                    + config.httpPort() + ": " + e.getMessage());
+        }
+        http.start();
+    }
+
+    /** The state of each pipeline, in declaration order. */
+    public Map<Pipeline, KafkaStreams.State> states() {
+        Map<Pipeline, KafkaStreams.State> states = new EnumMap<>(Pipeline.class);
+        streams.forEach((pipeline, instance) -> states.put(pipeline, instance.state()));
+        return states;
+    }
+
+    /** Ready to serve: every pipeline RUNNING. */
+    public boolean isReady() {
+        Map<Pipeline, KafkaStreams.State> states = states();
+        return started && !closed && states.size() == config.pipelines().size()
+                && states.values().stream().allMatch(state -> state == KafkaStreams.State.RUNNING);
+    }
+
+    /** Alive unless a pipeline died: ERROR, or NOT_RUNNING without a close asked for. Rebalancing is alive. */
+    public boolean isLive() {
+        if (closed) {
+            return true;
+        }
+        return states().values().stream().noneMatch(state -> state == KafkaStreams.State.ERROR
+                || state == KafkaStreams.State.PENDING_ERROR || (started && state == KafkaStreams.State.NOT_RUNNING));
+    }
+
+    /** Each pipeline's {@code Topology#describe()}, as started. */
+    public Map<String, String> describe() {
+        return Collections.unmodifiableMap(descriptions);
+    }
+
+    /** The HTTP endpoint's port, or 0 when it is off. */
+    public int httpPort() {
+        return http == null ? 0 : http.port();
+    }
+
+    public Metrics metrics() {
+        return metrics;
     }
 
     /** Waits until every pipeline has stopped, by {@link #close()} or by a fatal error. */
@@ -87,6 +149,9 @@ public final class PipelineRunner implements AutoCloseable {
             return;
         }
         closed = true;
+        if (http != null) {
+            http.close();
+        }
         CloseOptions options = CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(config.shutdownTimeout());
         streams.forEach((pipeline, instance) -> {
@@ -95,6 +160,7 @@ public final class PipelineRunner implements AutoCloseable {
                 log.warn("Pipeline {} did not close within {} ms", pipeline.id(), config.shutdownTimeout().toMillis());
             }
         });
+        metrics.close();
     }
 
     private StreamThreadExceptionResponse onUncaught(Pipeline pipeline, Throwable error) {

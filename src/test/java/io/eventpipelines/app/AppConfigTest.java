@@ -194,4 +194,17 @@ class AppConfigTest {
         assertTrue(logged.contains("bootstrap.servers=broker:9092"), logged);
         assertTrue(logged.contains("sasl.jaas.config=[hidden]"), logged);
     }
+
+    @Test
+    void httpEndpointIsOffByDefaultAndAdvertisedForInteractiveQueries() {
+        assertEquals(0, AppConfig.of(MINIMAL).httpPort());
+        assertNull(AppConfig.of(MINIMAL).streamsProperties(Pipeline.INVENTORY).get("application.server"));
+        AppConfig on = AppConfig.of(minimalWith("http.port", "8080", "application.server", "app-1.internal:8080"));
+        assertEquals(8080, on.httpPort());
+        assertEquals("app-1.internal:8080", on.streamsProperties(Pipeline.INVENTORY).get("application.server"));
+        assertTrue(AppConfig.of(minimalWith("http.port", "8081")).streamsProperties(Pipeline.INVENTORY)
+                .get("application.server").toString().endsWith(":8081"), "defaults to this host's name");
+        assertEquals("http.port: 'http' is not a port (0 to 65535; 0 turns the endpoint off)",
+                problem(minimalWith("http.port", "http")));
+    }
 }

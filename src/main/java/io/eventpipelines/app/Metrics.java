@@ -1,0 +1,65 @@
+package io.eventpipelines.app;
+
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.apache.kafka.streams.KafkaStreams;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The instance's metrics in Prometheus form: the JVM's, and every Kafka Streams metric of every pipeline
+ * (client, thread, task, processor and store metrics, our own sensors included) tagged {@code pipeline}.
+ * The Kafka binder follows metrics as threads and tasks come and go, so rebalances and thread replacement
+ * need nothing from us.
+ */
+final class Metrics implements AutoCloseable {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final List<AutoCloseable> bound = new ArrayList<>();
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+
+    Metrics() {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        gc.bindTo(registry);
+    }
+
+    synchronized void bind(Pipeline pipeline, KafkaStreams streams) {
+        KafkaStreamsMetrics binder = new KafkaStreamsMetrics(streams, Tags.of("pipeline", pipeline.id()));
+        binder.bindTo(registry);
+        bound.add(binder);
+    }
+
+    PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    String scrape() {
+        return registry.scrape();
+    }
+
+    @Override
+    public synchronized void close() {
+        for (AutoCloseable binder : bound) {
+            try {
+                binder.close();
+            } catch (Exception e) {
+                // closing metrics must not stop the shutdown
+            }
+        }
+        bound.clear();
+        gc.close();
+        registry.close();
+    }
+}
