@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -53,6 +54,11 @@ public final class AppConfig {
     private static final Set<String> APP_KEYS = Set.of(PIPELINES_CONFIG, THRESHOLD_CONFIG, SHUTDOWN_TIMEOUT_CONFIG,
             HTTP_PORT_CONFIG, HTTP_HOST_CONFIG,
             TopicAdmin.PARTITIONS_CONFIG, TopicAdmin.REPLICATION_FACTOR_CONFIG, TopicAdmin.AUTO_CREATE_CONFIG);
+    private static final Set<String> KAFKA_KEYS = kafkaKeys();
+    private static final List<String> CLIENT_PREFIXES = List.of(StreamsConfig.CONSUMER_PREFIX,
+            StreamsConfig.MAIN_CONSUMER_PREFIX, StreamsConfig.RESTORE_CONSUMER_PREFIX, StreamsConfig.GLOBAL_CONSUMER_PREFIX,
+            StreamsConfig.PRODUCER_PREFIX, StreamsConfig.ADMIN_CLIENT_PREFIX);
+    private static final Set<String> TOPIC_KEYS = topicConfigNames();
     private static final Pattern APPLICATION_ID = Pattern.compile("[a-zA-Z0-9._-]+");
     private static final Pattern SECRET_KEY = Pattern.compile(
             "(?i).*(password|secret|sasl\\.jaas\\.config|user\\.info|token|credentials(?!\\.source)).*");
@@ -166,7 +172,8 @@ public final class AppConfig {
 
     /**
      * Where other instances reach this one for interactive queries: Kafka's {@code application.server} when
-     * set, else this host's name and the HTTP port.
+     * set, else this host's address and the HTTP port. The address rather than the name: replicas of a
+     * container service can reach each other's addresses, not always each other's container hostnames.
      */
     public String applicationServer() {
         String configured = values.get(StreamsConfig.APPLICATION_SERVER_CONFIG);
@@ -177,7 +184,7 @@ public final class AppConfig {
             return null;
         }
         try {
-            return java.net.InetAddress.getLocalHost().getHostName() + ":" + httpPort;
+            return java.net.InetAddress.getLocalHost().getHostAddress() + ":" + httpPort;
         } catch (java.net.UnknownHostException e) {
             return "localhost:" + httpPort;
         }
@@ -234,12 +241,70 @@ public final class AppConfig {
         return props;
     }
 
+    /**
+     * Keys that neither the app, Kafka Streams and its clients, nor the registry client read: most often a
+     * typo, which would otherwise be ignored without a word.
+     */
+    public List<String> unknownKeys() {
+        List<String> unknown = new ArrayList<>();
+        for (String key : values.keySet()) {
+            String kafkaKey = key;
+            if (key.startsWith(PIPELINE_OVERRIDE_PREFIX)) {
+                String rest = key.substring(PIPELINE_OVERRIDE_PREFIX.length());
+                int dot = rest.indexOf('.');
+                if (dot < 0 || Pipeline.fromId(rest.substring(0, dot)).isEmpty()) {
+                    unknown.add(key);
+                    continue;
+                }
+                kafkaKey = rest.substring(dot + 1);
+            }
+            if (!isKnown(kafkaKey)) {
+                unknown.add(key);
+            }
+        }
+        return unknown;
+    }
+
+    static boolean isKnown(String key) {
+        if (APP_KEYS.contains(key) || AvroSerdeConfig.KEYS.contains(key) || KAFKA_KEYS.contains(key)) {
+            return true;
+        }
+        for (String prefix : CLIENT_PREFIXES) {
+            if (key.startsWith(prefix) && KAFKA_KEYS.contains(key.substring(prefix.length()))) {
+                return true;
+            }
+        }
+        return key.startsWith(StreamsConfig.TOPIC_PREFIX) && TOPIC_KEYS.contains(key.substring(StreamsConfig.TOPIC_PREFIX.length()));
+    }
+
     /** The settings as {@code key=value} lines, secrets masked: safe to log. */
     public String redacted() {
         StringBuilder out = new StringBuilder();
         values.forEach((key, value) -> out.append(key).append('=')
                 .append(isSecret(key) ? "[hidden]" : value).append('\n'));
         return out.toString();
+    }
+
+    private static Set<String> kafkaKeys() {
+        Set<String> keys = new java.util.HashSet<>(StreamsConfig.configDef().names());
+        keys.addAll(org.apache.kafka.clients.consumer.ConsumerConfig.configNames());
+        keys.addAll(org.apache.kafka.clients.producer.ProducerConfig.configNames());
+        keys.addAll(AdminClientConfig.configNames());
+        return Set.copyOf(keys);
+    }
+
+    private static Set<String> topicConfigNames() {
+        Set<String> names = new java.util.HashSet<>();
+        for (java.lang.reflect.Field field : org.apache.kafka.common.config.TopicConfig.class.getFields()) {
+            if (field.getName().endsWith("_CONFIG") && field.getType() == String.class) {
+                try {
+                    names.add((String) field.get(null));
+                } catch (IllegalAccessException e) {
+                    // public constants: not reached
+                }
+            }
+        }
+        return Set.copyOf(names);
     }
 
     static boolean isSecret(String key) {

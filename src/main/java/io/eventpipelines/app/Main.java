@@ -78,6 +78,9 @@ public final class Main implements Callable<Integer> {
         static int run(Path configFile) throws InterruptedException {
             AppConfig config = AppConfig.load(configFile, System.getenv());
             log.info("Starting pipelines {} with configuration (secrets hidden):\n{}", config.pipelines(), config.redacted());
+            if (!config.unknownKeys().isEmpty()) {
+                log.warn("Ignoring keys that nothing reads (a typo?): {}", config.unknownKeys());
+            }
             PipelineRunner runner = new PipelineRunner(config);
             // The hook only closes: the JVM exits once hooks finish, so calling System.exit here would deadlock.
             Thread hook = new Thread(runner::close, "event-pipelines-shutdown");

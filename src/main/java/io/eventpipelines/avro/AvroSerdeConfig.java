@@ -43,6 +43,12 @@ public final class AvroSerdeConfig {
     /** The URL scheme that selects {@link MockSchemaRegistry}, as in Confluent's serdes. */
     public static final String MOCK_URL_PREFIX = "mock://";
 
+    /** Every key this config reads, for spotting typos in a properties file. */
+    public static final java.util.Set<String> KEYS = java.util.Set.of(SCHEMA_REGISTRY_URL_CONFIG, AUTO_REGISTER_SCHEMAS,
+            USE_LATEST_VERSION, BASIC_AUTH_CREDENTIALS_SOURCE, USER_INFO_CONFIG, MAX_RETRIES_CONFIG, RETRIES_WAIT_MS_CONFIG,
+            RETRIES_MAX_WAIT_MS_CONFIG, HTTP_CONNECT_TIMEOUT_MS, HTTP_READ_TIMEOUT_MS, SCHEMA_REGISTRY_USER_INFO_CONFIG,
+            SCHEMA_REGISTRY_BASIC_AUTH_CREDENTIALS_SOURCE);
+
     /** Where the basic-auth credentials come from; Confluent's SASL_INHERIT is not supported. */
     public enum CredentialsSource {
         /** {@code user:password@} in the registry URL; Confluent's default. */

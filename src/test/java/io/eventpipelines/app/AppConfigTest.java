@@ -203,8 +203,20 @@ class AppConfigTest {
         assertEquals(8080, on.httpPort());
         assertEquals("app-1.internal:8080", on.streamsProperties(Pipeline.INVENTORY).get("application.server"));
         assertTrue(AppConfig.of(minimalWith("http.port", "8081")).streamsProperties(Pipeline.INVENTORY)
-                .get("application.server").toString().endsWith(":8081"), "defaults to this host's name");
+                .get("application.server").toString().endsWith(":8081"), "defaults to this host's address");
         assertEquals("http.port: 'http' is not a port (0 to 65535; 0 turns the endpoint off)",
                 problem(minimalWith("http.port", "http")));
+    }
+
+    @Test
+    void keysNothingReadsAreReportedAsLikelyTypos() {
+        AppConfig config = AppConfig.of(minimalWith(
+                "num.stream.threads", "2", "consumer.max.poll.records", "10", "producer.linger.ms", "5",
+                "topic.retention.ms", "1000", "pipeline.logs.num.stream.threads", "2", "basic.auth.user.info", "u:p",
+                "ssl.truststore.location", "/x", "http.port", "0", "topics.partitions", "6",
+                "num.stream.thread", "2", "pipeline.billing.num.stream.threads", "1", "consumer.max.pol.records", "1",
+                "retention.ms", "5"));
+        assertEquals(List.of("consumer.max.pol.records", "num.stream.thread", "pipeline.billing.num.stream.threads",
+                "retention.ms"), config.unknownKeys());
     }
 }
