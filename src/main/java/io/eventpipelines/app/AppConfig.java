@@ -47,12 +47,14 @@ public final class AppConfig {
     public static final String HTTP_PORT_CONFIG = "http.port";
     /** Address the HTTP endpoint binds to. */
     public static final String HTTP_HOST_CONFIG = "http.host";
+    /** How often metrics of new tasks, stores and topics are picked up for {@code /metrics}. */
+    public static final String METRICS_REFRESH_CONFIG = "metrics.refresh.interval.ms";
 
     public static final String DEFAULT_APPLICATION_ID = "event-pipelines";
     public static final long DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000L;
 
     private static final Set<String> APP_KEYS = Set.of(PIPELINES_CONFIG, THRESHOLD_CONFIG, SHUTDOWN_TIMEOUT_CONFIG,
-            HTTP_PORT_CONFIG, HTTP_HOST_CONFIG,
+            HTTP_PORT_CONFIG, HTTP_HOST_CONFIG, METRICS_REFRESH_CONFIG,
             TopicAdmin.PARTITIONS_CONFIG, TopicAdmin.REPLICATION_FACTOR_CONFIG, TopicAdmin.AUTO_CREATE_CONFIG);
     private static final Set<String> KAFKA_KEYS = kafkaKeys();
     private static final List<String> CLIENT_PREFIXES = List.of(StreamsConfig.CONSUMER_PREFIX,
@@ -72,6 +74,7 @@ public final class AppConfig {
     private final Optional<Short> topicReplicationFactor;
     private final boolean autoCreateTopics;
     private final int httpPort;
+    private final Duration metricsRefreshInterval;
 
     private AppConfig(Map<String, String> values) {
         this.values = Collections.unmodifiableMap(new TreeMap<>(values));
@@ -86,6 +89,7 @@ public final class AppConfig {
         this.topicReplicationFactor = parseReplicationFactor();
         this.autoCreateTopics = parseBoolean(TopicAdmin.AUTO_CREATE_CONFIG, false);
         this.httpPort = parsePort(HTTP_PORT_CONFIG);
+        this.metricsRefreshInterval = Duration.ofMillis(parsePositiveLong(METRICS_REFRESH_CONFIG, 15_000L));
         validateWithLibraries();
     }
 
@@ -164,6 +168,10 @@ public final class AppConfig {
     /** 0 when the HTTP endpoint is off. */
     public int httpPort() {
         return httpPort;
+    }
+
+    public Duration metricsRefreshInterval() {
+        return metricsRefreshInterval;
     }
 
     public String httpHost() {

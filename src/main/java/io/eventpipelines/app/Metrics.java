@@ -12,8 +12,11 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.streams.KafkaStreams;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * The instance's metrics in Prometheus form: the JVM's, and every Kafka Streams metric of every pipeline
@@ -25,8 +28,14 @@ final class Metrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final List<AutoCloseable> bound = new ArrayList<>();
     private final JvmGcMetrics gc = new JvmGcMetrics();
+    private final Duration refreshInterval;
 
-    Metrics() {
+    /**
+     * @param refreshInterval how often the Kafka binders look for metrics that appeared since (task, store and
+     *                        topic metrics appear as tasks are assigned)
+     */
+    Metrics(Duration refreshInterval) {
+        this.refreshInterval = refreshInterval;
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ClassLoaderMetrics().bindTo(registry);
@@ -36,7 +45,12 @@ final class Metrics implements AutoCloseable {
     }
 
     synchronized void bind(Pipeline pipeline, KafkaStreams streams) {
-        KafkaStreamsMetrics binder = new KafkaStreamsMetrics(streams, Tags.of("pipeline", pipeline.id()));
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "metrics-" + pipeline.id());
+            thread.setDaemon(true);
+            return thread;
+        });
+        KafkaStreamsMetrics binder = new KafkaStreamsMetrics(streams, Tags.of("pipeline", pipeline.id()), scheduler, refreshInterval);
         binder.bindTo(registry);
         bound.add(binder);
     }

@@ -30,7 +30,7 @@ public final class PipelineRunner implements AutoCloseable {
     private final Map<Pipeline, KafkaStreams> streams = Collections.synchronizedMap(new EnumMap<>(Pipeline.class));
     private final Map<Pipeline, KafkaStreams.State> finalStates = Collections.synchronizedMap(new EnumMap<>(Pipeline.class));
     private final CountDownLatch allStopped;
-    private final Metrics metrics = new Metrics();
+    private final Metrics metrics;
     private final Map<String, String> descriptions = Collections.synchronizedMap(new java.util.LinkedHashMap<>());
     private volatile boolean started;
     private volatile boolean closed;
@@ -39,6 +39,7 @@ public final class PipelineRunner implements AutoCloseable {
     public PipelineRunner(AppConfig config) {
         this.config = config;
         this.allStopped = new CountDownLatch(config.pipelines().size());
+        this.metrics = new Metrics(config.metricsRefreshInterval());
     }
 
     /**

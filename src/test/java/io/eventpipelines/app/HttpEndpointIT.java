@@ -85,7 +85,8 @@ class HttpEndpointIT {
                 "http.port", String.valueOf(port),
                 "http.host", "127.0.0.1",
                 "application.server", "127.0.0.1:" + port,
-                "commit.interval.ms", "100"));
+                "commit.interval.ms", "100",
+                "metrics.refresh.interval.ms", "500"));
         PipelineRunner runner = new PipelineRunner(AppConfig.of(settings));
         runners.add(runner);
         runner.start();
@@ -171,10 +172,16 @@ class HttpEndpointIT {
         assertEquals(200, get(a, "/health/live").statusCode());
         assertTrue(json(get(a, "/topology")).get("inventory").asText().contains(InventoryTopology.STOCK_STORE));
 
+        Poll.until(TIMEOUT, "topic metrics bound", () -> get(a, "/metrics").body().contains("kafka_stream_topic_records_produced_total"));
         String metrics = get(a, "/metrics").body();
         assertTrue(metrics.lines().anyMatch(l -> l.startsWith("jvm_memory_used_bytes{")), "JVM metrics");
         assertNotNull(metrics.lines().filter(l -> l.startsWith("kafka_stream_") && l.contains("pipeline=\"inventory\""))
                 .findFirst().orElse(null), "Kafka Streams metrics tagged by pipeline");
+        // Kafka Streams' topic-level metrics count what each pipeline wrote where: restocks answered here.
+        double restocked = metrics.lines()
+                .filter(l -> l.startsWith("kafka_stream_topic_records_produced_total{") && l.contains("topic=\"inventory-updates\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        assertTrue(restocked > 0, metrics);
         for (String line : metrics.lines().filter(l -> !l.startsWith("#") && !l.isBlank()).toList()) {
             String value = line.substring(line.lastIndexOf(' ') + 1);
             Double.parseDouble(value); // every sample line parses as Prometheus text
