@@ -47,12 +47,12 @@ public final class PipelineRunner implements AutoCloseable {
      * selected pipeline; if one cannot be created, those already started are closed.
      */
     public void start() {
-        AvroSerdes serdes = new AvroSerdes(config.serdeConfig());
-        try (Admin admin = Admin.create(config.adminProperties())) {
-            Preflight.topics(config, admin);
-        }
-        Preflight.schemas(config, serdes.client());
         try {
+            AvroSerdes serdes = new AvroSerdes(config.serdeConfig());
+            try (Admin admin = Admin.create(config.adminProperties())) {
+                Preflight.topics(config, admin);
+            }
+            Preflight.schemas(config, serdes.client());
             for (Pipeline pipeline : config.pipelines()) {
                 Topology topology = pipeline.buildTopology(config, serdes);
                 descriptions.put(pipeline.id(), topology.describe().toString());
