@@ -77,6 +77,18 @@ public final class EmbeddedKafka implements AutoCloseable {
             // Creation is acknowledged by the controller; the broker's metadata may lag behind it briefly.
             Poll.until(java.time.Duration.ofSeconds(30), "topics visible " + topics,
                     () -> listTopics(admin).containsAll(topics));
+            // A producer that starts before every partition has a leader can get stuck until its delivery
+            // timeout (an idempotent batch fails, a later one succeeds): wait for the leaders too.
+            Poll.until(java.time.Duration.ofSeconds(30), "leaders for " + topics, () -> allLed(admin, topics));
+        }
+    }
+
+    private static boolean allLed(Admin admin, Collection<String> topics) {
+        try {
+            return admin.describeTopics(topics).allTopicNames().get(10, TimeUnit.SECONDS).values().stream()
+                    .allMatch(topic -> topic.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+        } catch (Exception e) {
+            return false;
         }
     }
 
