@@ -1,0 +1,105 @@
+package io.eventpipelines.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The app's {@code run} command in a child JVM on the test's classpath, as an operator starts it: the only
+ * way to test what a real crash ({@link #kill()}, SIGKILL: no shutdown hook, no clean close) leaves behind.
+ * Its output goes to a file, which {@link #tail()} shows in assertion messages.
+ */
+public final class AppProcess implements AutoCloseable {
+    private final Process process;
+    private final Path log;
+    private final Thread shutdownHook;
+
+    private AppProcess(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+        // A child left behind by a test JVM that dies would keep consuming from the next run's broker port.
+        this.shutdownHook = new Thread(process::destroyForcibly);
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    /** Starts {@code io.eventpipelines.app.Main run <properties>}, appending its output to {@code log}. */
+    public static AppProcess run(Path properties, Path log) throws IOException {
+        // The test classpath carries logback-test.xml (WARN): the production configuration logs the
+        // pipelines' state changes, which the tests wait for.
+        Path logback = Path.of("target", "classes", "logback.xml").toAbsolutePath();
+        Process process = new ProcessBuilder(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Dlogback.configurationFile=" + logback,
+                "-cp", System.getProperty("java.class.path"),
+                "io.eventpipelines.app.Main", "run", properties.toString()))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
+        return new AppProcess(process, log);
+    }
+
+    /** SIGKILL, as the OOM killer or a lost node would: returns once the process is gone. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            throw new AssertionError("pid " + process.pid() + " still alive 30 s after SIGKILL");
+        }
+    }
+
+    /** SIGTERM, then waits for the exit: its status, or -1 when it did not exit in time. */
+    public int stop(long timeoutSeconds) throws InterruptedException {
+        process.destroy();
+        return process.waitFor(timeoutSeconds, TimeUnit.SECONDS) ? process.exitValue() : -1;
+    }
+
+    /**
+     * {@link Poll#until} that gives up at once when the process has exited, and puts the output's tail as it
+     * is at that moment into the failure.
+     */
+    public void await(Duration timeout, String what, BooleanSupplier condition) {
+        try {
+            Poll.until(timeout, what, () -> {
+                if (!process.isAlive()) {
+                    throw new AssertionError("the app exited with " + process.exitValue() + " while waiting for " + what);
+                }
+                return condition.getAsBoolean();
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n" + tail(), e);
+        }
+    }
+
+    public String output() {
+        try {
+            return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            return "(cannot read " + log + ": " + e + ")";
+        }
+    }
+
+    /** The last lines of the output, for assertion messages. */
+    public String tail() {
+        List<String> lines = output().lines().toList();
+        return "---- last lines of " + log + " ----\n"
+                + String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running already
+        }
+    }
+}
