@@ -12,7 +12,6 @@ import io.eventpipelines.testing.EmbeddedKafka;
 import io.eventpipelines.testing.InventoryFeed;
 import io.eventpipelines.testing.InventoryLedger;
 import io.eventpipelines.testing.Poll;
-import io.eventpipelines.testing.Readers;
 import io.eventpipelines.testing.RegistryDecoder;
 import io.eventpipelines.testing.TestFiles;
 import io.eventpipelines.testing.TopicReader;
@@ -321,7 +320,7 @@ class BrokerRestartIT {
         }
 
         Outputs poll() {
-            readers.forEach((topic, reader) -> read.put(topic, Readers.drain(reader)));
+            readers.forEach((topic, reader) -> read.put(topic, reader.drain()));
             return this;
         }
 

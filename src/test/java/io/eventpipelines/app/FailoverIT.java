@@ -6,7 +6,6 @@ import io.eventpipelines.testing.AppProcess;
 import io.eventpipelines.testing.EmbeddedKafka;
 import io.eventpipelines.testing.InventoryFeed;
 import io.eventpipelines.testing.InventoryLedger;
-import io.eventpipelines.testing.Readers;
 import io.eventpipelines.testing.RegistryDecoder;
 import io.eventpipelines.testing.TestFiles;
 import io.eventpipelines.testing.TopicReader;
@@ -92,7 +91,7 @@ class FailoverIT {
                             feed.flush();
                         }));
                 first.kill();
-                answeredAtKill = Readers.drain(committed).size();
+                answeredAtKill = committed.drain().size();
                 assertTrue(answeredAtKill < feed.sent(), "the kill must land before the backlog is done: "
                         + answeredAtKill + " of " + feed.sent() + " answered\n" + first.tail());
             }
@@ -109,9 +108,9 @@ class FailoverIT {
                 feed.flush();
                 Set<String> expected = new HashSet<>(feed.identities());
                 second.await(TIMEOUT, "an update for each of " + expected.size() + " events", () -> InventoryLedger
-                        .of(Readers.drain(committed), decoder).countsByIdentity().keySet().containsAll(expected));
+                        .of(committed.drain(), decoder).countsByIdentity().keySet().containsAll(expected));
                 // Extra (duplicate) updates would arrive with this last read.
-                InventoryLedger ledger = InventoryLedger.of(Readers.drain(committed), decoder);
+                InventoryLedger ledger = InventoryLedger.of(committed.drain(), decoder);
                 Map<String, Long> wrong = InventoryLedger.notExactlyOnce(ledger.countsByIdentity(), expected);
                 assertTrue(wrong.isEmpty(), wrong.size() + " events not answered exactly once (identity=count): "
                         + firstOf(wrong) + "\n" + second.tail());

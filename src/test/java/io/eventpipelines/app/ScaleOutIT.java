@@ -9,7 +9,6 @@ import io.eventpipelines.testing.EmbeddedKafka;
 import io.eventpipelines.testing.InventoryFeed;
 import io.eventpipelines.testing.InventoryLedger;
 import io.eventpipelines.testing.Poll;
-import io.eventpipelines.testing.Readers;
 import io.eventpipelines.testing.RegistryDecoder;
 import io.eventpipelines.testing.TestFiles;
 import io.eventpipelines.testing.TopicReader;
@@ -152,8 +151,8 @@ class ScaleOutIT {
             List<ConsumerRecord<byte[], byte[]>> records;
             try (TopicReader alerts = new TopicReader(kafka.bootstrapServers(), TemperatureTopology.ALERTS_TOPIC)) {
                 Poll.until(TIMEOUT, "an alert for each of " + READINGS + " readings",
-                        () -> identities(Readers.drain(alerts), decoder).keySet().containsAll(expected.keySet()));
-                records = Readers.drain(alerts); // extra (duplicate) alerts would arrive with this last read
+                        () -> identities(alerts.drain(), decoder).keySet().containsAll(expected.keySet()));
+                records = alerts.drain(); // extra (duplicate) alerts would arrive with this last read
             }
             assertEquals(READINGS, expected.size());
             Map<String, List<GenericRecord>> byReading = identities(records, decoder);
@@ -251,9 +250,9 @@ class ScaleOutIT {
             InventoryLedger ledger;
             try (TopicReader updates = new TopicReader(kafka.bootstrapServers(), InventoryTopology.UPDATES_TOPIC)) {
                 Poll.until(TIMEOUT, "an update for each of " + expected.size() + " events", () ->
-                        InventoryLedger.of(Readers.drain(updates), decoder).countsByIdentity().keySet().containsAll(expected));
+                        InventoryLedger.of(updates.drain(), decoder).countsByIdentity().keySet().containsAll(expected));
                 // Extra (duplicate) updates would arrive with this last read.
-                ledger = InventoryLedger.of(Readers.drain(updates), decoder);
+                ledger = InventoryLedger.of(updates.drain(), decoder);
             }
             Map<String, Long> wrong = InventoryLedger.notExactlyOnce(ledger.countsByIdentity(), expected);
             assertTrue(wrong.isEmpty(), wrong.size() + " events not answered exactly once: " + wrong);

@@ -37,11 +37,23 @@ public final class TopicReader implements AutoCloseable {
         return records;
     }
 
-    /** Polls until at least {@code count} records were read, then once more to catch any extra. */
+    /**
+     * Everything readable now: one poll returns at most max.poll.records, so this polls until a poll brings
+     * nothing new (which costs one empty poll).
+     */
+    public List<ConsumerRecord<byte[], byte[]>> drain() {
+        int before;
+        do {
+            before = records.size();
+            poll();
+        } while (records.size() > before);
+        return records;
+    }
+
+    /** Polls until at least {@code count} records were read, then drains, so extra records show too. */
     public List<ConsumerRecord<byte[], byte[]>> readAtLeast(int count, Duration timeout) {
         Poll.until(timeout, count + " records", () -> poll().size() >= count);
-        consumer.poll(Duration.ofMillis(500)).forEach(records::add);
-        return records;
+        return drain();
     }
 
     @Override
