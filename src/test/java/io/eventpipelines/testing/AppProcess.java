@@ -32,9 +32,13 @@ public final class AppProcess implements AutoCloseable {
         // The test classpath carries logback-test.xml (WARN): the production configuration logs the
         // pipelines' state changes, which the tests wait for.
         Path logback = Path.of("target", "classes", "logback.xml").toAbsolutePath();
+        // RocksDB unpacks its 15 MB native library into java.io.tmpdir and removes it only on a normal exit:
+        // a SIGKILLed child would leave it in /tmp. Next to the log, it goes with the test's directory.
+        Path tmp = java.nio.file.Files.createTempDirectory(log.toAbsolutePath().getParent(), "jvm-tmp-");
         Process process = new ProcessBuilder(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Djava.io.tmpdir=" + tmp,
                 "-Dlogback.configurationFile=" + logback,
                 "-cp", System.getProperty("java.class.path"),
                 "io.eventpipelines.app.Main", "run", properties.toString()))
