@@ -49,7 +49,7 @@ public final class PipelineRunner implements AutoCloseable {
     public void start() {
         try {
             AvroSerdes serdes = new AvroSerdes(config.serdeConfig());
-            try (Admin admin = Admin.create(config.adminProperties())) {
+            try (Admin admin = TopicAdmin.admin(config)) {
                 Preflight.topics(config, admin);
             }
             Preflight.schemas(config, serdes.client());

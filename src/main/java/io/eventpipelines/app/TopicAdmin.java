@@ -27,6 +27,18 @@ final class TopicAdmin {
     private TopicAdmin() {
     }
 
+    /** An Admin client; a setting Kafka refuses when the client is built is a configuration error. */
+    static Admin admin(AppConfig config) {
+        try {
+            return Admin.create(config.adminProperties());
+        } catch (org.apache.kafka.common.KafkaException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.config.ConfigException invalid) {
+                throw new InvalidConfigException(invalid.getMessage(), invalid);
+            }
+            throw e;
+        }
+    }
+
     /** Inputs, outputs and dead-letter topics of the pipelines, each once, in a stable order. */
     static Set<String> topicsOf(Collection<Pipeline> pipelines) {
         Set<String> topics = new TreeSet<>();
@@ -84,12 +96,13 @@ final class TopicAdmin {
         try {
             return future.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("Cannot " + what + ": " + e.getCause().getMessage(), e.getCause());
+            throw new StartupCheckException("cannot " + what + ": " + e.getCause().getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted: " + what, e);
+            throw new StartupCheckException("interrupted: " + what);
         } catch (TimeoutException e) {
-            throw new IllegalStateException("Timed out after " + TIMEOUT_SECONDS + " s: " + what + " (is bootstrap.servers right?)", e);
+            throw new StartupCheckException("no answer from the cluster within " + TIMEOUT_SECONDS + " s to " + what
+                    + " (is bootstrap.servers right, and the cluster up?)");
         }
     }
 }

@@ -45,7 +45,7 @@ final class TopicsCommand {
                 throw new InvalidConfigException("--partitions/--replication-factor", "must be > 0");
             }
             PrintWriter out = spec.commandLine().getOut();
-            try (Admin admin = Admin.create(config.adminProperties())) {
+            try (Admin admin = TopicAdmin.admin(config)) {
                 Map<String, Boolean> outcome = TopicAdmin.create(admin, TopicAdmin.topicsOf(config.pipelines()), count, replication);
                 outcome.forEach((topic, created) -> out.printf("%-24s %s%n", topic, created ? "created" : "exists"));
             }

@@ -70,4 +70,27 @@ class MainTest {
         assertTrue(out.toString().contains("Pipeline logs"));
         assertTrue(!out.toString().contains("Pipeline temperature"));
     }
+
+    @Test
+    void anUnreachableClusterIsOneLineAndExitThreeNotAHang() throws IOException {
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        Path file = dir.resolve("down.properties");
+        Files.writeString(file, "bootstrap.servers=127.0.0.1:" + closedPort + "\nschema.registry.url=mock://down\n"
+                + "request.timeout.ms=1000\ndefault.api.timeout.ms=2000\n");
+        assertEquals(3, run("run", file.toString()));
+        assertEquals(1, err.toString().strip().lines().count(), err.toString());
+        assertTrue(err.toString().startsWith("event-pipelines: cannot start: cannot list topics"), err.toString());
+    }
+
+    @Test
+    void aClientSettingKafkaRefusesIsAConfigurationError() throws IOException {
+        Path file = dir.resolve("timeouts.properties");
+        Files.writeString(file, "bootstrap.servers=127.0.0.1:9\nschema.registry.url=mock://x\n"
+                + "request.timeout.ms=3000\ndefault.api.timeout.ms=1000\n");
+        assertEquals(2, run("run", file.toString()));
+        assertTrue(err.toString().contains("default.api.timeout.ms"), err.toString());
+    }
 }
