@@ -6,6 +6,7 @@ import io.eventpipelines.avro.AvroSerdes;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -56,14 +58,15 @@ public final class PipelineRunner implements AutoCloseable {
             for (Pipeline pipeline : config.pipelines()) {
                 Topology topology = pipeline.buildTopology(config, serdes);
                 descriptions.put(pipeline.id(), topology.describe().toString());
-                KafkaStreams instance = new KafkaStreams(topology, config.streamsProperties(pipeline));
+                Properties properties = config.streamsProperties(pipeline);
+                KafkaStreams instance = new KafkaStreams(topology, properties);
                 instance.setUncaughtExceptionHandler(error -> onUncaught(pipeline, error));
                 instance.setStateListener((next, previous) -> onStateChange(pipeline, next, previous));
                 metrics.bind(pipeline, instance);
                 streams.put(pipeline, instance);
                 instance.start();
                 log.info("Pipeline {} started (application.id {})", pipeline.id(),
-                        config.streamsProperties(pipeline).getProperty("application.id"));
+                        properties.getProperty(StreamsConfig.APPLICATION_ID_CONFIG));
             }
             started = true;
             startHttp();

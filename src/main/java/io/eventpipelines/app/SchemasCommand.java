@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** {@code schemas register|check <properties file>}: the data contract in {@code schemas/} against the registry. */
@@ -26,8 +25,6 @@ import java.util.concurrent.Callable;
         subcommands = {SchemasCommand.Register.class, SchemasCommand.Check.class})
 final class SchemasCommand {
     static final int EXIT_INCOMPATIBLE = 1;
-    private static final Set<String> LEVELS = Set.of("NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD",
-            "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE");
 
     private static Map<String, Schema> subjects(AppConfig config) {
         return SchemaAdmin.subjectsOf(config.pipelines(), config.applicationIdPrefix());
@@ -50,8 +47,8 @@ final class SchemasCommand {
         @Override
         public Integer call() {
             String level = compatibility.toUpperCase(Locale.ROOT);
-            if (!LEVELS.contains(level)) {
-                throw new InvalidConfigException("--compatibility", "'" + compatibility + "' is not one of " + LEVELS);
+            if (!SchemaRegistryClient.COMPATIBILITY_LEVELS.contains(level)) {
+                throw new InvalidConfigException("--compatibility", "'" + compatibility + "' is not one of " + new java.util.TreeSet<>(SchemaRegistryClient.COMPATIBILITY_LEVELS));
             }
             AppConfig config = AppConfig.load(configFile, System.getenv());
             SchemaRegistryClient client = new AvroSerdes(config.serdeConfig()).client();

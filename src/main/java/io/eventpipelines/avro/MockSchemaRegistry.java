@@ -22,8 +22,6 @@ import org.apache.avro.SchemaCompatibility;
 public final class MockSchemaRegistry {
 
     private static final ConcurrentHashMap<String, ScopedRegistry> SCOPES = new ConcurrentHashMap<>();
-    private static final java.util.Set<String> COMPATIBILITY_LEVELS = java.util.Set.of("NONE", "BACKWARD",
-            "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE");
 
     private MockSchemaRegistry() {}
 
@@ -65,10 +63,9 @@ public final class MockSchemaRegistry {
             }
             CompatibilityResult verdict = check(subject, schema, versions);
             if (!verdict.compatible()) {
-                throw new SchemaRegistryException("Schema Registry rejected schema for subject '" + subject + "': error "
-                        + SchemaRegistryException.INCOMPATIBLE_SCHEMA + ": Schema being registered is incompatible with an"
-                        + " earlier schema: " + verdict.messages() + " (HTTP 409)",
-                        409, SchemaRegistryException.INCOMPATIBLE_SCHEMA, subject);
+                throw error("Schema Registry rejected schema for subject '" + subject + "'", 409,
+                        SchemaRegistryException.INCOMPATIBLE_SCHEMA,
+                        "Schema being registered is incompatible with an earlier schema: " + verdict.messages(), subject);
             }
             Integer id = idsByCanonical.get(canonical);
             if (id == null) {
@@ -91,20 +88,16 @@ public final class MockSchemaRegistry {
                     return version.id();
                 }
             }
-            throw new SchemaRegistryException(
-                    "Schema Registry lookup of schema under subject '" + subject + "' failed: error "
-                            + SchemaRegistryException.SCHEMA_NOT_FOUND + ": Schema not found (HTTP 404)",
-                    404, SchemaRegistryException.SCHEMA_NOT_FOUND, subject);
+            throw error("Schema Registry lookup of schema under subject '" + subject + "' failed", 404,
+                    SchemaRegistryException.SCHEMA_NOT_FOUND, "Schema not found", subject);
         }
 
         @Override
         public synchronized Schema getSchemaById(int id) {
             Schema schema = schemasById.get(id);
             if (schema == null) {
-                throw new SchemaRegistryException(
-                        "Schema Registry lookup of schema id " + id + " failed: error "
-                                + SchemaRegistryException.SCHEMA_NOT_FOUND + ": Schema " + id + " not found (HTTP 404)",
-                        404, SchemaRegistryException.SCHEMA_NOT_FOUND, null);
+                throw error("Schema Registry lookup of schema id " + id + " failed", 404,
+                        SchemaRegistryException.SCHEMA_NOT_FOUND, "Schema " + id + " not found", null);
             }
             return schema;
         }
@@ -118,8 +111,8 @@ public final class MockSchemaRegistry {
         @Override
         public synchronized void updateCompatibility(String subject, String level) {
             if (!COMPATIBILITY_LEVELS.contains(level)) {
-                throw new SchemaRegistryException("Schema Registry rejected compatibility " + level + " for subject '"
-                        + subject + "': error 42203: Invalid compatibility level (HTTP 422)", 422, 42203, subject);
+                throw error("Schema Registry rejected compatibility " + level + " for subject '" + subject + "'", 422,
+                        42203, "Invalid compatibility level", subject);
             }
             compatibilityBySubject.put(subject, level);
         }
@@ -163,12 +156,16 @@ public final class MockSchemaRegistry {
         private List<RegisteredSchema> versionsOf(String subject) {
             List<RegisteredSchema> versions = versionsBySubject.get(subject);
             if (versions == null || versions.isEmpty()) {
-                throw new SchemaRegistryException(
-                        "Schema Registry lookup of subject '" + subject + "' failed: error "
-                                + SchemaRegistryException.SUBJECT_NOT_FOUND + ": Subject '" + subject + "' not found. (HTTP 404)",
-                        404, SchemaRegistryException.SUBJECT_NOT_FOUND, subject);
+                throw error("Schema Registry lookup of subject '" + subject + "' failed", 404,
+                        SchemaRegistryException.SUBJECT_NOT_FOUND, "Subject '" + subject + "' not found.", subject);
             }
             return versions;
+        }
+
+        /** Worded like the REST client's errors, so tests on mock:// see what a real registry would give. */
+        private static SchemaRegistryException error(String what, int status, int code, String message, String subject) {
+            return new SchemaRegistryException(what + ": error " + code + ": " + message + " (HTTP " + status + ")",
+                    status, code, subject);
         }
 
         @Override

@@ -10,6 +10,10 @@ import org.apache.avro.Schema;
  */
 public interface SchemaRegistryClient {
 
+    /** The compatibility levels Confluent's registry accepts. */
+    java.util.Set<String> COMPATIBILITY_LEVELS = java.util.Set.of("NONE", "BACKWARD", "BACKWARD_TRANSITIVE",
+            "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE");
+
     /**
      * Registers {@code schema} under {@code subject} (or finds it already registered there) and
      * returns its global id. {@code POST /subjects/{subject}/versions}.
