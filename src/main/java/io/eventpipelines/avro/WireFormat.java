@@ -8,6 +8,7 @@ final class WireFormat {
 
     static final byte MAGIC_BYTE = 0;
     static final int HEADER_SIZE = 5;
+    static final byte[] NO_HEADER = new byte[0];
 
     private WireFormat() {}
 
