@@ -1,6 +1,7 @@
 package io.eventpipelines.app;
 
 import io.eventpipelines.avro.AvroSerdeConfig;
+import io.eventpipelines.logs.LogRoutingTopology;
 import io.eventpipelines.temperature.TemperatureTopology;
 
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -41,6 +42,8 @@ public final class AppConfig {
     public static final String PIPELINES_CONFIG = "pipelines";
     public static final String THRESHOLD_CONFIG = "temperature.threshold.celsius";
     public static final String SHUTDOWN_TIMEOUT_CONFIG = "shutdown.timeout.ms";
+    public static final String STATS_GRACE_CONFIG = "temperature.stats.grace.ms";
+    public static final String ERROR_RATE_GRACE_CONFIG = "logs.error.rate.grace.ms";
     /** {@code pipeline.<id>.<key>} sets {@code <key>} for that pipeline only, e.g. {@code pipeline.logs.num.stream.threads}. */
     public static final String PIPELINE_OVERRIDE_PREFIX = "pipeline.";
     /** Port of the HTTP endpoint (health, metrics, topology, inventory queries); 0 turns it off. */
@@ -54,6 +57,7 @@ public final class AppConfig {
     public static final long DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000L;
 
     private static final Set<String> APP_KEYS = Set.of(PIPELINES_CONFIG, THRESHOLD_CONFIG, SHUTDOWN_TIMEOUT_CONFIG,
+            STATS_GRACE_CONFIG, ERROR_RATE_GRACE_CONFIG,
             HTTP_PORT_CONFIG, HTTP_HOST_CONFIG, METRICS_REFRESH_CONFIG,
             TopicAdmin.PARTITIONS_CONFIG, TopicAdmin.REPLICATION_FACTOR_CONFIG, TopicAdmin.AUTO_CREATE_CONFIG);
     private static final Set<String> KAFKA_KEYS = kafkaKeys();
@@ -70,6 +74,8 @@ public final class AppConfig {
     private final List<Pipeline> pipelines;
     private final double thresholdCelsius;
     private final Duration shutdownTimeout;
+    private final Duration temperatureStatsGrace;
+    private final Duration errorRateGrace;
     private final int topicPartitions;
     private final Optional<Short> topicReplicationFactor;
     private final boolean autoCreateTopics;
@@ -84,6 +90,8 @@ public final class AppConfig {
         this.pipelines = parsePipelines();
         this.thresholdCelsius = parseThreshold();
         this.shutdownTimeout = Duration.ofMillis(parsePositiveLong(SHUTDOWN_TIMEOUT_CONFIG, DEFAULT_SHUTDOWN_TIMEOUT_MS));
+        this.temperatureStatsGrace = parseGrace(STATS_GRACE_CONFIG, TemperatureTopology.DEFAULT_STATS_GRACE);
+        this.errorRateGrace = parseGrace(ERROR_RATE_GRACE_CONFIG, LogRoutingTopology.DEFAULT_ERROR_RATE_GRACE);
         this.topicPartitions = (int) Math.min(Integer.MAX_VALUE,
                 parsePositiveLong(TopicAdmin.PARTITIONS_CONFIG, TopicAdmin.DEFAULT_PARTITIONS));
         this.topicReplicationFactor = parseReplicationFactor();
@@ -146,6 +154,16 @@ public final class AppConfig {
 
     public double thresholdCelsius() {
         return thresholdCelsius;
+    }
+
+    /** How long after its end a 1-minute temperature-stats window still takes late readings. */
+    public Duration temperatureStatsGrace() {
+        return temperatureStatsGrace;
+    }
+
+    /** How long after its end a 1-minute log-error-rates window still takes late errors. */
+    public Duration errorRateGrace() {
+        return errorRateGrace;
     }
 
     public Duration shutdownTimeout() {
@@ -226,6 +244,7 @@ public final class AppConfig {
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class.getName());
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
         props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, pipeline.deadLetterTopic());
+        props.put(DeadLetterCounter.PIPELINE_CONFIG, pipeline.id());
         // Auto-generated internal names shift when the topology changes, silently orphaning state and topics.
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, "true");
         if (pipeline == Pipeline.INVENTORY) {
@@ -361,6 +380,22 @@ public final class AppConfig {
                     + TemperatureTopology.ABSOLUTE_ZERO_CELSIUS + ")");
         }
         return threshold;
+    }
+
+    private Duration parseGrace(String key, Duration defaultValue) {
+        String raw = values.get(key);
+        if (raw == null) {
+            return defaultValue;
+        }
+        try {
+            long millis = Long.parseLong(raw);
+            if (millis >= 0) {
+                return Duration.ofMillis(millis);
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new InvalidConfigException(key, "'" + raw + "' is not a grace period (milliseconds, >= 0)");
     }
 
     private Optional<Short> parseReplicationFactor() {

@@ -4,8 +4,11 @@ import io.eventpipelines.avro.SchemaRegistryUnavailableException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import io.micrometer.core.instrument.Counter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.Map;
 
 /**
  * Kafka Streams' log-and-continue handler with its built-in dead-letter queue (KIP-1034): a record that does
@@ -15,6 +18,13 @@ import org.slf4j.LoggerFactory;
  */
 public class DeadLetterDeserializationHandler extends LogAndContinueExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(DeadLetterDeserializationHandler.class);
+    private Counter deadLetters = DeadLetterCounter.from(Map.of(), "deserialization");
+
+    @Override
+    public void configure(Map<String, ?> configs) {
+        super.configure(configs);
+        deadLetters = DeadLetterCounter.from(configs, "deserialization");
+    }
 
     @Override
     public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
@@ -23,6 +33,8 @@ public class DeadLetterDeserializationHandler extends LogAndContinueExceptionHan
                     record.topic(), record.partition(), record.offset());
             return Response.fail();
         }
-        return super.handleError(context, record, exception);
+        Response response = super.handleError(context, record, exception);
+        deadLetters.increment(response.deadLetterQueueRecords().size());
+        return response;
     }
 }

@@ -4,8 +4,11 @@ import io.eventpipelines.avro.SchemaRegistryUnavailableException;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
 import org.apache.kafka.streams.processor.api.Record;
+import io.micrometer.core.instrument.Counter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.Map;
 
 /**
  * Records a topology rejects (an unphysical temperature, a null value, a non-positive restock) go to the
@@ -15,6 +18,13 @@ import org.slf4j.LoggerFactory;
  */
 public class DeadLetterProcessingHandler extends LogAndContinueProcessingExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(DeadLetterProcessingHandler.class);
+    private Counter deadLetters = DeadLetterCounter.from(Map.of(), "processing");
+
+    @Override
+    public void configure(Map<String, ?> configs) {
+        super.configure(configs);
+        deadLetters = DeadLetterCounter.from(configs, "processing");
+    }
 
     @Override
     public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
@@ -23,6 +33,8 @@ public class DeadLetterProcessingHandler extends LogAndContinueProcessingExcepti
                     context.processorNodeId(), context.topic(), context.partition(), context.offset());
             return Response.fail();
         }
-        return super.handleError(context, record, exception);
+        Response response = super.handleError(context, record, exception);
+        deadLetters.increment(response.deadLetterQueueRecords().size());
+        return response;
     }
 }

@@ -138,7 +138,7 @@ final class DemoCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "temperature   %6d readings -> %5d alerts (%.1f%%)%n", readings, counts.getOrDefault("temperature-alerts", 0L),
                 readings == 0 ? 0.0 : 100.0 * counts.getOrDefault("temperature-alerts", 0L) / readings);
         StringBuilder logs = new StringBuilder();
-        for (String topic : io.eventpipelines.logs.LogRoutingTopology.outputTopics()) {
+        for (String topic : io.eventpipelines.logs.LogRoutingTopology.routedTopics()) {
             logs.append(topic.substring("logs-".length())).append(' ').append(counts.getOrDefault(topic, 0L)).append("  ");
         }
         out.printf(Locale.ROOT, "logs          %6d events  -> %s%n", counts.getOrDefault("app-logs", 0L), logs.toString().trim());

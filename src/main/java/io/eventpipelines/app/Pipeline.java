@@ -3,17 +3,23 @@ package io.eventpipelines.app;
 import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.logs.LogEvent;
 import io.eventpipelines.logs.LogRoutingTopology;
+import io.eventpipelines.logs.ServiceErrorRate;
 import io.eventpipelines.orders.InventoryUpdate;
 import io.eventpipelines.orders.Notification;
 import io.eventpipelines.orders.Order;
 import io.eventpipelines.orders.Restock;
 import io.eventpipelines.orders.internal.InventoryCommand;
+import io.eventpipelines.temperature.SensorThreshold;
 import io.eventpipelines.temperature.TemperatureAlert;
 import io.eventpipelines.temperature.TemperatureReading;
+import io.eventpipelines.temperature.TemperatureStats;
+import io.eventpipelines.temperature.internal.TemperatureAggregate;
 import io.eventpipelines.orders.InventoryTopology;
 import io.eventpipelines.orders.NotificationTopology;
 import io.eventpipelines.temperature.TemperatureTopology;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.Topology;
 
@@ -45,7 +51,8 @@ public enum Pipeline {
     /** The topics this pipeline reads, with their value types: they must exist before it starts. */
     public Map<String, Class<? extends SpecificRecord>> inputs() {
         return switch (this) {
-            case TEMPERATURE -> Map.of(TemperatureTopology.READINGS_TOPIC, TemperatureReading.class);
+            case TEMPERATURE -> orderedMap(TemperatureTopology.READINGS_TOPIC, TemperatureReading.class,
+                    TemperatureTopology.THRESHOLDS_TOPIC, SensorThreshold.class);
             case LOGS -> Map.of(LogRoutingTopology.APP_LOGS_TOPIC, LogEvent.class);
             case INVENTORY -> orderedMap(InventoryTopology.ORDERS_TOPIC, Order.class,
                     InventoryTopology.RESTOCKS_TOPIC, Restock.class);
@@ -56,11 +63,13 @@ public enum Pipeline {
     /** The topics this pipeline writes records of the data contract to, with their value types (the DLQ aside). */
     public Map<String, Class<? extends SpecificRecord>> outputs() {
         return switch (this) {
-            case TEMPERATURE -> Map.of(TemperatureTopology.ALERTS_TOPIC, TemperatureAlert.class);
+            case TEMPERATURE -> orderedMap(TemperatureTopology.ALERTS_TOPIC, TemperatureAlert.class,
+                    TemperatureTopology.STATS_TOPIC, TemperatureStats.class);
             case LOGS -> {
-                Map<String, Class<? extends SpecificRecord>> routes = new LinkedHashMap<>();
-                LogRoutingTopology.outputTopics().forEach(topic -> routes.put(topic, LogEvent.class));
-                yield routes;
+                Map<String, Class<? extends SpecificRecord>> outputs = new LinkedHashMap<>();
+                LogRoutingTopology.routedTopics().forEach(topic -> outputs.put(topic, LogEvent.class));
+                outputs.put(LogRoutingTopology.ERROR_RATES_TOPIC, ServiceErrorRate.class);
+                yield outputs;
             }
             case INVENTORY -> Map.of(InventoryTopology.UPDATES_TOPIC, InventoryUpdate.class);
             case NOTIFICATIONS -> Map.of(NotificationTopology.NOTIFICATIONS_TOPIC, Notification.class);
@@ -69,11 +78,14 @@ public enum Pipeline {
 
     /** Kafka Streams' internal topics whose values go through the registry, named as Kafka Streams names them. */
     public Map<String, Class<? extends SpecificRecord>> internalTopics(String applicationIdPrefix) {
-        if (this != INVENTORY) {
-            return Map.of();
-        }
-        return Map.of(applicationIdPrefix + "-" + id() + "-" + InventoryTopology.COMMANDS_BY_PRODUCT + "-repartition",
-                InventoryCommand.class);
+        String prefix = applicationIdPrefix + "-" + id() + "-";
+        return switch (this) {
+            case TEMPERATURE -> orderedMap(prefix + TemperatureTopology.THRESHOLDS_STORE + "-changelog", SensorThreshold.class,
+                    prefix + TemperatureTopology.STATS_STORE + "-changelog", TemperatureAggregate.class);
+            case LOGS -> Map.of(prefix + LogRoutingTopology.ERRORS_BY_SERVICE + "-repartition", LogEvent.class);
+            case INVENTORY -> Map.of(prefix + InventoryTopology.COMMANDS_BY_PRODUCT + "-repartition", InventoryCommand.class);
+            case NOTIFICATIONS -> Map.of();
+        };
     }
 
     public List<String> inputTopics() {
@@ -95,15 +107,21 @@ public enum Pipeline {
         return map;
     }
 
-    /** The topology production runs: tests build it through here too. */
-    public Topology buildTopology(AppConfig config, AvroSerdes serdes) {
+    /** The topology production runs: tests build it through here too. Its counters go to {@code meters}. */
+    public Topology buildTopology(AppConfig config, AvroSerdes serdes, MeterRegistry meters) {
         var props = config.streamsProperties(this);
         return switch (this) {
-            case TEMPERATURE -> TemperatureTopology.build(props, serdes, config.thresholdCelsius());
-            case LOGS -> LogRoutingTopology.build(props, serdes);
-            case INVENTORY -> InventoryTopology.build(props, serdes);
+            case TEMPERATURE -> TemperatureTopology.build(props, serdes, config.thresholdCelsius(),
+                    config.temperatureStatsGrace(), meters);
+            case LOGS -> LogRoutingTopology.build(props, serdes, config.errorRateGrace(), meters);
+            case INVENTORY -> InventoryTopology.build(props, serdes, meters);
             case NOTIFICATIONS -> NotificationTopology.build(props, serdes);
         };
+    }
+
+    /** The topology alone, for describing it: its counters count nothing. */
+    public Topology buildTopology(AppConfig config, AvroSerdes serdes) {
+        return buildTopology(config, serdes, new SimpleMeterRegistry());
     }
 
     public static Optional<Pipeline> fromId(String id) {

@@ -56,9 +56,10 @@ public final class PipelineRunner implements AutoCloseable {
             }
             Preflight.schemas(config, serdes.client());
             for (Pipeline pipeline : config.pipelines()) {
-                Topology topology = pipeline.buildTopology(config, serdes);
+                Topology topology = pipeline.buildTopology(config, serdes, metrics.registry());
                 descriptions.put(pipeline.id(), topology.describe().toString());
                 Properties properties = config.streamsProperties(pipeline);
+                properties.put(DeadLetterCounter.REGISTRY_CONFIG, metrics.registry());
                 KafkaStreams instance = new KafkaStreams(topology, properties);
                 instance.setUncaughtExceptionHandler(error -> onUncaught(pipeline, error));
                 instance.setStateListener((next, previous) -> onStateChange(pipeline, next, previous));

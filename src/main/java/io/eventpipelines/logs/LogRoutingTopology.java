@@ -1,9 +1,16 @@
 package io.eventpipelines.logs;
 
 import io.eventpipelines.avro.AvroSerdes;
+import io.eventpipelines.streams.Counted;
+import io.eventpipelines.streams.EmitFinal;
+import io.eventpipelines.streams.EventTime;
+
+import io.micrometer.core.instrument.MeterRegistry;
 
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -11,8 +18,18 @@ import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.kstream.BranchedKStream;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.EmitStrategy;
+import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.state.WindowStore;
+
+import java.time.Duration;
+import java.time.Instant;
 
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -21,13 +38,29 @@ import java.util.Properties;
 import java.util.Set;
 
 /**
- * Level-based routing of application logs with {@code split()}: every event lands in exactly one of
- * {@code logs-error}, {@code logs-warn}, {@code logs-info}, {@code logs-debug} or, for UNKNOWN and for any
- * level symbol a newer producer added (Avro resolves it to the enum default UNKNOWN), {@code logs-other}.
+ * Application logs:
+ * <ul>
+ *   <li>level-based routing with {@code split()}: every event lands in exactly one of {@code logs-error},
+ *   {@code logs-warn}, {@code logs-info}, {@code logs-debug} or, for UNKNOWN and for any level symbol a newer
+ *   producer added (Avro resolves it to the enum default UNKNOWN), {@code logs-other};
+ *   <li>per-service error rates: the ERROR and FATAL events of each service per 1-minute tumbling window of event
+ *   time (the event's timestamp), one {@link ServiceErrorRate} per window on {@code log-error-rates}, emitted once
+ *   when the window closes (its end plus the grace period, in stream time). The errors are regrouped by service
+ *   through the {@code log-errors-by-service} repartition topic, since {@code app-logs} keys may be null.
+ * </ul>
  */
 public final class LogRoutingTopology {
     public static final String APP_LOGS_TOPIC = "app-logs";
     public static final String OTHER_TOPIC = "logs-other";
+    public static final String ERROR_RATES_TOPIC = "log-error-rates";
+    /** The repartition topic: {@code <application.id>-log-errors-by-service-repartition}. */
+    public static final String ERRORS_BY_SERVICE = "log-errors-by-service";
+    /** The window store; its changelog is {@code <application.id>-log-error-counts-changelog}. */
+    public static final String ERROR_COUNTS_STORE = "log-error-counts";
+    public static final Duration ERROR_RATE_WINDOW = Duration.ofMinutes(1);
+    public static final Duration DEFAULT_ERROR_RATE_GRACE = Duration.ofSeconds(10);
+    /** Events routed, by branch, as {@code eventpipelines_logs_routed_total{branch=...}} in Prometheus. */
+    public static final String ROUTED_METER = "eventpipelines.logs.routed";
 
     /** The level branches, in the order they are tested; whatever matches none goes to {@link #OTHER_TOPIC}. */
     public enum Route {
@@ -61,7 +94,7 @@ public final class LogRoutingTopology {
     }
 
     /** Every topic this pipeline routes to, {@link #OTHER_TOPIC} last. */
-    public static List<String> outputTopics() {
+    public static List<String> routedTopics() {
         List<String> topics = new ArrayList<>();
         for (Route route : Route.values()) {
             topics.add(route.topic);
@@ -70,21 +103,56 @@ public final class LogRoutingTopology {
         return topics;
     }
 
-    public static Topology build(Properties streamsConfig, AvroSerdes serdes) {
+    /**
+     * @param errorRateGrace how long after a window's end its late errors are still counted
+     * @param meters         where the per-branch counters live
+     */
+    public static Topology build(Properties streamsConfig, AvroSerdes serdes, Duration errorRateGrace, MeterRegistry meters) {
         Serde<LogEvent> logSerde = serdes.value(LogEvent.class);
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsConfig)));
-        BranchedKStream<String, LogEvent> byLevel = builder
-                .stream(APP_LOGS_TOPIC, Consumed.with(Serdes.String(), logSerde).withName("app-logs-source"))
-                .mapValues(LogRoutingTopology::requireEvent, Named.as("validate-log-event"))
-                .split(Named.as("level-"));
+        KStream<String, LogEvent> events = builder
+                .stream(APP_LOGS_TOPIC, Consumed.with(Serdes.String(), logSerde)
+                        .withTimestampExtractor(EventTime.of(LogEvent.class, LogEvent::getTimestamp))
+                        .withName("app-logs-source"))
+                .mapValues(LogRoutingTopology::requireEvent, Named.as("validate-log-event"));
+
+        BranchedKStream<String, LogEvent> byLevel = events.split(Named.as("level-"));
         for (Route route : Route.values()) {
             byLevel.branch((service, event) -> route.levels.contains(event.getLevel()),
-                    Branched.withConsumer(events -> events.to(route.topic,
-                            Produced.with(Serdes.String(), logSerde).withName(route.topic + "-sink")), route.branchName()));
+                    Branched.withConsumer(routed -> sink(routed, route.topic, route.branchName(), logSerde, meters),
+                            route.branchName()));
         }
-        byLevel.defaultBranch(Branched.withConsumer(events -> events.to(OTHER_TOPIC,
-                Produced.with(Serdes.String(), logSerde).withName(OTHER_TOPIC + "-sink")), "other"));
+        byLevel.defaultBranch(Branched.withConsumer(other -> sink(other, OTHER_TOPIC, "other", logSerde, meters), "other"));
+
+        events.filter((key, event) -> Route.ERROR.levels.contains(event.getLevel()), Named.as("errors-only"))
+                .groupBy((key, event) -> event.getService(), Grouped.with(ERRORS_BY_SERVICE, Serdes.String(), logSerde))
+                .windowedBy(TimeWindows.ofSizeAndGrace(ERROR_RATE_WINDOW, errorRateGrace))
+                // Emit-final (KIP-825), as for temperature statistics: one result per closed window.
+                .emitStrategy(EmitStrategy.onWindowClose())
+                .count(Named.as("count-errors"), Materialized.<String, Long, WindowStore<Bytes, byte[]>>as(ERROR_COUNTS_STORE)
+                        .withKeySerde(Serdes.String()).withValueSerde(Serdes.Long())
+                        .withRetention(EmitFinal.retention(ERROR_RATE_WINDOW, errorRateGrace)))
+                .toStream(Named.as("error-counts-to-stream"))
+                .map((window, count) -> KeyValue.pair(window.key(), toErrorRate(window, count)), Named.as("to-error-rate"))
+                .to(ERROR_RATES_TOPIC, Produced.with(Serdes.String(), serdes.value(ServiceErrorRate.class))
+                        .withName(ERROR_RATES_TOPIC + "-sink"));
         return builder.build(streamsConfig);
+    }
+
+    private static void sink(KStream<String, LogEvent> routed, String topic, String branch, Serde<LogEvent> logSerde,
+                             MeterRegistry meters) {
+        routed.processValues(Counted.by(meters.counter(ROUTED_METER, "pipeline", "logs", "branch", branch)),
+                        Named.as("count-" + branch))
+                .to(topic, Produced.with(Serdes.String(), logSerde).withName(topic + "-sink"));
+    }
+
+    static ServiceErrorRate toErrorRate(Windowed<String> window, long count) {
+        return ServiceErrorRate.newBuilder()
+                .setService(window.key())
+                .setWindowStart(Instant.ofEpochMilli(window.window().start()))
+                .setWindowEnd(Instant.ofEpochMilli(window.window().end()))
+                .setErrorCount(count)
+                .build();
     }
 
     static LogEvent requireEvent(LogEvent event) {

@@ -4,6 +4,8 @@ import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.orders.internal.InventoryCommand;
 import io.eventpipelines.orders.internal.InventoryCommandKind;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
@@ -18,6 +20,8 @@ import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
 
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -36,11 +40,20 @@ public final class InventoryTopology {
     public static final String STOCK_STORE = "inventory-stock";
     /** Name of the repartition topic: {@code <application.id>-inventory-commands-by-product-repartition}. */
     public static final String COMMANDS_BY_PRODUCT = "inventory-commands-by-product";
+    /**
+     * Updates emitted, by status (reservations, rejections, restocks), as
+     * {@code eventpipelines_inventory_updates_total{status=...}} in Prometheus.
+     */
+    public static final String UPDATES_METER = "eventpipelines.inventory.updates";
 
     private InventoryTopology() {
     }
 
-    public static Topology build(Properties streamsConfig, AvroSerdes serdes) {
+    public static Topology build(Properties streamsConfig, AvroSerdes serdes, MeterRegistry meters) {
+        Map<InventoryStatus, Counter> updates = new EnumMap<>(InventoryStatus.class);
+        for (InventoryStatus status : InventoryStatus.values()) {
+            updates.put(status, meters.counter(UPDATES_METER, "pipeline", "inventory", "status", status.name()));
+        }
         Serde<InventoryCommand> commandSerde = serdes.value(InventoryCommand.class);
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsConfig)));
         // Cached: a product's stock changes with most records, and the cache sends only its latest value per
@@ -63,7 +76,7 @@ public final class InventoryTopology {
                 .repartition(Repartitioned.<String, InventoryCommand>as(COMMANDS_BY_PRODUCT)
                         .withKeySerde(Serdes.String())
                         .withValueSerde(commandSerde))
-                .processValues(StockProcessor::new, Named.as("apply-to-stock"), STOCK_STORE)
+                .processValues(() -> new StockProcessor(updates), Named.as("apply-to-stock"), STOCK_STORE)
                 .to(UPDATES_TOPIC, Produced.with(Serdes.String(), serdes.value(InventoryUpdate.class))
                         .withName("inventory-updates-sink"));
         return builder.build(streamsConfig);

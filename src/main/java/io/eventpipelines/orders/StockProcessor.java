@@ -2,18 +2,27 @@ package io.eventpipelines.orders;
 
 import io.eventpipelines.orders.internal.InventoryCommand;
 
+import io.micrometer.core.instrument.Counter;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 import org.apache.kafka.streams.state.KeyValueStore;
+
+import java.util.Map;
 
 /** Applies one inventory command to the product's stock and emits exactly one update for it. */
 final class StockProcessor implements FixedKeyProcessor<String, InventoryCommand, InventoryUpdate> {
     static final String OUT_OF_STOCK = "OUT_OF_STOCK";
     static final String INVALID_QUANTITY = "INVALID_QUANTITY";
 
+    private final Map<InventoryStatus, Counter> updates;
     private FixedKeyProcessorContext<String, InventoryUpdate> context;
     private KeyValueStore<String, Integer> stock;
+
+    /** @param updates one counter per status, owned by the instance so that counts survive rebalances */
+    StockProcessor(Map<InventoryStatus, Counter> updates) {
+        this.updates = updates;
+    }
 
     @Override
     public void init(FixedKeyProcessorContext<String, InventoryUpdate> context) {
@@ -34,6 +43,7 @@ final class StockProcessor implements FixedKeyProcessor<String, InventoryCommand
         if (update.getStockAfter() != before) {
             stock.put(productId, update.getStockAfter());
         }
+        updates.get(update.getStatus()).increment();
         context.forward(record.withValue(update));
     }
 

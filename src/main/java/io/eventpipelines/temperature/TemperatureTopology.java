@@ -1,54 +1,125 @@
 package io.eventpipelines.temperature;
 
 import io.eventpipelines.avro.AvroSerdes;
+import io.eventpipelines.streams.Counted;
+import io.eventpipelines.streams.EmitFinal;
+import io.eventpipelines.streams.EventTime;
+import io.eventpipelines.temperature.internal.TemperatureAggregate;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.EmitStrategy;
+import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.Joined;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.KTable;
+import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
 import java.util.Properties;
 
 /**
- * Threshold alerts: one {@link TemperatureAlert} for every reading strictly above the threshold.
- *
- * <p>A reading that cannot be a real temperature (NaN, infinite, below absolute zero) or a null value
- * is rejected by throwing from {@code validate-reading}: the processing exception handler then writes the
- * source record to the pipeline's dead-letter topic with the reason in its headers, and processing goes on.
+ * Temperature readings, keyed by sensorId, in event time (the reading's own timestamp):
+ * <ul>
+ *   <li>one {@link TemperatureAlert} for every reading strictly above its sensor's threshold: the sensor's entry in
+ *   the compacted {@code sensor-thresholds} topic, joined as a table, else the default threshold. A threshold
+ *   applies to the readings processed after it; a tombstone restores the default.
+ *   <li>one {@link TemperatureStats} per sensor and 1-minute tumbling window, emitted once when the window closes
+ *   (its end plus the grace period, in stream time). A reading later than that is dropped and counted in Kafka
+ *   Streams' {@code dropped-records} metric.
+ * </ul>
+ * A reading that cannot be a real temperature (NaN, infinite, below absolute zero), a null value, a record whose
+ * key is not the reading's sensorId, and an invalid threshold are rejected by throwing from a {@code validate-*}
+ * step: the processing exception handler then writes the source record to the pipeline's dead-letter topic with
+ * the reason in its headers, and processing goes on.
  */
 public final class TemperatureTopology {
     public static final String READINGS_TOPIC = "temperature-readings";
     public static final String ALERTS_TOPIC = "temperature-alerts";
+    public static final String THRESHOLDS_TOPIC = "sensor-thresholds";
+    public static final String STATS_TOPIC = "temperature-stats";
+    /** The thresholds table; its changelog is {@code <application.id>-sensor-thresholds-store-changelog}. */
+    public static final String THRESHOLDS_STORE = "sensor-thresholds-store";
+    /** The window store; its changelog is {@code <application.id>-temperature-stats-store-changelog}. */
+    public static final String STATS_STORE = "temperature-stats-store";
+    public static final Duration STATS_WINDOW = Duration.ofMinutes(1);
+    public static final Duration DEFAULT_STATS_GRACE = Duration.ofSeconds(10);
     public static final double ABSOLUTE_ZERO_CELSIUS = -273.15;
     public static final double DEFAULT_THRESHOLD_CELSIUS = 30.0;
+    /** Alerts raised, as {@code eventpipelines_temperature_alerts_total} in Prometheus. */
+    public static final String ALERTS_METER = "eventpipelines.temperature.alerts";
 
     private TemperatureTopology() {
     }
 
     /**
-     * @param streamsConfig the pipeline's Kafka Streams configuration (naming and optimization settings apply)
-     * @param serdes        value serdes bound to the Schema Registry
-     * @param thresholdCelsius readings strictly above this raise an alert
+     * @param streamsConfig    the pipeline's Kafka Streams configuration (naming and optimization settings apply)
+     * @param serdes           value serdes bound to the Schema Registry
+     * @param thresholdCelsius readings strictly above this raise an alert, unless their sensor has its own threshold
+     * @param statsGrace       how long after a window's end its late readings are still counted
+     * @param meters           where the alert counter lives
      */
-    public static Topology build(Properties streamsConfig, AvroSerdes serdes, double thresholdCelsius) {
+    public static Topology build(Properties streamsConfig, AvroSerdes serdes, double thresholdCelsius,
+                                 Duration statsGrace, MeterRegistry meters) {
+        Serde<TemperatureReading> readingSerde = serdes.value(TemperatureReading.class);
+        Serde<SensorThreshold> thresholdSerde = serdes.value(SensorThreshold.class);
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsConfig)));
-        builder.stream(READINGS_TOPIC, Consumed.with(Serdes.String(), serdes.value(TemperatureReading.class))
+
+        KStream<String, TemperatureReading> readings = builder
+                .stream(READINGS_TOPIC, Consumed.with(Serdes.String(), readingSerde)
+                        .withTimestampExtractor(EventTime.of(TemperatureReading.class, TemperatureReading::getTimestamp))
                         .withName("temperature-readings-source"))
-                .mapValues(TemperatureTopology::requirePhysical, Named.as("validate-reading"))
-                .filter((sensorId, reading) -> reading.getCelsius() > thresholdCelsius, Named.as("above-threshold"))
-                .map((key, reading) -> KeyValue.pair(reading.getSensorId(), toAlert(reading, thresholdCelsius)),
-                        Named.as("to-alert"))
+                .mapValues(TemperatureTopology::requireValid, Named.as("validate-reading"));
+
+        KTable<String, SensorThreshold> thresholds = builder
+                .stream(THRESHOLDS_TOPIC, Consumed.with(Serdes.String(), thresholdSerde).withName("sensor-thresholds-source"))
+                .mapValues(TemperatureTopology::requireValid, Named.as("validate-threshold"))
+                .toTable(Named.as("sensor-thresholds-table"),
+                        Materialized.<String, SensorThreshold, KeyValueStore<Bytes, byte[]>>as(THRESHOLDS_STORE)
+                                .withKeySerde(Serdes.String()).withValueSerde(thresholdSerde));
+
+        readings.leftJoin(thresholds, (reading, threshold) -> alertIfAbove(reading, threshold, thresholdCelsius),
+                        Joined.with(Serdes.String(), readingSerde, thresholdSerde).withName("join-sensor-threshold"))
+                .filter((sensorId, alert) -> alert != null, Named.as("above-threshold"))
+                .processValues(Counted.by(meters.counter(ALERTS_METER, "pipeline", "temperature")), Named.as("count-alerts"))
                 .to(ALERTS_TOPIC, Produced.with(Serdes.String(), serdes.value(TemperatureAlert.class))
                         .withName("temperature-alerts-sink"));
+
+        readings.groupByKey(Grouped.with("readings-by-sensor", Serdes.String(), readingSerde))
+                .windowedBy(TimeWindows.ofSizeAndGrace(STATS_WINDOW, statsGrace))
+                // Emit-final (KIP-825) rather than suppress(): one result per window as soon as stream time
+                // closes it, without waiting for a cache flush and without a second buffer and changelog.
+                .emitStrategy(EmitStrategy.onWindowClose())
+                .aggregate(TemperatureTopology::emptyAggregate, (sensorId, reading, aggregate) -> add(aggregate, reading),
+                        Named.as("aggregate-stats"),
+                        Materialized.<String, TemperatureAggregate, WindowStore<Bytes, byte[]>>as(STATS_STORE)
+                                .withKeySerde(Serdes.String())
+                                .withValueSerde(serdes.value(TemperatureAggregate.class))
+                                .withRetention(EmitFinal.retention(STATS_WINDOW, statsGrace)))
+                .toStream(Named.as("stats-to-stream"))
+                .map((window, aggregate) -> KeyValue.pair(window.key(), toStats(window, aggregate)), Named.as("to-stats"))
+                .to(STATS_TOPIC, Produced.with(Serdes.String(), serdes.value(TemperatureStats.class))
+                        .withName("temperature-stats-sink"));
         return builder.build(streamsConfig);
     }
 
-    static TemperatureReading requirePhysical(TemperatureReading reading) {
+    static TemperatureReading requireValid(String key, TemperatureReading reading) {
         if (reading == null) {
             throw new IllegalArgumentException("temperature reading has no value (null record value)");
         }
@@ -58,16 +129,68 @@ public final class TemperatureTopology {
                     + celsius + ", which is not a physical temperature (must be finite and >= "
                     + ABSOLUTE_ZERO_CELSIUS + ")");
         }
+        if (!Objects.equals(key, reading.getSensorId())) {
+            // A sensor's readings, its threshold and its windows meet only if every reading is keyed by its sensor.
+            throw new IllegalArgumentException("reading of sensor '" + reading.getSensorId() + "' has record key "
+                    + (key == null ? "null" : "'" + key + "'") + "; " + READINGS_TOPIC + " must be keyed by sensorId");
+        }
         return reading;
     }
 
-    static TemperatureAlert toAlert(TemperatureReading reading, double thresholdCelsius) {
+    /** A tombstone passes: it removes the sensor's override. */
+    static SensorThreshold requireValid(String key, SensorThreshold threshold) {
+        if (threshold == null) {
+            return null;
+        }
+        double celsius = threshold.getThresholdCelsius();
+        if (!Double.isFinite(celsius) || celsius < ABSOLUTE_ZERO_CELSIUS) {
+            throw new IllegalArgumentException("threshold of sensor '" + threshold.getSensorId() + "' is " + celsius
+                    + ", which is not a temperature (must be finite and >= " + ABSOLUTE_ZERO_CELSIUS + ")");
+        }
+        if (!Objects.equals(key, threshold.getSensorId())) {
+            throw new IllegalArgumentException("threshold of sensor '" + threshold.getSensorId() + "' has record key "
+                    + (key == null ? "null" : "'" + key + "'") + "; " + THRESHOLDS_TOPIC + " must be keyed by sensorId");
+        }
+        return threshold;
+    }
+
+    static TemperatureAlert alertIfAbove(TemperatureReading reading, SensorThreshold override, double defaultThreshold) {
+        double threshold = override == null ? defaultThreshold : override.getThresholdCelsius();
+        if (reading.getCelsius() <= threshold) {
+            return null;
+        }
         return TemperatureAlert.newBuilder()
                 .setSensorId(reading.getSensorId())
                 .setCelsius(reading.getCelsius())
-                .setThresholdCelsius(thresholdCelsius)
+                .setThresholdCelsius(threshold)
                 .setReadingTimestamp(reading.getTimestamp())
                 .setLocation(reading.getLocation())
+                .build();
+    }
+
+    static TemperatureAggregate emptyAggregate() {
+        return new TemperatureAggregate(0L, 0.0, 0.0, 0.0);
+    }
+
+    /** min and max start from the first reading, not from 0: a window of only negative readings has max < 0. */
+    static TemperatureAggregate add(TemperatureAggregate aggregate, TemperatureReading reading) {
+        double celsius = reading.getCelsius();
+        if (aggregate.getCount() == 0) {
+            return new TemperatureAggregate(1L, celsius, celsius, celsius);
+        }
+        return new TemperatureAggregate(aggregate.getCount() + 1, aggregate.getSumCelsius() + celsius,
+                Math.min(aggregate.getMinCelsius(), celsius), Math.max(aggregate.getMaxCelsius(), celsius));
+    }
+
+    static TemperatureStats toStats(Windowed<String> window, TemperatureAggregate aggregate) {
+        return TemperatureStats.newBuilder()
+                .setSensorId(window.key())
+                .setWindowStart(Instant.ofEpochMilli(window.window().start()))
+                .setWindowEnd(Instant.ofEpochMilli(window.window().end()))
+                .setCount(aggregate.getCount())
+                .setMinCelsius(aggregate.getMinCelsius())
+                .setMaxCelsius(aggregate.getMaxCelsius())
+                .setAvgCelsius(aggregate.getSumCelsius() / aggregate.getCount())
                 .build();
     }
 }

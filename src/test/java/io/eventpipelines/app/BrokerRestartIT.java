@@ -197,7 +197,7 @@ class BrokerRestartIT {
         assertEquals(new TreeSet<>(inputs.alerts), new TreeSet<>(alerts.keySet()), "alerts: one per reading above 30.0");
         int duplicates = alerts.values().stream().mapToInt(n -> n - 1).sum();
         Map<String, Set<String>> expectedLogs = inputs.logsByTopic();
-        for (String topic : LogRoutingTopology.outputTopics()) {
+        for (String topic : LogRoutingTopology.routedTopics()) {
             Map<String, Integer> routed = outputs.identities(topic);
             assertEquals(expectedLogs.getOrDefault(topic, Set.of()), new TreeSet<>(routed.keySet()), topic);
             duplicates += routed.values().stream().mapToInt(n -> n - 1).sum();
@@ -315,7 +315,7 @@ class BrokerRestartIT {
 
         Outputs() {
             List<String> topics = new ArrayList<>(List.of(TemperatureTopology.ALERTS_TOPIC, InventoryTopology.UPDATES_TOPIC));
-            topics.addAll(LogRoutingTopology.outputTopics());
+            topics.addAll(LogRoutingTopology.routedTopics());
             topics.forEach(topic -> readers.put(topic, new TopicReader(kafka.bootstrapServers(), topic)));
         }
 

@@ -37,7 +37,7 @@ class DeadLetterQueueTest {
     private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
 
     /** One input of one pipeline, a good record for it, and where that record's result appears. */
-    record Input(Pipeline pipeline, String topic, Class<? extends SpecificRecord> type, SpecificRecord good,
+    record Input(Pipeline pipeline, String topic, Class<? extends SpecificRecord> type, String key, SpecificRecord good,
                  String outputTopic, Class<? extends SpecificRecord> outputType) {
         @Override
         public String toString() {
@@ -46,15 +46,15 @@ class DeadLetterQueueTest {
     }
 
     private static final List<Input> INPUTS = List.of(
-            new Input(Pipeline.TEMPERATURE, "temperature-readings", TemperatureReading.class,
+            new Input(Pipeline.TEMPERATURE, "temperature-readings", TemperatureReading.class, "s-1",
                     new TemperatureReading("s-1", 42.0, T0, null), "temperature-alerts", TemperatureAlert.class),
-            new Input(Pipeline.LOGS, "app-logs", LogEvent.class,
+            new Input(Pipeline.LOGS, "app-logs", LogEvent.class, "svc",
                     new LogEvent(T0, LogLevel.INFO, "svc", "hello", null), "logs-info", LogEvent.class),
-            new Input(Pipeline.INVENTORY, "orders", Order.class,
+            new Input(Pipeline.INVENTORY, "orders", Order.class, "o-1",
                     new Order("o-1", "u-1", "p-1", 1, T0), "inventory-updates", InventoryUpdate.class),
-            new Input(Pipeline.INVENTORY, "inventory-restocks", Restock.class,
+            new Input(Pipeline.INVENTORY, "inventory-restocks", Restock.class, "p-1",
                     new Restock("p-1", 5, T0), "inventory-updates", InventoryUpdate.class),
-            new Input(Pipeline.NOTIFICATIONS, "orders", Order.class,
+            new Input(Pipeline.NOTIFICATIONS, "orders", Order.class, "o-1",
                     new Order("o-1", "u-1", "p-1", 1, T0), "notifications", Notification.class));
 
     enum Poison { NOT_WIRE_FORMAT, UNKNOWN_SCHEMA_ID, TRUNCATED_AVRO, TOO_SHORT }
@@ -93,8 +93,8 @@ class DeadLetterQueueTest {
             byte[] good = serialize(pipeline, input);
             byte[] bad = poison(kind, good);
 
-            pipeline.rawInput(input.topic()).pipeInput("k".getBytes(), bad);
-            pipeline.rawInput(input.topic()).pipeInput("k".getBytes(), good);
+            pipeline.rawInput(input.topic()).pipeInput(input.key().getBytes(), bad);
+            pipeline.rawInput(input.topic()).pipeInput(input.key().getBytes(), good);
 
             List<TestRecord<byte[], byte[]>> dead = pipeline.deadLetters().readRecordsToList();
             assertEquals(1, dead.size());
@@ -105,6 +105,7 @@ class DeadLetterQueueTest {
             assertTrue(DeadLetters.header(dead.get(0).headers(), DeadLetters.MESSAGE) != null);
             assertEquals(1, pipeline.output(input.outputTopic(), (Class) input.outputType()).readRecordsToList().size(),
                     "the good record after the poison one is processed");
+            assertEquals(1.0, pipeline.deadLettersCounted("deserialization"), "counted in eventpipelines_dead_letter_records_total");
         }
     }
 

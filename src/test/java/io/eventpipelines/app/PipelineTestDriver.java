@@ -1,5 +1,7 @@
 package io.eventpipelines.app;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.avro.MockSchemaRegistry;
 import io.eventpipelines.testing.TestFiles;
@@ -20,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Properties;
 import java.util.UUID;
 
 /**
@@ -31,6 +34,8 @@ public final class PipelineTestDriver implements AutoCloseable {
     public final AppConfig config;
     public final AvroSerdes serdes;
     public final TopologyTestDriver driver;
+    /** The instance's registry as {@code run} has it: the topology's counters and the dead-letter counter. */
+    public final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final Pipeline pipeline;
     private final String scope;
     private final Path stateDir;
@@ -51,7 +56,9 @@ public final class PipelineTestDriver implements AutoCloseable {
         values.putAll(overrides);
         this.config = AppConfig.of(values);
         this.serdes = new AvroSerdes(config.serdeConfig());
-        this.driver = new TopologyTestDriver(pipeline.buildTopology(config, serdes), config.streamsProperties(pipeline));
+        Properties properties = config.streamsProperties(pipeline);
+        properties.put(DeadLetterCounter.REGISTRY_CONFIG, meters);
+        this.driver = new TopologyTestDriver(pipeline.buildTopology(config, serdes, meters), properties);
     }
 
     public static PipelineTestDriver start(Pipeline pipeline) {
@@ -79,6 +86,17 @@ public final class PipelineTestDriver implements AutoCloseable {
 
     public TestOutputTopic<byte[], byte[]> deadLetters() {
         return driver.createOutputTopic(pipeline.deadLetterTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** The count of a counter the pipeline registered, 0 if it has not registered it. */
+    public double count(String meter, String... tags) {
+        Counter counter = meters.find(meter).tags(tags).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    /** The dead-letter records counted for this pipeline at {@code stage} (deserialization or processing). */
+    public double deadLettersCounted(String stage) {
+        return count(DeadLetterCounter.METER, "pipeline", pipeline.id(), "stage", stage);
     }
 
     @Override

@@ -91,7 +91,7 @@ final class Preload {
         Serializer<LogEvent> serializer = serdes.value(LogEvent.class).serializer();
         long base = System.currentTimeMillis() - n;
         Map<String, Long> byTopic = new TreeMap<>();
-        LogRoutingTopology.outputTopics().forEach(topic -> byTopic.put(topic, 0L));
+        LogRoutingTopology.routedTopics().forEach(topic -> byTopic.put(topic, 0L));
         for (long i = 0; i < n; i++) {
             long timestamp = base + i;
             KeyValue<String, ? extends SpecificRecord> kv = source.apply(Instant.ofEpochMilli(timestamp));

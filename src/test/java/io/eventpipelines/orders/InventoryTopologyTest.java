@@ -77,6 +77,13 @@ class InventoryTopologyTest {
                 KeyValue.pair("p-1", update("p-1", "o-6", InventoryStatus.REJECTED, 1, 0, "OUT_OF_STOCK"))),
                 updates.readKeyValuesToList());
         assertEquals(0, stock.get("p-1"));
+        assertEquals(2.0, counted(InventoryStatus.RESERVED));
+        assertEquals(4.0, counted(InventoryStatus.REJECTED));
+        assertEquals(1.0, counted(InventoryStatus.RESTOCKED));
+    }
+
+    private double counted(InventoryStatus status) {
+        return pipeline.count(InventoryTopology.UPDATES_METER, "pipeline", "inventory", "status", status.name());
     }
 
     @Test

@@ -79,9 +79,76 @@ class TemperatureTopologyTest {
     }
 
     @Test
-    void alertIsKeyedBySensorIdFromTheReading() {
+    void aReadingNotKeyedByItsSensorIsDeadLettered() {
         readings.pipeInput((String) null, reading("s-9", 45.0, null));
-        assertEquals("s-9", alerts.readKeyValue().key);
+        readings.pipeInput("s-8", reading("s-9", 45.0, null));
+        List<TestRecord<byte[], byte[]>> dead = pipeline.deadLetters().readRecordsToList();
+        assertEquals(2, dead.size());
+        assertTrue(DeadLetters.header(dead.get(0).headers(), DeadLetters.MESSAGE).contains("has record key null"));
+        assertTrue(DeadLetters.header(dead.get(1).headers(), DeadLetters.MESSAGE).contains("has record key 's-8'"));
+        assertTrue(alerts.isEmpty(), "a sensor's threshold and windows are found by key: a wrong key would miss them");
+        assertEquals(2.0, pipeline.deadLettersCounted("processing"));
+    }
+
+    @Test
+    void alertsAreCounted() {
+        readings.pipeInput("s-1", reading("s-1", 31.0, null));
+        readings.pipeInput("s-1", reading("s-1", 29.0, null));
+        readings.pipeInput("s-2", reading("s-2", 35.0, null));
+        assertEquals(2, alerts.readValuesToList().size());
+        assertEquals(2.0, pipeline.count(TemperatureTopology.ALERTS_METER, "pipeline", "temperature"));
+    }
+
+    @Test
+    void aSensorThresholdOverridesTheDefaultForThatSensorOnly() {
+        thresholds().pipeInput("s-1", new SensorThreshold("s-1", 20.0));
+        readings.pipeInput("s-1", reading("s-1", 25.0, null));
+        readings.pipeInput("s-2", reading("s-2", 25.0, null));
+        assertEquals(List.of(KeyValue.pair("s-1", new TemperatureAlert("s-1", 25.0, 20.0, T0, null))),
+                alerts.readKeyValuesToList());
+    }
+
+    @Test
+    void aHigherSensorThresholdSilencesReadingsTheDefaultWouldAlertOn() {
+        thresholds().pipeInput("s-1", new SensorThreshold("s-1", 50.0));
+        readings.pipeInput("s-1", reading("s-1", 45.0, null));
+        readings.pipeInput("s-1", reading("s-1", 50.5, null));
+        assertEquals(List.of(50.5), alerts.readValuesToList().stream().map(TemperatureAlert::getCelsius).toList());
+    }
+
+    @Test
+    void aThresholdAppliesToReadingsAfterItAndATombstoneRestoresTheDefault() {
+        TestInputTopic<String, SensorThreshold> thresholds = thresholds();
+        readings.pipeInput("s-1", reading("s-1", 25.0, null), T0);
+        thresholds.pipeInput("s-1", new SensorThreshold("s-1", 20.0), T0.plusSeconds(1));
+        readings.pipeInput("s-1", reading("s-1", 25.0, null), T0.plusSeconds(2));
+        thresholds.pipeInput("s-1", (SensorThreshold) null, T0.plusSeconds(3));
+        readings.pipeInput("s-1", reading("s-1", 25.0, null), T0.plusSeconds(4));
+        readings.pipeInput("s-1", reading("s-1", 30.5, null), T0.plusSeconds(5));
+
+        assertEquals(List.of(20.0, 30.0), alerts.readValuesToList().stream().map(TemperatureAlert::getThresholdCelsius).toList(),
+                "only the reading between the threshold and its tombstone alerts at 20; the last one at the default");
+        assertTrue(pipeline.deadLetters().isEmpty(), "a tombstone is a deletion, not a bad record");
+    }
+
+    @Test
+    void anInvalidThresholdIsDeadLetteredAndChangesNothing() {
+        TestInputTopic<String, SensorThreshold> thresholds = thresholds();
+        thresholds.pipeInput("s-1", new SensorThreshold("s-1", Double.NaN));
+        thresholds.pipeInput("s-1", new SensorThreshold("s-1", -300.0));
+        thresholds.pipeInput("other", new SensorThreshold("s-1", 10.0));
+        readings.pipeInput("s-1", reading("s-1", 25.0, null));
+
+        List<TestRecord<byte[], byte[]>> dead = pipeline.deadLetters().readRecordsToList();
+        assertEquals(3, dead.size());
+        assertTrue(dead.stream().allMatch(r -> TemperatureTopology.THRESHOLDS_TOPIC.equals(
+                DeadLetters.header(r.headers(), DeadLetters.TOPIC))));
+        assertTrue(DeadLetters.header(dead.get(0).headers(), DeadLetters.MESSAGE).contains("not a temperature"));
+        assertTrue(alerts.isEmpty(), "the default threshold still applies");
+    }
+
+    private TestInputTopic<String, SensorThreshold> thresholds() {
+        return pipeline.input(TemperatureTopology.THRESHOLDS_TOPIC, SensorThreshold.class);
     }
 
     @ParameterizedTest

@@ -1,0 +1,30 @@
+package io.eventpipelines.app;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import java.util.Map;
+
+/**
+ * Counts the records the exception handlers send to a pipeline's dead-letter topic, as
+ * {@code eventpipelines_dead_letter_records_total{pipeline=..., stage=deserialization|processing}}. Kafka Streams
+ * instantiates the handlers from their class names, so the instance's registry reaches them through the Streams
+ * configuration, under {@link #REGISTRY_CONFIG}; without one (a bare TopologyTestDriver) nothing is exported.
+ */
+final class DeadLetterCounter {
+    static final String METER = "eventpipelines.dead.letter.records";
+    /** Streams configuration entry holding the {@link MeterRegistry}; not a Kafka setting, so no client reads it. */
+    static final String REGISTRY_CONFIG = "eventpipelines.meter.registry";
+    /** Streams configuration entry holding the pipeline id, set by {@link AppConfig#streamsProperties}. */
+    static final String PIPELINE_CONFIG = "eventpipelines.pipeline";
+
+    private DeadLetterCounter() {
+    }
+
+    static Counter from(Map<String, ?> configs, String stage) {
+        MeterRegistry registry = configs.get(REGISTRY_CONFIG) instanceof MeterRegistry given ? given : new SimpleMeterRegistry();
+        Object pipeline = configs.get(PIPELINE_CONFIG);
+        return registry.counter(METER, "pipeline", pipeline == null ? "unknown" : pipeline.toString(), "stage", stage);
+    }
+}
