@@ -88,6 +88,11 @@ public enum Pipeline {
         };
     }
 
+    /** Inputs read as tables (latest value per key): created compacted, so a key's last value is never deleted. */
+    public static boolean isTableTopic(String topic) {
+        return topic.equals(TemperatureTopology.THRESHOLDS_TOPIC);
+    }
+
     public List<String> inputTopics() {
         return List.copyOf(inputs().keySet());
     }

@@ -2,6 +2,7 @@ package io.eventpipelines.app;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 import java.util.ArrayList;
@@ -70,7 +71,11 @@ final class TopicAdmin {
                                        Optional<Short> replicationFactor) {
         List<NewTopic> requested = new ArrayList<>();
         for (String topic : topics) {
-            requested.add(new NewTopic(topic, Optional.of(partitions), replicationFactor));
+            NewTopic newTopic = new NewTopic(topic, Optional.of(partitions), replicationFactor);
+            if (Pipeline.isTableTopic(topic)) {
+                newTopic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+            }
+            requested.add(newTopic);
         }
         Map<String, Boolean> outcome = new LinkedHashMap<>();
         admin.createTopics(requested).values().forEach((topic, future) -> {

@@ -4,6 +4,7 @@ import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.streams.Counted;
 import io.eventpipelines.streams.EmitFinal;
 import io.eventpipelines.streams.EventTime;
+import io.eventpipelines.streams.Validation;
 
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -111,10 +112,8 @@ public final class LogRoutingTopology {
         Serde<LogEvent> logSerde = serdes.value(LogEvent.class);
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsConfig)));
         KStream<String, LogEvent> events = builder
-                .stream(APP_LOGS_TOPIC, Consumed.with(Serdes.String(), logSerde)
-                        .withTimestampExtractor(EventTime.of(LogEvent.class, LogEvent::getTimestamp))
-                        .withName("app-logs-source"))
-                .mapValues(LogRoutingTopology::requireEvent, Named.as("validate-log-event"));
+                .stream(APP_LOGS_TOPIC, Consumed.with(Serdes.String(), logSerde).withName("app-logs-source"))
+                .processValues(Validation.of(LogRoutingTopology::requireEvent), Named.as("validate-log-event"));
 
         BranchedKStream<String, LogEvent> byLevel = events.split(Named.as("level-"));
         for (Route route : Route.values()) {
@@ -125,6 +124,7 @@ public final class LogRoutingTopology {
         byLevel.defaultBranch(Branched.withConsumer(other -> sink(other, OTHER_TOPIC, "other", logSerde, meters), "other"));
 
         events.filter((key, event) -> Route.ERROR.levels.contains(event.getLevel()), Named.as("errors-only"))
+                .processValues(EventTime.stamp(LogEvent::getTimestamp), Named.as("to-event-time"))
                 .groupBy((key, event) -> event.getService(), Grouped.with(ERRORS_BY_SERVICE, Serdes.String(), logSerde))
                 .windowedBy(TimeWindows.ofSizeAndGrace(ERROR_RATE_WINDOW, errorRateGrace))
                 // Emit-final (KIP-825), as for temperature statistics: one result per closed window.
@@ -155,10 +155,11 @@ public final class LogRoutingTopology {
                 .build();
     }
 
-    static LogEvent requireEvent(LogEvent event) {
+    static LogEvent requireEvent(String key, LogEvent event, long recordTimestamp) {
         if (event == null) {
             throw new IllegalArgumentException("log event has no value (null record value)");
         }
+        EventTime.requirePlausible(event.getTimestamp(), recordTimestamp, "log event of service '" + event.getService() + "'");
         return event;
     }
 }

@@ -1,40 +1,59 @@
 package io.eventpipelines.streams;
 
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.streams.processor.TimestampExtractor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorSupplier;
+import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.function.Function;
 
 /**
- * Event time from a field of the record's value (when the sensor measured, when the line was logged) rather
- * than when the record was produced, so that windows hold what happened in them even when records arrive late
- * or out of order. A value without a usable time (null, or before 1970) falls back to the record's own
- * timestamp; such a value is usually rejected downstream anyway, and dropping it here would bypass the
- * dead-letter topic.
+ * Event time (when the sensor measured, when the line was logged) for windowed aggregations.
+ *
+ * <p>Records keep the timestamp Kafka gave them until a window needs event time: {@link #stamp} then moves the
+ * event time into the record timestamp, which windows and stream time follow. An event time later than its
+ * record's timestamp by more than {@link #MAX_AHEAD} comes from a skewed clock and is rejected by
+ * {@link #requirePlausible}: it would advance stream time and close everyone's windows early, and a broker
+ * refuses records stamped more than {@code log.message.timestamp.after.max.ms} (1 h by default) in the future,
+ * which would fail the task on every retry.
  */
-public final class EventTime<V> implements TimestampExtractor {
-    private final Class<V> type;
-    private final Function<V, Instant> time;
+public final class EventTime {
+    /** How far an event time may be ahead of the record's timestamp: producers' clocks disagree a little. */
+    public static final Duration MAX_AHEAD = Duration.ofMinutes(1);
 
-    private EventTime(Class<V> type, Function<V, Instant> time) {
-        this.type = type;
-        this.time = time;
+    private EventTime() {
     }
 
-    public static <V> EventTime<V> of(Class<V> type, Function<V, Instant> time) {
-        return new EventTime<>(type, time);
-    }
-
-    @Override
-    public long extract(ConsumerRecord<Object, Object> record, long partitionTime) {
-        Object value = record.value();
-        if (type.isInstance(value)) {
-            Instant at = time.apply(type.cast(value));
-            if (at != null && at.toEpochMilli() >= 0) {
-                return at.toEpochMilli();
-            }
+    /** @throws IllegalArgumentException when {@code eventTime} is before 1970 or too far after the record's timestamp */
+    public static void requirePlausible(Instant eventTime, long recordTimestamp, String what) {
+        long at = eventTime.toEpochMilli();
+        if (at < 0) {
+            throw new IllegalArgumentException(what + " has timestamp " + eventTime + ", before 1970");
         }
-        return record.timestamp() >= 0 ? record.timestamp() : Math.max(partitionTime, 0);
+        if (recordTimestamp >= 0 && at - recordTimestamp > MAX_AHEAD.toMillis()) {
+            throw new IllegalArgumentException(what + " has timestamp " + eventTime + ", "
+                    + Duration.ofMillis(at - recordTimestamp) + " after its record was produced ("
+                    + Instant.ofEpochMilli(recordTimestamp) + "); more than " + MAX_AHEAD
+                    + " ahead means the producer's clock is wrong");
+        }
+    }
+
+    /** A step that re-stamps each record with its value's event time, for the windows downstream. */
+    public static <K, V> FixedKeyProcessorSupplier<K, V, V> stamp(Function<V, Instant> time) {
+        return () -> new FixedKeyProcessor<>() {
+            private FixedKeyProcessorContext<K, V> context;
+
+            @Override
+            public void init(FixedKeyProcessorContext<K, V> context) {
+                this.context = context;
+            }
+
+            @Override
+            public void process(FixedKeyRecord<K, V> record) {
+                context.forward(record.withTimestamp(time.apply(record.value()).toEpochMilli()));
+            }
+        };
     }
 }

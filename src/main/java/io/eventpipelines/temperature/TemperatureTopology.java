@@ -4,6 +4,7 @@ import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.streams.Counted;
 import io.eventpipelines.streams.EmitFinal;
 import io.eventpipelines.streams.EventTime;
+import io.eventpipelines.streams.Validation;
 import io.eventpipelines.temperature.internal.TemperatureAggregate;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -35,17 +36,18 @@ import java.util.Objects;
 import java.util.Properties;
 
 /**
- * Temperature readings, keyed by sensorId, in event time (the reading's own timestamp):
+ * Temperature readings, keyed by sensorId:
  * <ul>
  *   <li>one {@link TemperatureAlert} for every reading strictly above its sensor's threshold: the sensor's entry in
  *   the compacted {@code sensor-thresholds} topic, joined as a table, else the default threshold. A threshold
  *   applies to the readings processed after it; a tombstone restores the default.
  *   <li>one {@link TemperatureStats} per sensor and 1-minute tumbling window, emitted once when the window closes
- *   (its end plus the grace period, in stream time). A reading later than that is dropped and counted in Kafka
+ *   (its end plus the grace period, in stream time), in event time: the reading's own timestamp. A reading later than that is dropped and counted in Kafka
  *   Streams' {@code dropped-records} metric.
  * </ul>
  * A reading that cannot be a real temperature (NaN, infinite, below absolute zero), a null value, a record whose
- * key is not the reading's sensorId, and an invalid threshold are rejected by throwing from a {@code validate-*}
+ * key is not the reading's sensorId, a reading whose timestamp is implausible ({@link EventTime#requirePlausible}),
+ * and an invalid threshold are rejected by throwing from a {@code validate-*}
  * step: the processing exception handler then writes the source record to the pipeline's dead-letter topic with
  * the reason in its headers, and processing goes on.
  */
@@ -82,10 +84,8 @@ public final class TemperatureTopology {
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsConfig)));
 
         KStream<String, TemperatureReading> readings = builder
-                .stream(READINGS_TOPIC, Consumed.with(Serdes.String(), readingSerde)
-                        .withTimestampExtractor(EventTime.of(TemperatureReading.class, TemperatureReading::getTimestamp))
-                        .withName("temperature-readings-source"))
-                .mapValues(TemperatureTopology::requireValid, Named.as("validate-reading"));
+                .stream(READINGS_TOPIC, Consumed.with(Serdes.String(), readingSerde).withName("temperature-readings-source"))
+                .processValues(Validation.of(TemperatureTopology::requireValid), Named.as("validate-reading"));
 
         KTable<String, SensorThreshold> thresholds = builder
                 .stream(THRESHOLDS_TOPIC, Consumed.with(Serdes.String(), thresholdSerde).withName("sensor-thresholds-source"))
@@ -101,7 +101,8 @@ public final class TemperatureTopology {
                 .to(ALERTS_TOPIC, Produced.with(Serdes.String(), serdes.value(TemperatureAlert.class))
                         .withName("temperature-alerts-sink"));
 
-        readings.groupByKey(Grouped.with("readings-by-sensor", Serdes.String(), readingSerde))
+        readings.processValues(EventTime.stamp(TemperatureReading::getTimestamp), Named.as("to-event-time"))
+                .groupByKey(Grouped.with("readings-by-sensor", Serdes.String(), readingSerde))
                 .windowedBy(TimeWindows.ofSizeAndGrace(STATS_WINDOW, statsGrace))
                 // Emit-final (KIP-825) rather than suppress(): one result per window as soon as stream time
                 // closes it, without waiting for a cache flush and without a second buffer and changelog.
@@ -119,7 +120,7 @@ public final class TemperatureTopology {
         return builder.build(streamsConfig);
     }
 
-    static TemperatureReading requireValid(String key, TemperatureReading reading) {
+    static TemperatureReading requireValid(String key, TemperatureReading reading, long recordTimestamp) {
         if (reading == null) {
             throw new IllegalArgumentException("temperature reading has no value (null record value)");
         }
@@ -134,6 +135,7 @@ public final class TemperatureTopology {
             throw new IllegalArgumentException("reading of sensor '" + reading.getSensorId() + "' has record key "
                     + (key == null ? "null" : "'" + key + "'") + "; " + READINGS_TOPIC + " must be keyed by sensorId");
         }
+        EventTime.requirePlausible(reading.getTimestamp(), recordTimestamp, "reading of sensor '" + reading.getSensorId() + "'");
         return reading;
     }
 

@@ -65,7 +65,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class BrokerRestartIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
-    private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
+    private static final Instant T0 = Instant.parse("2026-11-01T10:00:00Z");
     private static final List<Pipeline> PIPELINES = List.of(Pipeline.TEMPERATURE, Pipeline.LOGS, Pipeline.INVENTORY);
     private static final int PER_PHASE = 600;
 

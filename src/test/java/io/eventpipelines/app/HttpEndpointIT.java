@@ -6,6 +6,7 @@ import io.eventpipelines.orders.Restock;
 import io.eventpipelines.testing.ApicurioRegistry;
 import io.eventpipelines.testing.EmbeddedKafka;
 import io.eventpipelines.testing.Poll;
+import io.eventpipelines.testing.PrometheusText;
 import io.eventpipelines.testing.TestFiles;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -186,6 +187,13 @@ class HttpEndpointIT {
             String value = line.substring(line.lastIndexOf(' ') + 1);
             Double.parseDouble(value); // every sample line parses as Prometheus text
         }
+        // The app's own counter is per instance: the two together counted each restock once.
+        Map<String, String> restocks = Map.of("pipeline", "inventory", "status", "RESTOCKED");
+        Poll.until(TIMEOUT, "every restock counted", () -> PrometheusText.sum(get(a, "/metrics").body(),
+                "eventpipelines_inventory_updates_total", restocks) + PrometheusText.sum(get(b, "/metrics").body(),
+                "eventpipelines_inventory_updates_total", restocks) == PRODUCTS);
+        assertEquals(0.0, PrometheusText.sum(metrics, "eventpipelines_inventory_updates_total",
+                Map.of("status", "REJECTED")), "registered from the start, at zero");
     }
 
     @Test

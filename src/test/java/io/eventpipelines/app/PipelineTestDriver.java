@@ -20,6 +20,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -33,6 +35,11 @@ import java.util.UUID;
 public final class PipelineTestDriver implements AutoCloseable {
     public final AppConfig config;
     public final AvroSerdes serdes;
+    /**
+     * When the test topics' records were produced, unless a test says otherwise: after every event time the
+     * tests use, since a reading from more than a minute after its record is rejected as a skewed clock.
+     */
+    public static final Instant PRODUCED_AT = Instant.parse("2026-11-22T12:00:00Z");
     public final TopologyTestDriver driver;
     /** The instance's registry as {@code run} has it: the topology's counters and the dead-letter counter. */
     public final SimpleMeterRegistry meters = new SimpleMeterRegistry();
@@ -71,7 +78,7 @@ public final class PipelineTestDriver implements AutoCloseable {
 
     public <V extends SpecificRecord> TestInputTopic<String, V> input(String topic, Class<V> type) {
         Serde<V> serde = serdes.value(type);
-        return driver.createInputTopic(topic, new StringSerializer(), serde.serializer());
+        return driver.createInputTopic(topic, new StringSerializer(), serde.serializer(), PRODUCED_AT, Duration.ZERO);
     }
 
     public <V extends SpecificRecord> TestOutputTopic<String, V> output(String topic, Class<V> type) {
@@ -81,7 +88,7 @@ public final class PipelineTestDriver implements AutoCloseable {
 
     /** Bytes as they are on the wire, for poison records and for checking what the app wrote. */
     public TestInputTopic<byte[], byte[]> rawInput(String topic) {
-        return driver.createInputTopic(topic, new ByteArraySerializer(), new ByteArraySerializer());
+        return driver.createInputTopic(topic, new ByteArraySerializer(), new ByteArraySerializer(), PRODUCED_AT, Duration.ZERO);
     }
 
     public TestOutputTopic<byte[], byte[]> deadLetters() {

@@ -9,10 +9,12 @@ import io.eventpipelines.logs.LogEvent;
 import io.eventpipelines.logs.LogLevel;
 import io.eventpipelines.orders.Order;
 import io.eventpipelines.orders.Restock;
+import io.eventpipelines.temperature.SensorThreshold;
 import io.eventpipelines.temperature.TemperatureReading;
 import io.eventpipelines.testing.ApicurioRegistry;
 import io.eventpipelines.testing.EmbeddedKafka;
 import io.eventpipelines.testing.Poll;
+import io.eventpipelines.testing.PrometheusText;
 import io.eventpipelines.testing.RegistryDecoder;
 import io.eventpipelines.testing.TestFiles;
 import io.eventpipelines.testing.TopicReader;
@@ -59,7 +61,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PipelinesIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
-    private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
+    private static final Instant T0 = Instant.parse("2026-11-01T10:00:00Z");
 
     private static EmbeddedKafka kafka;
     private static ApicurioRegistry registry;
@@ -249,6 +251,52 @@ class PipelinesIT {
         assertEquals(1, awaitTagged("notifications", "orderId", "dlq-o1", 1).size());
         assertTrue(allRunning(), "every pipeline is still RUNNING");
         assertFalse(runner.anyFailed());
+        String metrics = runner.metrics().scrape();
+        for (String pipeline : List.of("temperature", "logs", "inventory", "notifications")) {
+            int expected = pipeline.equals("inventory") ? 2 : 1;
+            assertEquals(expected, PrometheusText.sum(metrics, "eventpipelines_dead_letter_records_total",
+                    Map.of("pipeline", pipeline, "stage", "deserialization")), pipeline + " dead letters counted");
+        }
+    }
+
+    @Test
+    void sensorThresholdsAndPerMinuteStatisticsThroughTheRegistry() throws Exception {
+        Instant w0 = Instant.parse("2026-11-01T12:00:00Z");
+        send("sensor-thresholds", "thr-s1", new SensorThreshold("thr-s1", 20.0));
+        send("temperature-readings", "thr-s1", new TemperatureReading("thr-s1", 25.0, w0.plusSeconds(1), null));
+        send("temperature-readings", "thr-s1", new TemperatureReading("thr-s1", -5.0, w0.plusSeconds(2), null));
+        send("temperature-readings", "thr-s1", new TemperatureReading("thr-s1", 21.0, w0.plusSeconds(70), null));
+
+        List<GenericRecord> alerts = awaitTagged("temperature-alerts", "sensorId", "thr-s1", 2);
+        assertEquals(List.of(20.0, 20.0), alerts.stream().map(a -> a.get("thresholdCelsius")).toList(),
+                "the sensor's own threshold, not the default 30.0");
+
+        List<GenericRecord> stats = awaitTagged("temperature-stats", "sensorId", "thr-s1", 1);
+        assertEquals(1, stats.size(), "one result per window, once it closed (stream time 10 s past its end)");
+        GenericRecord window = stats.get(0);
+        assertEquals("TemperatureStats", window.getSchema().getName());
+        assertEquals(w0.toEpochMilli(), window.get("windowStart"));
+        assertEquals(w0.plusSeconds(60).toEpochMilli(), window.get("windowEnd"));
+        assertEquals(2L, window.get("count"));
+        assertEquals(-5.0, window.get("minCelsius"));
+        assertEquals(25.0, window.get("maxCelsius"));
+        assertEquals(10.0, window.get("avgCelsius"));
+    }
+
+    @Test
+    void errorRatesPerServiceThroughTheRegistry() throws Exception {
+        Instant w0 = Instant.parse("2026-11-01T12:00:00Z");
+        // Keys other than the service: the pipeline regroups errors by their service field.
+        send("app-logs", "host-a", new LogEvent(w0.plusSeconds(1), LogLevel.ERROR, "rate-svc", "rate e1", null));
+        send("app-logs", "host-b", new LogEvent(w0.plusSeconds(2), LogLevel.FATAL, "rate-svc", "rate e2", null));
+        send("app-logs", "host-c", new LogEvent(w0.plusSeconds(3), LogLevel.WARN, "rate-svc", "rate w", null));
+        send("app-logs", "host-a", new LogEvent(w0.plusSeconds(70), LogLevel.ERROR, "rate-svc", "rate e3", null));
+
+        List<GenericRecord> rates = awaitTagged("log-error-rates", "service", "rate-svc", 1);
+        assertEquals(1, rates.size());
+        assertEquals("ServiceErrorRate", rates.get(0).getSchema().getName());
+        assertEquals(w0.toEpochMilli(), rates.get(0).get("windowStart"));
+        assertEquals(2L, rates.get(0).get("errorCount"));
     }
 
     private static void assertDeadLetters(String dlq, List<String> sourceTopics) {

@@ -61,7 +61,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ScaleOutIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
-    private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
+    private static final Instant T0 = Instant.parse("2026-11-01T10:00:00Z");
     private static final int PARTITIONS = 4;
     private static final int READINGS = 2000;
     private static final int BATCH = 100;

@@ -40,11 +40,11 @@ class ErrorRateTest {
         }
     }
 
-    /** Logged at {@code at}, produced now; the clock moves a second per event for emit-final's once-a-second check. */
+    /** Logged at {@code at}, produced at noon; the clock moves a second per event for emit-final's once-a-second check. */
     private void log(String service, LogLevel level, Instant at) {
         pipeline.driver.advanceWallClockTime(Duration.ofSeconds(1));
         // Keys are not the service: the pipeline regroups by the event's own service field.
-        logs.pipeInput("host-" + service.length(), new LogEvent(at, level, service, "m", null), Instant.now());
+        logs.pipeInput("host-" + service.length(), new LogEvent(at, level, service, "m", null), PipelineTestDriver.PRODUCED_AT);
     }
 
     private static ServiceErrorRate rate(String service, Instant start, long errors) {

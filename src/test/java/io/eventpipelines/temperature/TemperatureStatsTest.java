@@ -41,13 +41,13 @@ class TemperatureStatsTest {
     }
 
     /**
-     * A reading taken at {@code at}, produced now: its record timestamp is the wall clock, so only the extractor
+     * A reading taken at {@code at}, produced at noon: its record timestamp is later, so only the extractor
      * can put it in the right window. Kafka Streams looks for closed windows at most once per second of wall-clock
      * time (emit-final's throttle), so the test driver's clock moves a second per record, as a live feed's would.
      */
     private void read(String sensorId, double celsius, Instant at) {
         pipeline.driver.advanceWallClockTime(Duration.ofSeconds(1));
-        readings.pipeInput(sensorId, new TemperatureReading(sensorId, celsius, at, null), Instant.now());
+        readings.pipeInput(sensorId, new TemperatureReading(sensorId, celsius, at, null), PipelineTestDriver.PRODUCED_AT);
     }
 
     private static TemperatureStats stats(String sensorId, Instant start, long count, double min, double max, double avg) {

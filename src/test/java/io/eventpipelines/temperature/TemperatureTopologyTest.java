@@ -91,6 +91,19 @@ class TemperatureTopologyTest {
     }
 
     @Test
+    void aReadingFromMoreThanAMinuteAfterItsRecordIsDeadLetteredAsASkewedClock() {
+        Instant producedAt = PipelineTestDriver.PRODUCED_AT;
+        readings.pipeInput("s-1", new TemperatureReading("s-1", 40.0, producedAt.plusSeconds(61), null), producedAt);
+        readings.pipeInput("s-1", new TemperatureReading("s-1", 41.0, producedAt.plusSeconds(60), null), producedAt);
+        TestRecord<byte[], byte[]> dead = pipeline.deadLetters().readRecord();
+        assertTrue(DeadLetters.header(dead.headers(), DeadLetters.MESSAGE).contains("the producer's clock is wrong"));
+        assertEquals(producedAt, dead.getRecordTime(), "the dead letter keeps a timestamp the broker accepts");
+        assertTrue(pipeline.deadLetters().isEmpty());
+        assertEquals(List.of(41.0), alerts.readValuesToList().stream().map(TemperatureAlert::getCelsius).toList(),
+                "a minute ahead is tolerated");
+    }
+
+    @Test
     void alertsAreCounted() {
         readings.pipeInput("s-1", reading("s-1", 31.0, null));
         readings.pipeInput("s-1", reading("s-1", 29.0, null));
