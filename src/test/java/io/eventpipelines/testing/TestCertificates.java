@@ -107,7 +107,7 @@ public final class TestCertificates {
         return issue(name, List.of(new GeneralName(GeneralName.dNSName, dnsName)));
     }
 
-    /** A client certificate with subject {@code CN=<commonName>,O=event-pipelines-test}. */
+    /** A client certificate with subject {@code CN=<commonName>}. */
     public Store client(String commonName) {
         return issue(commonName, List.of());
     }
@@ -115,7 +115,7 @@ public final class TestCertificates {
     private Store issue(String commonName, List<GeneralName> subjectAltNames) {
         try {
             KeyPair keys = keyPair();
-            X509v3CertificateBuilder builder = builder(new X500Name("CN=" + commonName + ",O=event-pipelines-test"),
+            X509v3CertificateBuilder builder = builder(new X500Name("CN=" + commonName),
                     X500Name.getInstance(ca.getSubjectX500Principal().getEncoded()), keys);
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement));
@@ -134,6 +134,21 @@ public final class TestCertificates {
             return write(store, commonName + ".keystore.p12");
         } catch (Exception e) {
             throw new IllegalStateException("cannot issue a certificate for " + commonName, e);
+        }
+    }
+
+    /** An SSLContext that trusts this CA only, for test clients. */
+    public SSLContext trustingContext() {
+        try {
+            KeyStore trusted = emptyStore();
+            trusted.setCertificateEntry("ca", ca);
+            TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trustManagers.init(trusted);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, trustManagers.getTrustManagers(), null);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
         }
     }
 
