@@ -248,6 +248,23 @@ class AppConfigTest {
     }
 
     @Test
+    void theSecureExampleUsesOnlyKeysTheAppReadsWithSecretsFromTheEnvironment() {
+        io.eventpipelines.testing.TestCertificates.Store truststore =
+                new io.eventpipelines.testing.TestCertificates(dir.resolve("tls"), "example-pass").truststore();
+        AppConfig config = AppConfig.load(Path.of("config", "secure.properties.example"), Map.of(
+                "EVENT_PIPELINES_SASL_JAAS_CONFIG",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"event-pipelines\" password=\"env-secret\";",
+                "EVENT_PIPELINES_SCHEMA_REGISTRY_SSL_TRUSTSTORE_LOCATION", truststore.path().toString(),
+                "EVENT_PIPELINES_SCHEMA_REGISTRY_SSL_TRUSTSTORE_PASSWORD", truststore.password(),
+                "EVENT_PIPELINES_BASIC_AUTH_USER_INFO", "event-pipelines:env-secret"));
+        assertEquals(List.of(), config.unknownKeys());
+        assertEquals("SASL_SSL", config.adminProperties().get("security.protocol"));
+        assertEquals("SCRAM-SHA-512", config.streamsProperties(Pipeline.INVENTORY).get("sasl.mechanism"));
+        assertTrue(config.adminProperties().get("sasl.jaas.config").toString().contains("env-secret"));
+        assertFalse(config.redacted().contains("env-secret"), config.redacted());
+    }
+
+    @Test
     void httpEndpointIsOffByDefaultAndAdvertisedForInteractiveQueries() {
         assertEquals(0, AppConfig.of(MINIMAL).httpPort());
         assertNull(AppConfig.of(MINIMAL).streamsProperties(Pipeline.INVENTORY).get("application.server"));
