@@ -127,13 +127,6 @@ final class TopicAdmin {
         return topics;
     }
 
-    static Set<String> missing(Admin admin, Collection<String> topics) {
-        Set<String> existing = call(admin, admin.listTopics().names(), "list topics");
-        Set<String> missing = new TreeSet<>(topics);
-        missing.removeAll(existing);
-        return missing;
-    }
-
     /**
      * Creates each topic that does not exist yet; existing topics are left as they are.
      * @return topic name to true when created, false when it already existed
