@@ -67,7 +67,9 @@ public final class AppConfig {
     private static final Set<String> TOPIC_KEYS = topicConfigNames();
     private static final Pattern APPLICATION_ID = Pattern.compile("[a-zA-Z0-9._-]+");
     private static final Pattern SECRET_KEY = Pattern.compile(
-            "(?i).*(password|secret|sasl\\.jaas\\.config|user\\.info|token|credentials(?!\\.source)).*");
+            "(?i).*(password|secret|sasl\\.jaas\\.config|user\\.info|token|credentials(?!\\.source)|keystore\\.key$).*");
+    /** Every key Kafka itself types PASSWORD (and so prints as [hidden]), whatever its name says. */
+    private static final Set<String> KAFKA_PASSWORD_KEYS = kafkaPasswordKeys();
 
     private final Map<String, String> values;
     private final String applicationIdPrefix;
@@ -304,12 +306,27 @@ public final class AppConfig {
         return key.startsWith(StreamsConfig.TOPIC_PREFIX) && TOPIC_KEYS.contains(key.substring(StreamsConfig.TOPIC_PREFIX.length()));
     }
 
-    /** The settings as {@code key=value} lines, secrets masked: safe to log. */
+    /** The settings as {@code key=value} lines, secrets masked (a password in a registry URL too): safe to log. */
     public String redacted() {
         StringBuilder out = new StringBuilder();
         values.forEach((key, value) -> out.append(key).append('=')
-                .append(isSecret(key) ? "[hidden]" : value).append('\n'));
+                .append(isSecret(key) ? "[hidden]" : key.endsWith(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG)
+                        ? AvroSerdeConfig.redactUrls(value) : value).append('\n'));
         return out.toString();
+    }
+
+    private static Set<String> kafkaPasswordKeys() {
+        Set<String> keys = new java.util.HashSet<>();
+        for (org.apache.kafka.common.config.ConfigDef def : List.of(StreamsConfig.configDef(),
+                org.apache.kafka.clients.consumer.ConsumerConfig.configDef(),
+                org.apache.kafka.clients.producer.ProducerConfig.configDef(), AdminClientConfig.configDef())) {
+            def.configKeys().forEach((name, key) -> {
+                if (key.type == org.apache.kafka.common.config.ConfigDef.Type.PASSWORD) {
+                    keys.add(name);
+                }
+            });
+        }
+        return Set.copyOf(keys);
     }
 
     private static Set<String> kafkaKeys() {
@@ -334,8 +351,19 @@ public final class AppConfig {
         return Set.copyOf(names);
     }
 
+    /** Secret by name, or typed PASSWORD by Kafka, also behind a prefix such as consumer. or pipeline.logs. */
     static boolean isSecret(String key) {
-        return SECRET_KEY.matcher(key).matches();
+        if (SECRET_KEY.matcher(key).matches()) {
+            return true;
+        }
+        for (int dot = -1; ; dot = key.indexOf('.', dot + 1)) {
+            if (KAFKA_PASSWORD_KEYS.contains(key.substring(dot + 1))) {
+                return true;
+            }
+            if (key.indexOf('.', dot + 1) < 0) {
+                return false;
+            }
+        }
     }
 
     private String parseApplicationId() {

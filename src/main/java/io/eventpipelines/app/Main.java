@@ -1,5 +1,7 @@
 package io.eventpipelines.app;
 
+import io.eventpipelines.avro.SchemaRegistryException;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -19,11 +21,14 @@ import java.util.concurrent.Callable;
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"143:stopped by SIGTERM (130: Ctrl-C), after closing every pipeline", "1:every pipeline stopped, one failed", "2:invalid configuration or usage",
-                "3:topics or schemas missing on the cluster/registry"})
+                "3:topics or schemas missing on the cluster/registry",
+                "4:not authenticated or not authorized by the cluster/registry (credentials, certificates, ACLs)"})
 public final class Main implements Callable<Integer> {
     static final int EXIT_FAILED = 1;
     static final int EXIT_CONFIG = 2;
     static final int EXIT_NOT_READY = 3;
+    /** Credentials or certificates refused, or an ACL missing: retrying cannot help, unlike exit 3. */
+    static final int EXIT_NOT_AUTHORIZED = 4;
 
     @Parameters(arity = "0..1", paramLabel = "<properties file>", description = "Configuration to run with.")
     Path configFile;
@@ -42,6 +47,16 @@ public final class Main implements Callable<Integer> {
                 command.getErr().println("event-pipelines: invalid configuration: " + error.getMessage());
                 command.getErr().flush();
                 return EXIT_CONFIG;
+            }
+            if (error instanceof NotAuthorizedException) {
+                command.getErr().println("event-pipelines: " + error.getMessage());
+                command.getErr().flush();
+                return EXIT_NOT_AUTHORIZED;
+            }
+            if (error instanceof SchemaRegistryException registryError && registryError.isAccessDenied()) {
+                command.getErr().println("event-pipelines: access denied: " + error.getMessage());
+                command.getErr().flush();
+                return EXIT_NOT_AUTHORIZED;
             }
             if (error instanceof StartupCheckException) {
                 command.getErr().println("event-pipelines: cannot start: " + error.getMessage());
@@ -92,12 +107,16 @@ public final class Main implements Callable<Integer> {
                 throw e;
             }
             runner.awaitStopped();
-            // Reached without a signal only when every pipeline died: close what is left and report it.
+            // Reached without a signal only when every pipeline died, or the cluster refused the app's identity
+            // or an ACL at run time (which stops them all): close what is left and report it.
             runner.close();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {
                 return 0;
+            }
+            if (runner.accessDenied().isPresent()) {
+                throw new NotAuthorizedException(runner.accessDenied().get());
             }
             return runner.anyFailed() ? EXIT_FAILED : 0;
         }

@@ -1,9 +1,15 @@
 package io.eventpipelines.app;
 
+import io.eventpipelines.avro.SchemaRegistryException;
 import io.eventpipelines.avro.SchemaRegistryUnavailableException;
 import io.eventpipelines.avro.AvroSerdes;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.GroupAuthorizationException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -16,6 +22,7 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -34,6 +41,7 @@ public final class PipelineRunner implements AutoCloseable {
     private final CountDownLatch allStopped;
     private final Metrics metrics;
     private final Map<String, String> descriptions = Collections.synchronizedMap(new java.util.LinkedHashMap<>());
+    private final java.util.concurrent.atomic.AtomicReference<String> accessDenied = new java.util.concurrent.atomic.AtomicReference<>();
     private volatile boolean started;
     private volatile boolean closed;
     private HttpEndpoint http;
@@ -168,7 +176,57 @@ public final class PipelineRunner implements AutoCloseable {
         metrics.close();
     }
 
+    /**
+     * Why the cluster or registry refused the app at run time (an ACL revoked, credentials rotated), when that
+     * is what stopped it: {@code run} then exits with 4 and this line.
+     */
+    public Optional<String> accessDenied() {
+        return Optional.ofNullable(accessDenied.get());
+    }
+
+    /**
+     * One line naming what was refused, when {@code error} is an authentication or authorization failure:
+     * retrying or replacing the thread would only fail the same way, forever.
+     */
+    static Optional<String> accessDeniedReason(Pipeline pipeline, Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String prefix = "not authorized: pipeline " + pipeline.id() + ": ";
+            if (t instanceof TopicAuthorizationException topics) {
+                return Optional.of(prefix + "topics " + String.join(", ", new java.util.TreeSet<>(topics.unauthorizedTopics()))
+                        + " refused: " + t.getMessage());
+            }
+            if (t instanceof GroupAuthorizationException group) {
+                return Optional.of(prefix + "consumer group " + group.groupId() + " refused: " + t.getMessage());
+            }
+            if (t instanceof TransactionalIdAuthorizationException) {
+                return Optional.of(prefix + "transactional id refused (exactly-once needs WRITE on the transactional ids "
+                        + "prefixed with the application.id): " + t.getMessage());
+            }
+            if (t instanceof AuthorizationException) {
+                return Optional.of(prefix + t.getMessage());
+            }
+            if (t instanceof AuthenticationException) {
+                return Optional.of("authentication failed: pipeline " + pipeline.id() + ": " + TopicAdmin.rootMessage(t));
+            }
+            if (t instanceof SchemaRegistryException registry && registry.isAccessDenied()) {
+                return Optional.of("access denied: pipeline " + pipeline.id() + ": " + t.getMessage());
+            }
+        }
+        return Optional.empty();
+    }
+
     private StreamThreadExceptionResponse onUncaught(Pipeline pipeline, Throwable error) {
+        Optional<String> denied = accessDeniedReason(pipeline, error);
+        if (denied.isPresent()) {
+            log.error("Pipeline {}: {}; stopping every pipeline", pipeline.id(), denied.get(), error);
+            if (accessDenied.compareAndSet(null, denied.get())) {
+                // Not from this stream thread: closing waits for the stream threads, this one included.
+                Thread stopper = new Thread(this::close, "event-pipelines-access-denied");
+                stopper.setDaemon(true);
+                stopper.start();
+            }
+            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        }
         if (SchemaRegistryUnavailableException.isCauseOf(error)) {
             log.error("Pipeline {}: Schema Registry unreachable; replacing the stream thread to retry", pipeline.id(), error);
             return StreamThreadExceptionResponse.REPLACE_THREAD;

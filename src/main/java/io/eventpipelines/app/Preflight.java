@@ -7,8 +7,16 @@ import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.apache.kafka.common.acl.AclOperation;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * Checks made before any pipeline starts, so that a missing topic or schema is one clear error at start
@@ -20,19 +28,59 @@ final class Preflight {
     private Preflight() {
     }
 
-    /** Every topic the selected pipelines read or write must exist, unless {@code topics.auto.create=true} creates them. */
+    /**
+     * Every topic the selected pipelines read or write must exist, unless {@code topics.auto.create=true}
+     * creates them, and the app's principal must be allowed to use each as the pipelines do: DESCRIBE and
+     * READ on inputs, DESCRIBE and WRITE on outputs and dead-letter topics. A missing ACL would otherwise
+     * surface only once a stream thread dies, or as a producer retrying until its delivery timeout.
+     */
     static void topics(AppConfig config, Admin admin) {
-        Set<String> missing = TopicAdmin.missing(admin, TopicAdmin.topicsOf(config.pipelines()));
-        if (missing.isEmpty()) {
-            return;
+        Set<String> topics = TopicAdmin.topicsOf(config.pipelines());
+        TopicAdmin.Access access = TopicAdmin.access(admin, topics);
+        if (!access.missing().isEmpty()) {
+            if (!config.autoCreateTopics()) {
+                throw new StartupCheckException("missing topics: " + String.join(", ", access.missing())
+                        + " (create them with 'topics create <properties file>', or set " + TopicAdmin.AUTO_CREATE_CONFIG + "=true)");
+            }
+            log.info("Creating missing topics {} ({} partitions)", access.missing(), config.topicPartitions());
+            TopicAdmin.create(admin, access.missing(), config.topicPartitions(), config.topicReplicationFactor());
+            access = TopicAdmin.access(admin, topics);
         }
-        if (config.autoCreateTopics()) {
-            log.info("Creating missing topics {} ({} partitions)", missing, config.topicPartitions());
-            TopicAdmin.create(admin, missing, config.topicPartitions(), config.topicReplicationFactor());
-            return;
+        Map<String, Set<AclOperation>> lacking = lackingOperations(config.pipelines(), access);
+        if (!lacking.isEmpty()) {
+            ClientIdentity identity = TopicAdmin.identity(admin);
+            List<String> parts = new ArrayList<>();
+            lacking.forEach((topic, operations) -> parts.add(topic + " (" + operations.stream().map(Enum::name)
+                    .collect(Collectors.joining(", ")) + ")"));
+            throw new NotAuthorizedException("not authorized: " + identity.principal() + " lacks topic ACLs on "
+                    + String.join(", ", parts) + " at " + identity.bootstrapServers() + " (" + identity.describe() + ")");
         }
-        throw new StartupCheckException("missing topics: " + String.join(", ", missing)
-                + " (create them with 'topics create <properties file>', or set " + TopicAdmin.AUTO_CREATE_CONFIG + "=true)");
+    }
+
+    /** Topic to the operations the pipelines need on it and may not do, in a stable order; empty when all is allowed. */
+    static Map<String, Set<AclOperation>> lackingOperations(Collection<Pipeline> pipelines, TopicAdmin.Access access) {
+        Map<String, Set<AclOperation>> needed = new TreeMap<>();
+        for (Pipeline pipeline : pipelines) {
+            pipeline.inputTopics().forEach(topic -> needed.computeIfAbsent(topic, t -> EnumSet.of(AclOperation.DESCRIBE))
+                    .add(AclOperation.READ));
+            pipeline.outputTopics().forEach(topic -> needed.computeIfAbsent(topic, t -> EnumSet.of(AclOperation.DESCRIBE))
+                    .add(AclOperation.WRITE));
+        }
+        Map<String, Set<AclOperation>> lacking = new TreeMap<>();
+        needed.forEach((topic, operations) -> {
+            if (access.notDescribable().contains(topic)) {
+                lacking.put(topic, operations);
+                return;
+            }
+            access.operationsOn(topic).ifPresent(allowed -> {
+                Set<AclOperation> missing = EnumSet.copyOf(operations);
+                missing.removeAll(allowed);
+                if (!missing.isEmpty()) {
+                    lacking.put(topic, missing);
+                }
+            });
+        });
+        return lacking;
     }
 
     /** With {@code auto.register.schemas=false} every subject the pipelines use must already hold the app's schema. */

@@ -3,7 +3,15 @@ package io.eventpipelines.app;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
+import org.apache.kafka.clients.admin.ForwardingAdmin;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -28,16 +36,80 @@ final class TopicAdmin {
     private TopicAdmin() {
     }
 
-    /** An Admin client; a setting Kafka refuses when the client is built is a configuration error. */
+    /**
+     * An Admin client; a setting Kafka refuses when the client is built (a bad value, a key store that cannot
+     * be read or opened with its password) is a configuration error.
+     */
     static Admin admin(AppConfig config) {
+        Map<String, Object> properties = config.adminProperties();
         try {
-            return Admin.create(config.adminProperties());
+            return new IdentifiedAdmin(properties, ClientIdentity.of(properties));
         } catch (org.apache.kafka.common.KafkaException e) {
             if (e.getCause() instanceof org.apache.kafka.common.config.ConfigException invalid) {
                 throw new InvalidConfigException(invalid.getMessage(), invalid);
             }
-            throw e;
+            // e.g. "Failed to load SSL keystore /x of type PKCS12" with "keystore password was incorrect" below it:
+            // Kafka's messages name files and keys, never a password.
+            StringBuilder reason = new StringBuilder();
+            for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+                if (t.getMessage() != null && reason.indexOf(t.getMessage()) < 0) {
+                    reason.append(reason.length() == 0 ? "" : ": ").append(t.getMessage());
+                }
+            }
+            throw new InvalidConfigException("cannot create a Kafka client with these settings: "
+                    + (reason.length() == 0 ? e.getMessage() : reason), e);
         }
+    }
+
+    /** Who {@link #admin} connects as, for messages; {@link ClientIdentity} of its settings otherwise. */
+    static ClientIdentity identity(Admin admin) {
+        return admin instanceof IdentifiedAdmin identified ? identified.identity : ClientIdentity.of(Map.of());
+    }
+
+    /**
+     * Which of {@code topics} exist, and what the app's principal may do with each (DescribeTopics with
+     * includeAuthorizedOperations): the broker evaluates its ACLs for us, so the app needs no ACL-reading rights.
+     */
+    record Access(Set<String> missing, Set<String> notDescribable, Map<String, Set<AclOperation>> operations) {
+        /** Operations on {@code topic}; empty when the broker did not say (then nothing can be checked). */
+        Optional<Set<AclOperation>> operationsOn(String topic) {
+            return Optional.ofNullable(operations.get(topic));
+        }
+    }
+
+    static Access access(Admin admin, Collection<String> topics) {
+        // listTopics first: it fails fast, with the same message as ever, when the cluster is unreachable or
+        // refuses our credentials. It lists only topics the principal may DESCRIBE.
+        call(admin, admin.listTopics().names(), "list topics");
+        Set<String> missing = new TreeSet<>();
+        Set<String> notDescribable = new TreeSet<>();
+        Map<String, Set<AclOperation>> operations = new java.util.TreeMap<>();
+        Map<String, org.apache.kafka.common.KafkaFuture<TopicDescription>> described = admin.describeTopics(topics,
+                new DescribeTopicsOptions().includeAuthorizedOperations(true)).topicNameValues();
+        for (Map.Entry<String, org.apache.kafka.common.KafkaFuture<TopicDescription>> topic : described.entrySet()) {
+            try {
+                TopicDescription description = topic.getValue().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                if (description.authorizedOperations() != null) {
+                    operations.put(topic.getKey(), description.authorizedOperations());
+                }
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                    missing.add(topic.getKey());
+                } else if (e.getCause() instanceof TopicAuthorizationException) {
+                    // Also what a broker answers for a topic that does not exist, to a principal that may not know.
+                    notDescribable.add(topic.getKey());
+                } else {
+                    throw failure(admin, "describe topic " + topic.getKey(), e.getCause());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StartupCheckException("interrupted: describe topics");
+            } catch (TimeoutException e) {
+                throw new StartupCheckException("no answer from the cluster within " + TIMEOUT_SECONDS
+                        + " s to describe topics (is bootstrap.servers right, and the cluster up?)");
+            }
+        }
+        return new Access(missing, notDescribable, operations);
     }
 
     /** Inputs, outputs and dead-letter topics of the pipelines, each once, in a stable order. */
@@ -54,13 +126,6 @@ final class TopicAdmin {
         Set<String> topics = new TreeSet<>();
         pipelines.forEach(p -> topics.addAll(p.inputTopics()));
         return topics;
-    }
-
-    static Set<String> missing(Admin admin, Collection<String> topics) {
-        Set<String> existing = call(admin.listTopics().names(), "list topics");
-        Set<String> missing = new TreeSet<>(topics);
-        missing.removeAll(existing);
-        return missing;
     }
 
     /**
@@ -83,6 +148,9 @@ final class TopicAdmin {
                 future.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
                 outcome.put(topic, true);
             } catch (ExecutionException e) {
+                if (e.getCause() instanceof AuthenticationException || e.getCause() instanceof AuthorizationException) {
+                    throw failure(admin, "create topic " + topic, e.getCause());
+                }
                 if (!(e.getCause() instanceof TopicExistsException)) {
                     throw new IllegalStateException("Cannot create topic " + topic + ": " + e.getCause().getMessage(), e.getCause());
                 }
@@ -97,17 +165,56 @@ final class TopicAdmin {
         return outcome;
     }
 
-    private static <T> T call(org.apache.kafka.common.KafkaFuture<T> future, String what) {
+    /**
+     * The one-line error for a failed Admin call: a refused identity or a missing ACL is exit 4 and names
+     * the cluster and principal; anything else is the cluster not being ready (exit 3).
+     */
+    static RuntimeException failure(Admin admin, String what, Throwable cause) {
+        ClientIdentity identity = identity(admin);
+        if (cause instanceof AuthenticationException) {
+            // SaslAuthenticationException, SslAuthenticationException, ...: Kafka does not retry these, and
+            // neither do we. Their messages name the mechanism, never the password.
+            return new NotAuthorizedException("authentication failed: the cluster at " + identity.bootstrapServers()
+                    + " refused the credentials (" + identity.describe() + ") to " + what + ": " + rootMessage(cause), cause);
+        }
+        if (cause instanceof AuthorizationException) {
+            return new NotAuthorizedException("not authorized: " + identity.principal() + " (" + identity.describe()
+                    + ") may not " + what + ": " + cause.getMessage(), cause);
+        }
+        return new StartupCheckException("cannot " + what + ": " + cause.getMessage());
+    }
+
+    static String rootMessage(Throwable error) {
+        String message = error.getMessage();
+        for (Throwable t = error.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+            if (t.getMessage() != null) {
+                message = message == null ? t.getMessage() : message + ": " + t.getMessage();
+            }
+        }
+        return message == null ? error.toString() : message;
+    }
+
+    private static <T> T call(Admin admin, org.apache.kafka.common.KafkaFuture<T> future, String what) {
         try {
             return future.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
-            throw new StartupCheckException("cannot " + what + ": " + e.getCause().getMessage());
+            throw failure(admin, what, e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StartupCheckException("interrupted: " + what);
         } catch (TimeoutException e) {
             throw new StartupCheckException("no answer from the cluster within " + TIMEOUT_SECONDS + " s to " + what
                     + " (is bootstrap.servers right, and the cluster up?)");
+        }
+    }
+
+    /** An Admin that remembers who it connects as, so that errors can say so. */
+    private static final class IdentifiedAdmin extends ForwardingAdmin {
+        private final ClientIdentity identity;
+
+        IdentifiedAdmin(Map<String, Object> properties, ClientIdentity identity) {
+            super(properties);
+            this.identity = identity;
         }
     }
 }

@@ -40,6 +40,22 @@ public final class AvroSerdeConfig {
     public static final String SCHEMA_REGISTRY_BASIC_AUTH_CREDENTIALS_SOURCE =
             "schema.registry." + BASIC_AUTH_CREDENTIALS_SOURCE;
 
+    /*
+     * TLS to the registry, spelled as Confluent's client spells them: Kafka's ssl.* keys with the
+     * schema.registry. prefix, so that the broker's ssl.* settings never leak into registry calls.
+     */
+    public static final String SSL_TRUSTSTORE_LOCATION = "schema.registry.ssl.truststore.location";
+    public static final String SSL_TRUSTSTORE_PASSWORD = "schema.registry.ssl.truststore.password";
+    public static final String SSL_TRUSTSTORE_TYPE = "schema.registry.ssl.truststore.type";
+    public static final String SSL_KEYSTORE_LOCATION = "schema.registry.ssl.keystore.location";
+    public static final String SSL_KEYSTORE_PASSWORD = "schema.registry.ssl.keystore.password";
+    public static final String SSL_KEYSTORE_TYPE = "schema.registry.ssl.keystore.type";
+    public static final String SSL_KEY_PASSWORD = "schema.registry.ssl.key.password";
+    /** {@code https} (default) checks the registry's host name against its certificate; empty turns that off. */
+    public static final String SSL_ENDPOINT_IDENTIFICATION_ALGORITHM = "schema.registry.ssl.endpoint.identification.algorithm";
+    /** Kafka's and Confluent's default store type; the JDK's JKS keystore reads PKCS12 files too. */
+    public static final String SSL_STORE_TYPE_DEFAULT = "JKS";
+
     /** The URL scheme that selects {@link MockSchemaRegistry}, as in Confluent's serdes. */
     public static final String MOCK_URL_PREFIX = "mock://";
 
@@ -47,7 +63,9 @@ public final class AvroSerdeConfig {
     public static final java.util.Set<String> KEYS = java.util.Set.of(SCHEMA_REGISTRY_URL_CONFIG, AUTO_REGISTER_SCHEMAS,
             USE_LATEST_VERSION, BASIC_AUTH_CREDENTIALS_SOURCE, USER_INFO_CONFIG, MAX_RETRIES_CONFIG, RETRIES_WAIT_MS_CONFIG,
             RETRIES_MAX_WAIT_MS_CONFIG, HTTP_CONNECT_TIMEOUT_MS, HTTP_READ_TIMEOUT_MS, SCHEMA_REGISTRY_USER_INFO_CONFIG,
-            SCHEMA_REGISTRY_BASIC_AUTH_CREDENTIALS_SOURCE);
+            SCHEMA_REGISTRY_BASIC_AUTH_CREDENTIALS_SOURCE, SSL_TRUSTSTORE_LOCATION, SSL_TRUSTSTORE_PASSWORD,
+            SSL_TRUSTSTORE_TYPE, SSL_KEYSTORE_LOCATION, SSL_KEYSTORE_PASSWORD, SSL_KEYSTORE_TYPE, SSL_KEY_PASSWORD,
+            SSL_ENDPOINT_IDENTIFICATION_ALGORITHM);
 
     /** Where the basic-auth credentials come from; Confluent's SASL_INHERIT is not supported. */
     public enum CredentialsSource {
@@ -78,6 +96,7 @@ public final class AvroSerdeConfig {
     private final int retriesMaxWaitMs;
     private final int httpConnectTimeoutMs;
     private final int httpReadTimeoutMs;
+    private final RegistryTls tls;
 
     /**
      * Parses and validates {@code configs}.
@@ -100,6 +119,7 @@ public final class AvroSerdeConfig {
         this.retriesMaxWaitMs = parseInt(configs, RETRIES_MAX_WAIT_MS_CONFIG, RETRIES_MAX_WAIT_MS_DEFAULT, 0);
         this.httpConnectTimeoutMs = parseInt(configs, HTTP_CONNECT_TIMEOUT_MS, HTTP_CONNECT_TIMEOUT_MS_DEFAULT, 1);
         this.httpReadTimeoutMs = parseInt(configs, HTTP_READ_TIMEOUT_MS, HTTP_READ_TIMEOUT_MS_DEFAULT, 1);
+        this.tls = RegistryTls.parse(configs);
     }
 
     /** Same as {@link #AvroSerdeConfig(Map)}. */
@@ -161,6 +181,16 @@ public final class AvroSerdeConfig {
         return httpReadTimeoutMs;
     }
 
+    /** The {@code schema.registry.ssl.*} settings (defaults: the JDK's trust store, no client certificate). */
+    public RegistryTls tls() {
+        return tls;
+    }
+
+    /** {@code user:password@} in each URL of a comma-separated list replaced by {@code [hidden]@}: safe to print. */
+    public static String redactUrls(String urls) {
+        return String.valueOf(redactedForError(urls));
+    }
+
     /** The scope of a {@code mock://scope} URL, if that is what is configured. */
     public Optional<String> mockScope() {
         if (schemaRegistryUrls.size() == 1 && schemaRegistryUrls.get(0).startsWith(MOCK_URL_PREFIX)) {
@@ -186,6 +216,7 @@ public final class AvroSerdeConfig {
                 + ", " + RETRIES_MAX_WAIT_MS_CONFIG + "=" + retriesMaxWaitMs
                 + ", " + HTTP_CONNECT_TIMEOUT_MS + "=" + httpConnectTimeoutMs
                 + ", " + HTTP_READ_TIMEOUT_MS + "=" + httpReadTimeoutMs
+                + ", " + tls
                 + "}";
     }
 

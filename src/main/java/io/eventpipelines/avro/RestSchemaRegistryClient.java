@@ -40,7 +40,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final int MAX_ERROR_BODY_CHARS = 300;
 
-    private record Endpoint(String baseUrl, String authorization) {}
+    /** {@code user} is the basic-auth user name, for messages; never the password. */
+    private record Endpoint(String baseUrl, String authorization, String user) {}
 
     private record SubjectSchema(String subject, Schema schema) {}
 
@@ -77,17 +78,19 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
             String userInfo = config.basicAuthCredentialsSource() == AvroSerdeConfig.CredentialsSource.USER_INFO
                     ? sharedUserInfo.orElseThrow()
                     : AvroSerdeConfig.userInfoOf(url);
-            list.add(new Endpoint(base, userInfo == null ? null : basicAuthorization(userInfo)));
+            list.add(new Endpoint(base, userInfo == null ? null : basicAuthorization(userInfo),
+                    userInfo == null ? null : userInfo.substring(0, Math.max(0, userInfo.indexOf(':')))));
         }
         this.endpoints = List.copyOf(list);
         this.urlsForMessages = endpoints.size() == 1
                 ? endpoints.get(0).baseUrl()
                 : endpoints.stream().map(Endpoint::baseUrl).toList().toString();
-        this.http = HttpClient.newBuilder()
+        HttpClient.Builder builder = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofMillis(config.httpConnectTimeoutMs()))
-                .followRedirects(HttpClient.Redirect.NORMAL)
-                .build();
+                .followRedirects(HttpClient.Redirect.NORMAL);
+        config.tls().context().ifPresent(builder::sslContext);
+        this.http = builder.build();
         this.readTimeout = Duration.ofMillis(config.httpReadTimeoutMs());
         this.maxRetries = config.maxRetries();
         this.retriesWaitMs = config.retriesWaitMs();
@@ -219,6 +222,10 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                     return parseJson(response, call);
                 }
                 ErrorBody error = ErrorBody.of(response.body());
+                if (status == 401 || status == 403) {
+                    throw new SchemaRegistryException(accessDenied(status, call) + ": " + error.describe(),
+                            status, error.code(), call.subject());
+                }
                 if (status < 500 && status != 429) {
                     throw new SchemaRegistryException(
                             call.rejectedPrefix() + ": " + error.describe() + " (HTTP " + status + ")",
@@ -228,6 +235,14 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                 lastErrorCode = error.code();
                 lastFailure = "HTTP " + status + ": " + error.describe();
                 lastCause = null;
+            } catch (javax.net.ssl.SSLException e) {
+                // A certificate that is not trusted, a host name that does not match it, or a client certificate
+                // the registry refuses: retrying cannot help, and calling it an outage would hide the cause.
+                throw new SchemaRegistryException("TLS handshake with Schema Registry " + urlsForMessages
+                        + " failed while " + call.activity() + " (check " + AvroSerdeConfig.SSL_TRUSTSTORE_LOCATION
+                        + ", " + AvroSerdeConfig.SSL_KEYSTORE_LOCATION + " and "
+                        + AvroSerdeConfig.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM + "): " + rootMessage(e),
+                        SchemaRegistryException.NO_STATUS, SchemaRegistryException.NO_ERROR_CODE, call.subject(), e);
             } catch (IOException e) {
                 lastStatus = SchemaRegistryException.NO_STATUS;
                 lastErrorCode = SchemaRegistryException.NO_ERROR_CODE;
@@ -257,6 +272,22 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                 "Schema Registry " + urlsForMessages + " unavailable while " + call.activity()
                         + " (" + attempts + (attempts == 1 ? " attempt" : " attempts") + "): " + failure,
                 status, errorCode, call.subject(), cause);
+    }
+
+    private String accessDenied(int status, Call call) {
+        Endpoint endpoint = endpoints.get(preferredEndpoint.get());
+        String who = endpoint.user() == null ? "without credentials (set " + AvroSerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE
+                + "=USER_INFO and " + AvroSerdeConfig.USER_INFO_CONFIG + ")" : "as user '" + endpoint.user() + "'";
+        return "Schema Registry " + endpoint.baseUrl() + " answered HTTP " + status
+                + (status == 401 ? " (not authenticated) " : " (not authorized) ") + who + " while " + call.activity();
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.toString() : root.getMessage();
     }
 
     long backoffMs(int attempt) {

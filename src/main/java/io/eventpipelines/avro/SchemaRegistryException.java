@@ -48,6 +48,22 @@ public class SchemaRegistryException extends RuntimeException {
         return errorCode;
     }
 
+    /**
+     * The registry refused who we are: HTTP 401 or 403, or a TLS handshake that failed (an untrusted or
+     * mismatched certificate, a client certificate refused). Retrying the same call cannot succeed.
+     */
+    public boolean isAccessDenied() {
+        if (status == 401 || status == 403) {
+            return true;
+        }
+        for (Throwable cause = getCause(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof javax.net.ssl.SSLException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The subject the failed call was about, or null for calls by schema id. */
     public String subject() {
         return subject;

@@ -196,6 +196,75 @@ class AppConfigTest {
     }
 
     @Test
+    void everySecretKafkaOrTheRegistryReadsIsHiddenWhenLogged() {
+        Map<String, String> secrets = new java.util.LinkedHashMap<>();
+        secrets.put("ssl.keystore.password", "ks-secret-1");
+        secrets.put("ssl.truststore.password", "ts-secret-2");
+        secrets.put("ssl.keystore.key", "-----BEGIN PRIVATE KEY----- pem-secret-3");
+        secrets.put("schema.registry.ssl.truststore.password", "sr-ts-secret-4");
+        secrets.put("schema.registry.ssl.keystore.password", "sr-ks-secret-5");
+        secrets.put("schema.registry.ssl.key.password", "sr-key-secret-6");
+        secrets.put("schema.registry.basic.auth.user.info", "app:sr-user-secret-7");
+        secrets.put("consumer.sasl.jaas.config", "ScramLoginModule required username=\"c\" password=\"consumer-secret-8\";");
+        secrets.put("pipeline.logs.producer.ssl.key.password", "per-pipeline-secret-9");
+        secrets.put("sasl.oauthbearer.client.credentials.client.secret", "oauth-secret-10");
+        String[] pairs = new String[secrets.size() * 2 + 4];
+        int i = 0;
+        for (Map.Entry<String, String> secret : secrets.entrySet()) {
+            pairs[i++] = secret.getKey();
+            pairs[i++] = secret.getValue();
+        }
+        pairs[i++] = "basic.auth.credentials.source";
+        pairs[i++] = "USER_INFO";
+        pairs[i++] = "schema.registry.url";
+        pairs[i] = "https://url-user:url-secret-11@registry:8081";
+        Map<String, String> values = new java.util.HashMap<>(minimalWith(pairs));
+        String logged = AppConfig.of(values).redacted();
+        for (String secret : secrets.values()) {
+            assertFalse(logged.contains(secret), secret + " in\n" + logged);
+        }
+        assertFalse(logged.contains("url-secret-11"), logged);
+        assertTrue(logged.contains("schema.registry.url=https://[hidden]@registry:8081"), logged);
+        // Kafka's own PASSWORD type decides too, not only the key's name.
+        assertTrue(AppConfig.isSecret("ssl.keystore.key"));
+        assertTrue(AppConfig.isSecret("main.consumer.sasl.jaas.config"));
+        assertFalse(AppConfig.isSecret("ssl.keystore.location"));
+        assertFalse(AppConfig.isSecret("sasl.mechanism"));
+        assertFalse(AppConfig.isSecret("basic.auth.credentials.source"));
+    }
+
+    @Test
+    void securityKeysAsKafkaAndConfluentSpellThemAreKnownAndOverridableFromTheEnvironment() {
+        AppConfig config = AppConfig.of(minimalWith("security.protocol", "SASL_SSL", "sasl.mechanism", "SCRAM-SHA-512",
+                "ssl.truststore.location", "/t.p12", "ssl.keystore.location", "/k.p12",
+                "ssl.endpoint.identification.algorithm", "https", "schema.registry.ssl.endpoint.identification.algorithm", "https",
+                "basic.auth.credentials.source", "USER_INFO", "basic.auth.user.info", "u:p"));
+        assertEquals(List.of(), config.unknownKeys());
+        assertEquals("SASL_SSL", config.adminProperties().get("security.protocol"));
+        assertEquals("/t.p12", config.streamsProperties(Pipeline.TEMPERATURE).get("ssl.truststore.location"));
+        assertEquals(Map.of("sasl.jaas.config", "x", "ssl.truststore.password", "y", "schema.registry.ssl.truststore.password", "z"),
+                AppConfig.fromEnvironment(Map.of("EVENT_PIPELINES_SASL_JAAS_CONFIG", "x", "EVENT_PIPELINES_SSL_TRUSTSTORE_PASSWORD", "y",
+                        "EVENT_PIPELINES_SCHEMA_REGISTRY_SSL_TRUSTSTORE_PASSWORD", "z")));
+    }
+
+    @Test
+    void theSecureExampleUsesOnlyKeysTheAppReadsWithSecretsFromTheEnvironment() {
+        io.eventpipelines.testing.TestCertificates.Store truststore =
+                new io.eventpipelines.testing.TestCertificates(dir.resolve("tls"), "example-pass").truststore();
+        AppConfig config = AppConfig.load(Path.of("config", "secure.properties.example"), Map.of(
+                "EVENT_PIPELINES_SASL_JAAS_CONFIG",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"event-pipelines\" password=\"env-secret\";",
+                "EVENT_PIPELINES_SCHEMA_REGISTRY_SSL_TRUSTSTORE_LOCATION", truststore.path().toString(),
+                "EVENT_PIPELINES_SCHEMA_REGISTRY_SSL_TRUSTSTORE_PASSWORD", truststore.password(),
+                "EVENT_PIPELINES_BASIC_AUTH_USER_INFO", "event-pipelines:env-secret"));
+        assertEquals(List.of(), config.unknownKeys());
+        assertEquals("SASL_SSL", config.adminProperties().get("security.protocol"));
+        assertEquals("SCRAM-SHA-512", config.streamsProperties(Pipeline.INVENTORY).get("sasl.mechanism"));
+        assertTrue(config.adminProperties().get("sasl.jaas.config").toString().contains("env-secret"));
+        assertFalse(config.redacted().contains("env-secret"), config.redacted());
+    }
+
+    @Test
     void httpEndpointIsOffByDefaultAndAdvertisedForInteractiveQueries() {
         assertEquals(0, AppConfig.of(MINIMAL).httpPort());
         assertNull(AppConfig.of(MINIMAL).streamsProperties(Pipeline.INVENTORY).get("application.server"));

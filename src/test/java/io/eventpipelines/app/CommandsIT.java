@@ -17,6 +17,7 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -115,12 +116,16 @@ class CommandsIT {
 
         Result created = cli("topics", "create", config.toString(), "--replication-factor", "1");
         assertEquals(0, created.exitCode(), created.err());
-        assertEquals(16, created.out().lines().filter(l -> l.endsWith("created")).count(), created.out());
+        // 5 inputs, 10 outputs (5 log routes), 4 dead-letter topics
+        assertEquals(19, created.out().lines().filter(l -> l.endsWith("created")).count(), created.out());
         Result again = cli("topics", "create", config.toString());
-        assertEquals(16, again.out().lines().filter(l -> l.endsWith("exists")).count(), again.out());
+        assertEquals(19, again.out().lines().filter(l -> l.endsWith("exists")).count(), again.out());
         try (Admin admin = kafka.admin()) {
             TopicDescription orders = admin.describeTopics(List.of("orders")).allTopicNames().get(30, TimeUnit.SECONDS).get("orders");
             assertEquals(2, orders.partitions().size(), "topics.partitions from the properties file");
+            ConfigResource thresholds = new ConfigResource(ConfigResource.Type.TOPIC, "sensor-thresholds");
+            assertEquals("compact", admin.describeConfigs(List.of(thresholds)).all().get(30, TimeUnit.SECONDS)
+                    .get(thresholds).get("cleanup.policy").value(), "a table's topic keeps each key's latest value");
         }
 
         Result noSchemas = cli("run", config.toString());
@@ -130,8 +135,8 @@ class CommandsIT {
 
         Result registered = cli("schemas", "register", config.toString());
         assertEquals(0, registered.exitCode(), registered.err());
-        // 4 inputs, 7 outputs (5 log routes), the inventory's repartition topic.
-        assertEquals(13, registered.out().lines().filter(l -> l.endsWith("BACKWARD")).count(), registered.out());
+        // 5 inputs, 10 outputs (5 log routes), 4 internal topics with Avro values.
+        assertEquals(19, registered.out().lines().filter(l -> l.endsWith("BACKWARD")).count(), registered.out());
         Result check = cli("schemas", "check", config.toString());
         assertEquals(0, check.exitCode(), check.out() + check.err());
         runsWithRegisteredSchemasOnly(config);

@@ -44,14 +44,38 @@ final class FakeRegistryServer implements AutoCloseable {
     private volatile Function<Request, Response> handler = r -> Response.error(404, 404, "HTTP 404 Not Found");
 
     FakeRegistryServer() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        this(HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0));
+    }
+
+    /** Over HTTPS with {@code tls}; {@code requireClientCertificate} asks for mutual TLS. */
+    FakeRegistryServer(javax.net.ssl.SSLContext tls, boolean requireClientCertificate) throws IOException {
+        this(httpsServer(tls, requireClientCertificate));
+    }
+
+    private static HttpServer httpsServer(javax.net.ssl.SSLContext tls, boolean requireClientCertificate) throws IOException {
+        com.sun.net.httpserver.HttpsServer https =
+                com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls) {
+            @Override
+            public void configure(com.sun.net.httpserver.HttpsParameters params) {
+                javax.net.ssl.SSLParameters parameters = tls.getDefaultSSLParameters();
+                parameters.setNeedClientAuth(requireClientCertificate);
+                params.setSSLParameters(parameters);
+            }
+        });
+        return https;
+    }
+
+    private FakeRegistryServer(HttpServer server) {
+        this.server = server;
         server.setExecutor(executor);
         server.createContext("/", this::handle);
         server.start();
     }
 
     String url() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return (server instanceof com.sun.net.httpserver.HttpsServer ? "https" : "http") + "://127.0.0.1:"
+                + server.getAddress().getPort();
     }
 
     void respondWith(Function<Request, Response> handler) {

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -24,11 +25,26 @@ import java.util.stream.Stream;
  */
 public final class ApicurioRegistry implements AutoCloseable {
     private final Process process;
+    private final String scheme;
     private final int httpPort;
     private final Path runDir;
     private final Thread shutdownHook;
 
     public ApicurioRegistry() throws Exception {
+        this("http", null, Map.of());
+    }
+
+    /**
+     * Over HTTPS only ({@code keystore} holds its certificate; plain HTTP refused) with HTTP basic auth for
+     * {@code users} (name to password), through Quarkus' own TLS and embedded users, which Apicurio 3.3's
+     * {@code basic} mechanism authenticates against: no OIDC server, and the registry stays the real one.
+     */
+    public static ApicurioRegistry secured(TestCertificates.Store keystore, Map<String, String> users) throws Exception {
+        return new ApicurioRegistry("https", keystore, users);
+    }
+
+    private ApicurioRegistry(String scheme, TestCertificates.Store keystore, Map<String, String> users) throws Exception {
+        this.scheme = scheme;
         Path appDir = Path.of(System.getProperty("apicurio.dir", "target/apicurio")).toAbsolutePath();
         if (!Files.isRegularFile(appDir.resolve("quarkus-run.jar"))) {
             throw new IllegalStateException(appDir + "/quarkus-run.jar is missing: run the tests with mvn verify, "
@@ -39,12 +55,28 @@ public final class ApicurioRegistry implements AutoCloseable {
         Files.createDirectories(runDir.resolve("tmp"));
         httpPort = freePort();
         int managementPort = freePort();
-        process = new ProcessBuilder(List.of(findJava21(), "-Xmx384m", "-XX:+UseSerialGC",
+        List<String> command = new java.util.ArrayList<>(List.of(findJava21(), "-Xmx384m", "-XX:+UseSerialGC",
                 "-Djava.io.tmpdir=" + runDir.resolve("tmp"),
                 "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + httpPort,
                 "-Dquarkus.management.host=127.0.0.1", "-Dquarkus.management.port=" + managementPort,
-                "-Dapicurio.rules.global.compatibility=BACKWARD",
-                "-jar", "quarkus-run.jar"))
+                "-Dapicurio.rules.global.compatibility=BACKWARD"));
+        if (keystore != null) {
+            command.addAll(List.of("-Dquarkus.http.ssl-port=" + httpPort, "-Dquarkus.http.port=" + freePort(),
+                    "-Dquarkus.http.insecure-requests=disabled",
+                    "-Dquarkus.http.ssl.certificate.key-store-file=" + keystore.path(),
+                    "-Dquarkus.http.ssl.certificate.key-store-file-type=" + keystore.type(),
+                    "-Dquarkus.http.ssl.certificate.key-store-password=" + keystore.password()));
+        }
+        if (!users.isEmpty()) {
+            // Quarkus warns that quarkus.http.auth.basic is fixed at build time; Apicurio reads it at run time.
+            command.addAll(List.of("-Dquarkus.http.auth.basic=true", "-Dquarkus.security.users.embedded.plain-text=true"));
+            users.forEach((user, password) -> {
+                command.add("-Dquarkus.security.users.embedded.users." + user + "=" + password);
+                command.add("-Dquarkus.security.users.embedded.roles." + user + "=sr-admin");
+            });
+        }
+        command.addAll(List.of("-jar", "quarkus-run.jar"));
+        process = new ProcessBuilder(command)
                 .directory(appDir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(runDir.resolve("apicurio.log").toFile())
@@ -61,7 +93,7 @@ public final class ApicurioRegistry implements AutoCloseable {
 
     /** The Confluent-compatible API, to use as {@code schema.registry.url}. */
     public String url() {
-        return "http://127.0.0.1:" + httpPort + "/apis/ccompat/v7";
+        return scheme + "://127.0.0.1:" + httpPort + "/apis/ccompat/v7";
     }
 
     private void awaitReady(int managementPort, Duration timeout) throws Exception {

@@ -31,11 +31,15 @@ public final class AppProcess implements AutoCloseable {
     public static AppProcess run(Path properties, Path log) throws IOException {
         // The test classpath carries logback-test.xml (WARN): the production configuration logs the
         // pipelines' state changes, which the tests wait for.
-        Path logback = Path.of("target", "classes", "logback.xml").toAbsolutePath();
+        return run(properties, log, java.util.Map.of(), Path.of("target", "classes", "logback.xml").toAbsolutePath());
+    }
+
+    /** The same, with environment variables (e.g. {@code EVENT_PIPELINES_*} overrides) and a logback configuration. */
+    public static AppProcess run(Path properties, Path log, java.util.Map<String, String> env, Path logback) throws IOException {
         // RocksDB unpacks its 15 MB native library into java.io.tmpdir and removes it only on a normal exit:
         // a SIGKILLed child would leave it in /tmp. Next to the log, it goes with the test's directory.
         Path tmp = java.nio.file.Files.createTempDirectory(log.toAbsolutePath().getParent(), "jvm-tmp-");
-        Process process = new ProcessBuilder(List.of(
+        ProcessBuilder builder = new ProcessBuilder(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-Djava.io.tmpdir=" + tmp,
@@ -43,9 +47,14 @@ public final class AppProcess implements AutoCloseable {
                 "-cp", System.getProperty("java.class.path"),
                 "io.eventpipelines.app.Main", "run", properties.toString()))
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .start();
-        return new AppProcess(process, log);
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().putAll(env);
+        return new AppProcess(builder.start(), log);
+    }
+
+    /** Waits for the app to exit by itself: its status, or -1 when it is still running after the timeout. */
+    public int awaitExit(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
     }
 
     /** SIGKILL, as the OOM killer or a lost node would: returns once the process is gone. */

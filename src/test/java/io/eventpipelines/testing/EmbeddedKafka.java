@@ -34,22 +34,8 @@ public final class EmbeddedKafka implements AutoCloseable {
                 .setNumControllerNodes(1)
                 .setBaseDirectory(Path.of("target", "kafka-" + UUID.randomUUID()).toAbsolutePath())
                 .build();
-        KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes)
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("offsets.topic.num.partitions", "3")
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .setConfigProp("transaction.state.log.num.partitions", "3")
-                .setConfigProp("share.coordinator.state.topic.replication.factor", "1")
-                .setConfigProp("share.coordinator.state.topic.min.isr", "1")
-                .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .setConfigProp("auto.create.topics.enable", "false")
-                // The test kit enables these; production brokers do not.
-                .setConfigProp("unstable.api.versions.enable", "false")
-                .setConfigProp("unstable.feature.versions.enable", "false")
-                // A restarted broker re-registers only once its old session expired: keep restarts short.
-                .setConfigProp("broker.session.timeout.ms", "3000")
-                .setConfigProp("broker.heartbeat.interval.ms", "500");
+        KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes);
+        singleNodeConfig().forEach(builder::setConfigProp);
         brokerConfig.forEach(builder::setConfigProp);
         cluster = builder.build();
         try {
@@ -60,6 +46,27 @@ public final class EmbeddedKafka implements AutoCloseable {
             cluster.close();
             throw e;
         }
+    }
+
+    /** What one node needs instead of a production cluster's replication, shared with {@link SecureKafka}. */
+    static Map<String, String> singleNodeConfig() {
+        Map<String, String> config = new java.util.LinkedHashMap<>();
+        config.put("offsets.topic.replication.factor", "1");
+        config.put("offsets.topic.num.partitions", "3");
+        config.put("transaction.state.log.replication.factor", "1");
+        config.put("transaction.state.log.min.isr", "1");
+        config.put("transaction.state.log.num.partitions", "3");
+        config.put("share.coordinator.state.topic.replication.factor", "1");
+        config.put("share.coordinator.state.topic.min.isr", "1");
+        config.put("group.initial.rebalance.delay.ms", "0");
+        config.put("auto.create.topics.enable", "false");
+        // The test kit enables these; production brokers do not.
+        config.put("unstable.api.versions.enable", "false");
+        config.put("unstable.feature.versions.enable", "false");
+        // A restarted broker re-registers only once its old session expired: keep restarts short.
+        config.put("broker.session.timeout.ms", "3000");
+        config.put("broker.heartbeat.interval.ms", "500");
+        return config;
     }
 
     public String bootstrapServers() {

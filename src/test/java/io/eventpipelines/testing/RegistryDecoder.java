@@ -24,12 +24,21 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class RegistryDecoder {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final HttpClient http;
     private final String registryUrl;
+    private final String authorization;
     private final Map<Integer, Schema> schemas = new ConcurrentHashMap<>();
 
     public RegistryDecoder(String registryUrl) {
+        this(registryUrl, HttpClient.newHttpClient(), null);
+    }
+
+    /** For a registry behind TLS ({@code http} trusting it) and basic auth ({@code user:password}, or null). */
+    public RegistryDecoder(String registryUrl, HttpClient http, String userInfo) {
         this.registryUrl = registryUrl;
+        this.http = http;
+        this.authorization = userInfo == null ? null : "Basic " + java.util.Base64.getEncoder()
+                .encodeToString(userInfo.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     public GenericRecord decode(byte[] wire) {
@@ -61,8 +70,12 @@ public final class RegistryDecoder {
 
     private Schema fetch(int id) {
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(registryUrl + "/schemas/ids/" + id))
-                    .header("Accept", "application/vnd.schemaregistry.v1+json").build(), HttpResponse.BodyHandlers.ofString());
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(registryUrl + "/schemas/ids/" + id))
+                    .header("Accept", "application/vnd.schemaregistry.v1+json");
+            if (authorization != null) {
+                request.header("Authorization", authorization);
+            }
+            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
                 throw new IllegalStateException("GET /schemas/ids/" + id + " -> " + response.statusCode() + " " + response.body());
             }
