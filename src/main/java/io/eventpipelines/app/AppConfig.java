@@ -249,6 +249,11 @@ public final class AppConfig {
         props.put(DeadLetterCounter.PIPELINE_CONFIG, pipeline.id());
         // Auto-generated internal names shift when the topology changes, silently orphaning state and topics.
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, "true");
+        // Emit-final windows look for closed windows at most once per this many ms of wall clock, on a record's
+        // arrival: with the default 1000, a window closed by a partition's last record for a while stayed
+        // unemitted until the next one. Looking on every record costs two small map lookups; the store is only
+        // scanned when stream time crosses into a new window.
+        props.put(StreamsConfig.InternalConfig.EMIT_INTERVAL_MS_KSTREAMS_WINDOWED_AGGREGATION, "0");
         if (pipeline == Pipeline.INVENTORY) {
             props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         }

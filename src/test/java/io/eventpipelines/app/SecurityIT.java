@@ -62,7 +62,7 @@ class SecurityIT {
     private static final String REGISTRY_PASSWORD = "RegistryPw2f8b";
     private static final List<String> SECRETS = List.of(STORE_PASSWORD, ADMIN_PASSWORD, APP_PASSWORD, READER_PASSWORD,
             WRONG_PASSWORD, REGISTRY_PASSWORD);
-    private static final List<String> TOPICS = List.of("temperature-readings", "temperature-alerts", "temperature-dlq");
+    private static final List<String> TOPICS = List.copyOf(TopicAdmin.topicsOf(List.of(Pipeline.TEMPERATURE)));
 
     private static Path dir;
     private static TestCertificates certificates;
@@ -96,9 +96,12 @@ class SecurityIT {
         } finally {
             registry = starting.get(3, TimeUnit.MINUTES);
         }
-        // The schemas, registered as in production, over HTTPS with basic auth.
-        Result registered = cli("schemas", "register", properties("register", saslSettings("app", APP_PASSWORD)).toString());
-        assertEquals(0, registered.exitCode(), registered.out() + registered.err());
+        // The schemas, registered as in production, over HTTPS with basic auth; internal topics' subjects are
+        // named after the application id, so once per application that runs.
+        for (String applicationId : List.of("sec-ok", "sec-mtls")) {
+            Result registered = cli("schemas", "register", properties(applicationId, saslSettings("app", APP_PASSWORD)).toString());
+            assertEquals(0, registered.exitCode(), registered.out() + registered.err());
+        }
     }
 
     /** After every test: nothing the app printed (logs, stdout, stderr, in-process or not) holds a secret. */
@@ -123,8 +126,10 @@ class SecurityIT {
     /** What the temperature pipeline needs, with {@code inputOperation} on its input topic. */
     private static void grantTemperature(String principal, String applicationId, AclOperation inputOperation) throws Exception {
         kafka.allow(principal, ResourceType.TOPIC, "temperature-readings", PatternType.LITERAL, inputOperation);
-        kafka.allow(principal, ResourceType.TOPIC, "temperature-alerts", PatternType.LITERAL, AclOperation.WRITE);
-        kafka.allow(principal, ResourceType.TOPIC, "temperature-dlq", PatternType.LITERAL, AclOperation.WRITE);
+        kafka.allow(principal, ResourceType.TOPIC, "sensor-thresholds", PatternType.LITERAL, AclOperation.READ);
+        for (String output : Pipeline.TEMPERATURE.outputTopics()) {
+            kafka.allow(principal, ResourceType.TOPIC, output, PatternType.LITERAL, AclOperation.WRITE);
+        }
         // Kafka Streams' consumer group and any internal topics are named after the application id.
         kafka.allow(principal, ResourceType.GROUP, applicationId, PatternType.PREFIXED, AclOperation.READ);
         kafka.allow(principal, ResourceType.TOPIC, applicationId, PatternType.PREFIXED, AclOperation.ALL);
