@@ -102,8 +102,6 @@ final class DemoCommand implements Callable<Integer> {
                 new io.eventpipelines.avro.SpecificAvroDeserializer<>(io.eventpipelines.orders.InventoryUpdate.class);
         updates.configure(config.serdeConfig(), false);
         List<String> topics = new ArrayList<>(TopicAdmin.topicsOf(List.of(Pipeline.values())));
-        topics.removeAll(TopicAdmin.inputTopicsOf(List.of(Pipeline.values())));
-        topics.addAll(TopicAdmin.inputTopicsOf(List.of(Pipeline.values())));
         Map<String, Long> counts = new TreeMap<>();
         Map<String, Integer> stock = new TreeMap<>();
         Map<String, Long> outcomes = new TreeMap<>();

@@ -122,12 +122,6 @@ final class TopicAdmin {
         return topics;
     }
 
-    static Set<String> inputTopicsOf(Collection<Pipeline> pipelines) {
-        Set<String> topics = new TreeSet<>();
-        pipelines.forEach(p -> topics.addAll(p.inputTopics()));
-        return topics;
-    }
-
     /**
      * Creates each topic that does not exist yet; existing topics are left as they are.
      * @return topic name to true when created, false when it already existed

@@ -1,10 +1,7 @@
 package io.eventpipelines.streams;
 
 import io.micrometer.core.instrument.Counter;
-import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
-import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorSupplier;
-import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 
 /**
  * A named pass-through step that counts what flows through it in an application counter. The counter belongs
@@ -17,19 +14,9 @@ public final class Counted {
     }
 
     public static <K, V> FixedKeyProcessorSupplier<K, V, V> by(Counter counter) {
-        return () -> new FixedKeyProcessor<>() {
-            private FixedKeyProcessorContext<K, V> context;
-
-            @Override
-            public void init(FixedKeyProcessorContext<K, V> context) {
-                this.context = context;
-            }
-
-            @Override
-            public void process(FixedKeyRecord<K, V> record) {
-                counter.increment();
-                context.forward(record);
-            }
-        };
+        return Steps.each(record -> {
+            counter.increment();
+            return record;
+        });
     }
 }

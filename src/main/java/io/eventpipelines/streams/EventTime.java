@@ -1,9 +1,6 @@
 package io.eventpipelines.streams;
 
-import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
-import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorSupplier;
-import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -42,18 +39,6 @@ public final class EventTime {
 
     /** A step that re-stamps each record with its value's event time, for the windows downstream. */
     public static <K, V> FixedKeyProcessorSupplier<K, V, V> stamp(Function<V, Instant> time) {
-        return () -> new FixedKeyProcessor<>() {
-            private FixedKeyProcessorContext<K, V> context;
-
-            @Override
-            public void init(FixedKeyProcessorContext<K, V> context) {
-                this.context = context;
-            }
-
-            @Override
-            public void process(FixedKeyRecord<K, V> record) {
-                context.forward(record.withTimestamp(time.apply(record.value()).toEpochMilli()));
-            }
-        };
+        return Steps.each(record -> record.withTimestamp(time.apply(record.value()).toEpochMilli()));
     }
 }

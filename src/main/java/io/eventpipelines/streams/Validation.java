@@ -1,9 +1,6 @@
 package io.eventpipelines.streams;
 
-import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
-import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorSupplier;
-import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 
 /**
  * A validation step: the check throws {@link IllegalArgumentException} for a bad record, which the processing
@@ -21,18 +18,6 @@ public final class Validation {
     }
 
     public static <K, V> FixedKeyProcessorSupplier<K, V, V> of(Check<K, V> check) {
-        return () -> new FixedKeyProcessor<>() {
-            private FixedKeyProcessorContext<K, V> context;
-
-            @Override
-            public void init(FixedKeyProcessorContext<K, V> context) {
-                this.context = context;
-            }
-
-            @Override
-            public void process(FixedKeyRecord<K, V> record) {
-                context.forward(record.withValue(check.require(record.key(), record.value(), record.timestamp())));
-            }
-        };
+        return Steps.each(record -> record.withValue(check.require(record.key(), record.value(), record.timestamp())));
     }
 }

@@ -28,11 +28,8 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -71,17 +68,8 @@ class CommandsIT {
         }
     }
 
-    private record Result(int exitCode, String out, String err) {
-    }
-
-    private static Result cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = Main.commandLine();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int code = cli.execute(args);
-        return new Result(code, out.toString(), err.toString());
+    private static CliRun cli(String... args) {
+        return CliRun.of(args);
     }
 
     private static Path properties(String name, String... extra) throws IOException {
@@ -108,17 +96,17 @@ class CommandsIT {
     void topicsAndSchemasAreCheckedAtStartAndManagedByTheirCommands() throws Exception {
         Path config = properties("cmd", "auto.register.schemas=false", "topics.partitions=2");
 
-        Result noTopics = cli("run", config.toString());
+        CliRun noTopics = cli("run", config.toString());
         assertEquals(3, noTopics.exitCode(), noTopics.err());
         assertTrue(noTopics.err().strip().startsWith("event-pipelines: cannot start: missing topics: app-logs, inventory-dlq"),
                 noTopics.err());
         assertEquals(1, noTopics.err().strip().lines().count());
 
-        Result created = cli("topics", "create", config.toString(), "--replication-factor", "1");
+        CliRun created = cli("topics", "create", config.toString(), "--replication-factor", "1");
         assertEquals(0, created.exitCode(), created.err());
         // 5 inputs, 10 outputs (5 log routes), 4 dead-letter topics
         assertEquals(19, created.out().lines().filter(l -> l.endsWith("created")).count(), created.out());
-        Result again = cli("topics", "create", config.toString());
+        CliRun again = cli("topics", "create", config.toString());
         assertEquals(19, again.out().lines().filter(l -> l.endsWith("exists")).count(), again.out());
         try (Admin admin = kafka.admin()) {
             TopicDescription orders = admin.describeTopics(List.of("orders")).allTopicNames().get(30, TimeUnit.SECONDS).get("orders");
@@ -128,16 +116,16 @@ class CommandsIT {
                     .get(thresholds).get("cleanup.policy").value(), "a table's topic keeps each key's latest value");
         }
 
-        Result noSchemas = cli("run", config.toString());
+        CliRun noSchemas = cli("run", config.toString());
         assertEquals(3, noSchemas.exitCode(), noSchemas.err());
         assertTrue(noSchemas.err().contains("schemas not registered (auto.register.schemas=false): app-logs-value"), noSchemas.err());
         assertTrue(noSchemas.err().contains("cmd-inventory-inventory-commands-by-product-repartition-value"), noSchemas.err());
 
-        Result registered = cli("schemas", "register", config.toString());
+        CliRun registered = cli("schemas", "register", config.toString());
         assertEquals(0, registered.exitCode(), registered.err());
         // 5 inputs, 10 outputs (5 log routes), 4 internal topics with Avro values.
         assertEquals(19, registered.out().lines().filter(l -> l.endsWith("BACKWARD")).count(), registered.out());
-        Result check = cli("schemas", "check", config.toString());
+        CliRun check = cli("schemas", "check", config.toString());
         assertEquals(0, check.exitCode(), check.out() + check.err());
         runsWithRegisteredSchemasOnly(config);
 
@@ -147,7 +135,7 @@ class CommandsIT {
         client.register("orders-value", new Schema.Parser().parse("{\"type\":\"record\",\"name\":\"Order\","
                 + "\"namespace\":\"io.eventpipelines.orders\",\"fields\":[{\"name\":\"orderId\",\"type\":\"string\"}]}"));
         client.updateCompatibility("orders-value", "BACKWARD");
-        Result broken = cli("schemas", "check", config.toString());
+        CliRun broken = cli("schemas", "check", config.toString());
         assertEquals(1, broken.exitCode(), broken.out());
         assertTrue(broken.out().lines().anyMatch(l -> l.startsWith("orders-value") && l.contains("INCOMPATIBLE")), broken.out());
         assertEquals("event-pipelines: incompatible schemas for subjects: orders-value", broken.err().strip());

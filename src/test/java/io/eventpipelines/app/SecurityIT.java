@@ -21,11 +21,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -99,7 +96,7 @@ class SecurityIT {
         // The schemas, registered as in production, over HTTPS with basic auth; internal topics' subjects are
         // named after the application id, so once per application that runs.
         for (String applicationId : List.of("sec-ok", "sec-mtls")) {
-            Result registered = cli("schemas", "register", properties(applicationId, saslSettings("app", APP_PASSWORD)).toString());
+            CliRun registered = cli("schemas", "register", properties(applicationId, saslSettings("app", APP_PASSWORD)).toString());
             assertEquals(0, registered.exitCode(), registered.out() + registered.err());
         }
     }
@@ -166,19 +163,11 @@ class SecurityIT {
         return file;
     }
 
-    private record Result(int exitCode, String out, String err) {
-    }
-
-    private static Result cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = Main.commandLine();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int code = cli.execute(args);
-        printed.add(out.toString());
-        printed.add(err.toString());
-        return new Result(code, out.toString(), err.toString());
+    private static CliRun cli(String... args) {
+        CliRun run = CliRun.of(args);
+        printed.add(run.out());
+        printed.add(run.err());
+        return run;
     }
 
     private static AppProcess app(String name, Path properties, Map<String, String> env) throws IOException {
@@ -250,7 +239,7 @@ class SecurityIT {
 
     @Test
     void aPrincipalWithoutReadOnTheInputTopicIsToldWhichTopicAndOperation() throws Exception {
-        Result result = cli("run", properties("sec-noread", saslSettings("reader-less", READER_PASSWORD)).toString());
+        CliRun result = cli("run", properties("sec-noread", saslSettings("reader-less", READER_PASSWORD)).toString());
         assertEquals(Main.EXIT_NOT_AUTHORIZED, result.exitCode(), result.err());
         assertEquals(1, result.err().strip().lines().count(), result.err());
         assertEquals("event-pipelines: not authorized: User:reader-less lacks topic ACLs on temperature-readings (READ) at "
@@ -269,7 +258,7 @@ class SecurityIT {
                 new String[] {"run"})) {
             List<String> args = new ArrayList<>(List.of(command));
             args.add(config.toString());
-            Result result = cli(args.toArray(String[]::new));
+            CliRun result = cli(args.toArray(String[]::new));
             assertEquals(Main.EXIT_NOT_AUTHORIZED, result.exitCode(), String.join(" ", command) + ": " + result.err());
             assertEquals(1, result.err().strip().lines().count(), result.err());
             assertTrue(result.err().startsWith(refused), result.err());
@@ -296,7 +285,7 @@ class SecurityIT {
                 anonymous.put(key, value.toString());
             }
         });
-        Result refused = cli("run", properties("sec-mtls-none", anonymous).toString());
+        CliRun refused = cli("run", properties("sec-mtls-none", anonymous).toString());
         assertEquals(Main.EXIT_NOT_AUTHORIZED, refused.exitCode(), refused.err());
         assertTrue(refused.err().startsWith("event-pipelines: authentication failed: the cluster at " + kafka.mtlsBootstrapServers()),
                 refused.err());

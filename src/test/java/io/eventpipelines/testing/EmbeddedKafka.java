@@ -37,11 +37,17 @@ public final class EmbeddedKafka implements AutoCloseable {
         KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes);
         singleNodeConfig().forEach(builder::setConfigProp);
         brokerConfig.forEach(builder::setConfigProp);
-        cluster = builder.build();
+        cluster = start(builder);
+    }
+
+    /** Builds, formats and starts a test-kit cluster, closing it again if it does not come up. */
+    static KafkaClusterTestKit start(KafkaClusterTestKit.Builder builder) throws Exception {
+        KafkaClusterTestKit cluster = builder.build();
         try {
             cluster.format();
             cluster.startup();
             cluster.waitForReadyBrokers();
+            return cluster;
         } catch (Exception e) {
             cluster.close();
             throw e;

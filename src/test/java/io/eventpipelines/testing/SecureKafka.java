@@ -108,15 +108,7 @@ public final class SecureKafka implements AutoCloseable {
 
         KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes);
         config.forEach(builder::setConfigProp);
-        cluster = builder.build();
-        try {
-            cluster.format();
-            cluster.startup();
-            cluster.waitForReadyBrokers();
-        } catch (Exception e) {
-            cluster.close();
-            throw e;
-        }
+        cluster = EmbeddedKafka.start(builder);
     }
 
     private static String plainServerJaas(String adminPassword) {
