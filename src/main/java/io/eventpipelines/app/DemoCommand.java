@@ -56,37 +56,40 @@ final class DemoCommand implements Callable<Integer> {
         out.flush();
         Path stateDir = Files.createTempDirectory("event-pipelines-demo-state");
         List<Thread> producers = new ArrayList<>();
-        try (StopSignal signal = new StopSignal("demo-shutdown"); EmbeddedBroker broker = new EmbeddedBroker()) {
-            Map<String, String> settings = new HashMap<>();
-            settings.put("bootstrap.servers", broker.bootstrapServers());
-            settings.put("schema.registry.url", "mock://demo");
-            settings.put("application.id", APPLICATION_ID);
-            settings.put("state.dir", stateDir.toString());
-            settings.put("replication.factor", "1");
-            settings.put("topics.auto.create", "true");
-            settings.put("commit.interval.ms", "1000");
-            AppConfig config = AppConfig.of(settings);
-            try (PipelineRunner runner = new PipelineRunner(config)) {
-                runner.start();
-                for (Simulation simulation : Simulation.values()) {
-                    Thread producer = new Thread(() -> ProduceCommand.produce(config, simulation, seed + simulation.ordinal(),
-                            RATES.get(simulation), 0, signal::stopping, false), "simulator-" + simulation.topic());
-                    producer.setDaemon(true);
-                    producer.start();
-                    producers.add(producer);
+        // The state directory goes before the signal is released: once it is, a Ctrl-C'd JVM halts.
+        try (StopSignal signal = new StopSignal("demo-shutdown")) {
+            try (EmbeddedBroker broker = new EmbeddedBroker()) {
+                Map<String, String> settings = new HashMap<>();
+                settings.put("bootstrap.servers", broker.bootstrapServers());
+                settings.put("schema.registry.url", "mock://demo");
+                settings.put("application.id", APPLICATION_ID);
+                settings.put("state.dir", stateDir.toString());
+                settings.put("replication.factor", "1");
+                settings.put("topics.auto.create", "true");
+                settings.put("commit.interval.ms", "1000");
+                AppConfig config = AppConfig.of(settings);
+                try (PipelineRunner runner = new PipelineRunner(config)) {
+                    runner.start();
+                    for (Simulation simulation : Simulation.values()) {
+                        Thread producer = new Thread(() -> ProduceCommand.produce(config, simulation, seed + simulation.ordinal(),
+                                RATES.get(simulation), 0, signal::stopping, false), "simulator-" + simulation.topic());
+                        producer.setDaemon(true);
+                        producer.start();
+                        producers.add(producer);
+                    }
+                    out.printf("Broker at %s, registry mock://demo. Simulators running; Ctrl-C to stop.%n", broker.bootstrapServers());
+                    out.flush();
+                    summarize(config, runner, out, signal);
+                    signal.stop();
+                    for (Thread producer : producers) {
+                        producer.join(Duration.ofSeconds(10).toMillis());
+                    }
+                    out.println("Stopping pipelines and the broker...");
+                    out.flush();
                 }
-                out.printf("Broker at %s, registry mock://demo. Simulators running; Ctrl-C to stop.%n", broker.bootstrapServers());
-                out.flush();
-                summarize(config, runner, out, signal);
-                signal.stop();
-                for (Thread producer : producers) {
-                    producer.join(Duration.ofSeconds(10).toMillis());
-                }
-                out.println("Stopping pipelines and the broker...");
-                out.flush();
+            } finally {
+                Utils.delete(stateDir.toFile());
             }
-        } finally {
-            Utils.delete(stateDir.toFile());
         }
         return 0;
     }
