@@ -5,7 +5,9 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
 
 /**
  * Makes configured Avro serdes for topology builders. Every serde made by one instance uses the
@@ -43,11 +45,28 @@ public final class AvroSerdes {
         return serde(type, true);
     }
 
+    /**
+     * A value serde for records passed on unchanged: it reads like {@link #value} and keeps the bytes read, and
+     * writes a value's original bytes under the output topic's schema id whenever their writer schema encodes
+     * exactly like {@code type} (see {@link SpecificAvroSerializer#serialize(String, SpecificRecord, byte[])}).
+     */
+    public <T extends SpecificRecord> Serde<Decoded<T>> decoded(Class<T> type) {
+        SpecificAvroSerde<T> serde = serde(type, false);
+        SpecificAvroSerializer<T> serializer = serde.serializer();
+        Deserializer<T> deserializer = serde.deserializer();
+        return Serdes.serdeFrom(
+                (topic, decoded) -> decoded == null ? null : serializer.serialize(topic, decoded.value(), decoded.wire()),
+                (topic, data) -> {
+                    T value = deserializer.deserialize(topic, data);
+                    return value == null ? null : new Decoded<>(value, data);
+                });
+    }
+
     public SchemaRegistryClient client() {
         return client;
     }
 
-    private <T extends SpecificRecord> Serde<T> serde(Class<T> type, boolean isKey) {
+    private <T extends SpecificRecord> SpecificAvroSerde<T> serde(Class<T> type, boolean isKey) {
         SpecificAvroSerde<T> serde = new SpecificAvroSerde<>(type, client);
         serde.configure(config, isKey);
         return serde;

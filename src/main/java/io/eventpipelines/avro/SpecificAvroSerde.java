@@ -5,7 +5,6 @@ import java.util.Objects;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * {@link SpecificAvroSerializer} and {@link SpecificAvroDeserializer} for one record class,
@@ -42,7 +41,7 @@ public class SpecificAvroSerde<T extends SpecificRecord> implements Serde<T> {
     }
 
     @Override
-    public Serializer<T> serializer() {
+    public SpecificAvroSerializer<T> serializer() {
         return serializer;
     }
 

@@ -86,16 +86,46 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
         if (record == null) {
             return null;
         }
+        return encode(topic, record, targetFor(topic, record));
+    }
+
+    /**
+     * Serializes {@code record}, which was read unchanged from {@code wire} (Confluent wire format). When the
+     * writer schema of {@code wire} has the same Parsing Canonical Form as the record's own schema, and no
+     * conversion to a subject's latest schema applies, the Avro body of {@code wire} already encodes this datum
+     * as this serializer would: it is kept, and only the header gets this topic's schema id. Otherwise the
+     * record is encoded as by {@link #serialize(String, SpecificRecord)}. Registration and lookup of the
+     * schema under the topic's subject happen either way.
+     */
+    public byte[] serialize(String topic, T record, byte[] wire) {
+        if (record == null) {
+            return null;
+        }
+        Target target = targetFor(topic, record);
+        if (wire != null && wire.length >= WireFormat.HEADER_SIZE && wire[0] == WireFormat.MAGIC_BYTE
+                && target.conversion == null && target.encodesLike(WireFormat.schemaId(wire), settings.client())) {
+            byte[] out = wire.clone();
+            System.arraycopy(target.header, 0, out, 0, WireFormat.HEADER_SIZE);
+            return out;
+        }
+        return encode(topic, record, target);
+    }
+
+    private Target targetFor(String topic, T record) {
         Schema schema = record.getSchema();
         Target target = lastTarget;
         if (target == null || target.schema != schema || !target.topic.equals(topic)) {
             target = target(topic, schema, record);
         }
+        return target;
+    }
+
+    private static byte[] encode(String topic, Object record, Target target) {
         try {
             return target.encode(record);
         } catch (IOException | RuntimeException e) {
             throw new SerializationException(
-                    "Error serializing Avro " + schema.getFullName() + " for topic '" + topic
+                    "Error serializing Avro " + target.schema.getFullName() + " for topic '" + topic
                             + "' (subject '" + target.subject + "', schema id " + target.schemaId + "): " + e,
                     e);
         }
@@ -232,6 +262,23 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
             this.header = WireFormat.header(schemaId);
             this.writer = writer;
             this.conversion = conversion;
+        }
+
+        /** By writer schema id: whether that schema encodes every datum exactly as {@link #schema} does. */
+        private final ConcurrentHashMap<Integer, Boolean> encodesLikeById = new ConcurrentHashMap<>();
+
+        boolean encodesLike(int writerSchemaId, SchemaRegistryClient client) {
+            Boolean same = encodesLikeById.get(writerSchemaId);
+            if (same == null) {
+                try {
+                    // The deserializer that produced the record has just fetched this schema: a cache hit.
+                    same = sameEncoding(client.getSchemaById(writerSchemaId), schema);
+                } catch (RuntimeException e) {
+                    return false;  // not remembered: the record is simply encoded anew, and the next one asks again
+                }
+                encodesLikeById.put(writerSchemaId, same);
+            }
+            return same;
         }
 
         byte[] encode(Object record) throws IOException {
