@@ -156,7 +156,7 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
 
     private Target newTarget(Settings current, String topic, Schema schema, T record) {
         String subject = topic + (current.isKey() ? "-key" : "-value");
-        DatumWriter<Object> ownWriter = new SpecificDatumWriter<>(schema, SpecificData.getForClass(record.getClass()));
+        DatumWriter<Object> ownWriter = new SpecificDatumWriter<>(schema, writerModel(record.getClass()));
         try {
             if (current.autoRegister()) {
                 return new Target(topic, subject, schema, current.client().register(subject, schema), ownWriter, null);
@@ -184,6 +184,20 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
             throw new SerializationException(
                     "Cannot serialize Avro " + schema.getFullName() + " for topic '" + topic + "': " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The generated class's own model (with the logical-type conversions its fields need), with Avro's generated
+     * coders switched on: for a record without logical types, such as the temperature aggregate, generated code
+     * writes the fields directly instead of Avro's generic walk over them, which boxes every number. Avro leaves
+     * them off by default and uses them only where the class has them; a copy keeps the class's shared model as is.
+     */
+    private static SpecificData writerModel(Class<?> type) {
+        SpecificData classModel = SpecificData.getForClass(type);
+        SpecificData model = new SpecificData(type.getClassLoader());
+        classModel.getConversions().forEach(model::addLogicalTypeConversion);
+        model.setCustomCoders(true);
+        return model;
     }
 
     /** Same Parsing Canonical Form means byte-identical encodings: no conversion is needed. */
@@ -317,9 +331,18 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
         byte[] encode(byte[] header, DatumWriter<Object> writer, Object datum) throws IOException {
             reset();
             write(header, 0, header.length);
-            encoder = EncoderFactory.get().directBinaryEncoder(this, encoder);
-            writer.write(datum, encoder);
-            encoder.flush();
+            if (encoder == null) {
+                // Buffered: the datum reaches this stream in one call, not one (synchronized) call per field.
+                encoder = EncoderFactory.get().binaryEncoder(this, null);
+            }
+            try {
+                writer.write(datum, encoder);
+                encoder.flush();
+            } catch (IOException | RuntimeException e) {
+                // The encoder still holds what it wrote of the failed datum and would flush it ahead of the next.
+                encoder = null;
+                throw e;
+            }
             return toByteArray();
         }
 

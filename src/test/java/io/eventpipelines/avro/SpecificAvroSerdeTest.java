@@ -248,6 +248,18 @@ class SpecificAvroSerdeTest {
     }
 
     @Test
+    void aRecordThatFailsHalfWrittenLeavesNothingForTheNext() {
+        SpecificAvroSerializer<TemperatureReading> serializer = new SpecificAvroSerializer<>(registry);
+        byte[] before = serializer.serialize(TOPIC, reading());
+        TemperatureReading halfWritable = new TemperatureReading();
+        halfWritable.setSensorId("sensor-9");
+        halfWritable.setCelsius(99.0);  // written before the missing timestamp fails the record
+
+        assertThrows(SerializationException.class, () -> serializer.serialize(TOPIC, halfWritable));
+        assertArrayEquals(before, serializer.serialize(TOPIC, reading()));
+    }
+
+    @Test
     void serializerRequiresATopic() {
         SerializationException e = assertThrows(SerializationException.class,
                 () -> new SpecificAvroSerializer<TemperatureReading>(registry).serialize(null, reading()));
