@@ -1,0 +1,128 @@
+package io.eventpipelines.app;
+
+import io.eventpipelines.avro.AvroSerdes;
+import io.eventpipelines.temperature.TemperatureReading;
+import io.eventpipelines.temperature.TemperatureTopology;
+import io.eventpipelines.testing.EmbeddedKafka;
+import io.eventpipelines.testing.Poll;
+import io.eventpipelines.testing.PrometheusText;
+import io.eventpipelines.testing.TestFiles;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.ThreadMetadata;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The metrics endpoint across a stream thread's replacement: Kafka Streams replaces a thread (after an uncaught
+ * exception answered with REPLACE_THREAD, as a registry outage is) by retiring it and starting a new one, which
+ * {@code removeStreamThread} and {@code addStreamThread} do on demand. Afterwards the scrape shows the new thread's
+ * metrics and none of the retired one's, and the app's own counters have counted every record exactly once.
+ */
+class MetricsIT {
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final String THREAD_METRIC = "kafka_stream_thread_process_total";
+    private static final String ALERTS = "eventpipelines_temperature_alerts_total";
+
+    private static EmbeddedKafka kafka;
+    private static Path dir;
+
+    @BeforeAll
+    static void start() throws Exception {
+        dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "metrics-it-");
+        kafka = new EmbeddedKafka();
+        kafka.createTopics(2, TopicAdmin.topicsOf(List.of(Pipeline.TEMPERATURE)));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        try (AutoCloseable k = kafka) {
+            TestFiles.deleteRecursively(dir);
+        }
+    }
+
+    @Test
+    void aReplacedStreamThreadsMetricsFollowItAndTheAppsCountersKeepCounting() throws Exception {
+        AppConfig config = AppConfig.of(Map.of(
+                "bootstrap.servers", kafka.bootstrapServers(),
+                "schema.registry.url", "mock://metrics-it",
+                "application.id", "metrics-it",
+                "state.dir", dir.resolve("state").toString(),
+                "pipelines", Pipeline.TEMPERATURE.id(),
+                "commit.interval.ms", "100",
+                AppConfig.METRICS_REFRESH_CONFIG, "200"));
+        AvroSerdes serdes = new AvroSerdes(config.serdeConfig());
+        try (PipelineRunner runner = new PipelineRunner(config);
+             KafkaProducer<String, TemperatureReading> producer = new KafkaProducer<>(Map.of(
+                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"),
+                     new StringSerializer(), serdes.value(TemperatureReading.class).serializer())) {
+            runner.start();
+            KafkaStreams streams = runner.streams().get(Pipeline.TEMPERATURE);
+            Poll.until(TIMEOUT, "the temperature pipeline RUNNING", () -> streams.state() == KafkaStreams.State.RUNNING);
+            String first = single(threads(streams));
+
+            send(producer, 0, 20);
+            Poll.until(TIMEOUT, "20 alerts counted and the first thread's metrics scraped", () ->
+                    scrape(runner, ALERTS, Map.of("pipeline", "temperature")) == 20
+                            && scrape(runner, THREAD_METRIC, Map.of("thread_id", first)) > 0);
+
+            Optional<String> replacement = streams.addStreamThread();
+            assertTrue(replacement.isPresent(), "a thread added");
+            Optional<String> retired = streams.removeStreamThread();
+            assertEquals(Optional.of(first), retired, "the first thread retired");
+            Poll.until(TIMEOUT, "the replacement alone RUNNING", () -> streams.state() == KafkaStreams.State.RUNNING
+                    && threads(streams).equals(Set.of(replacement.get())));
+
+            send(producer, 20, 50);
+            Poll.until(TIMEOUT, "every alert counted once, the replacement's metrics scraped and the retired one's gone",
+                    () -> scrape(runner, ALERTS, Map.of("pipeline", "temperature")) == 50
+                            && scrape(runner, THREAD_METRIC, Map.of("thread_id", replacement.get())) > 0
+                            && scrape(runner, THREAD_METRIC, Map.of("thread_id", first)) == -1);
+        }
+    }
+
+    private static double scrape(PipelineRunner runner, String metric, Map<String, String> labels) {
+        return PrometheusText.sum(runner.metrics().scrape(), metric, labels);
+    }
+
+    private static Set<String> threads(KafkaStreams streams) {
+        return streams.metadataForLocalThreads().stream().map(ThreadMetadata::threadName).collect(Collectors.toSet());
+    }
+
+    private static String single(Set<String> threads) {
+        assertEquals(1, threads.size(), "threads: " + threads);
+        return threads.iterator().next();
+    }
+
+    /** Readings {@code from} (inclusive) to {@code to}, each above the default threshold, over 7 sensors. */
+    private static void send(KafkaProducer<String, TemperatureReading> producer, int from, int to) throws Exception {
+        for (int i = from; i < to; i++) {
+            String sensor = "sensor-" + (i % 7);
+            producer.send(new ProducerRecord<>(TemperatureTopology.READINGS_TOPIC, sensor, TemperatureReading.newBuilder()
+                    .setSensorId(sensor)
+                    .setCelsius(TemperatureTopology.DEFAULT_THRESHOLD_CELSIUS + 1 + i)
+                    .setTimestamp(Instant.now())
+                    .setLocation("hall")
+                    .build()));
+        }
+        producer.flush();
+    }
+}
