@@ -1,6 +1,6 @@
 package io.eventpipelines.app;
 
-import io.eventpipelines.avro.SchemaRegistryUnavailableException;
+import io.eventpipelines.avro.SchemaRegistryException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
@@ -28,9 +28,9 @@ public class DeadLetterDeserializationHandler extends LogAndContinueExceptionHan
 
     @Override
     public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
-        if (SchemaRegistryUnavailableException.isCauseOf(exception)) {
-            log.error("Schema Registry unreachable while decoding {}-{}@{}; failing the task so the record is retried, not dead-lettered",
-                    record.topic(), record.partition(), record.offset());
+        if (SchemaRegistryException.isRegistryFailure(exception)) {
+            log.error("Schema Registry unreachable or refusing access while decoding {}-{}@{}; failing the task so the record is retried, not dead-lettered: {}",
+                    record.topic(), record.partition(), record.offset(), exception.getMessage());
             return Response.fail();
         }
         Response response = super.handleError(context, record, exception);

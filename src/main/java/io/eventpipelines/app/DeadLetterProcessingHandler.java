@@ -1,6 +1,6 @@
 package io.eventpipelines.app;
 
-import io.eventpipelines.avro.SchemaRegistryUnavailableException;
+import io.eventpipelines.avro.SchemaRegistryException;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
 import org.apache.kafka.streams.processor.api.Record;
@@ -28,9 +28,9 @@ public class DeadLetterProcessingHandler extends LogAndContinueProcessingExcepti
 
     @Override
     public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
-        if (SchemaRegistryUnavailableException.isCauseOf(exception)) {
-            log.error("Schema Registry unreachable in processor {} for {}-{}@{}; failing the task",
-                    context.processorNodeId(), context.topic(), context.partition(), context.offset());
+        if (SchemaRegistryException.isRegistryFailure(exception)) {
+            log.error("Schema Registry unreachable or refusing access in processor {} for {}-{}@{}; failing the task: {}",
+                    context.processorNodeId(), context.topic(), context.partition(), context.offset(), exception.getMessage());
             return Response.fail();
         }
         Response response = super.handleError(context, record, exception);

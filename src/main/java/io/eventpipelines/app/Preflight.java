@@ -83,13 +83,17 @@ final class Preflight {
         return lacking;
     }
 
-    /** With {@code auto.register.schemas=false} every subject the pipelines use must already hold the app's schema. */
+    /**
+     * Looks up every subject the pipelines use, which fails the start with one line when the registry cannot be
+     * reached or refuses our credentials (even when schemas are registered on the fly: otherwise the first record
+     * would fail instead). With {@code auto.register.schemas=false} each must already hold the app's schema.
+     */
     static void schemas(AppConfig config, SchemaRegistryClient client) {
+        List<String> missing = SchemaAdmin.unregistered(client,
+                SchemaAdmin.subjectsOf(config.pipelines(), config.applicationIdPrefix()));
         if (new AvroSerdeConfig(config.serdeConfig()).autoRegisterSchemas()) {
             return;
         }
-        List<String> missing = SchemaAdmin.unregistered(client,
-                SchemaAdmin.subjectsOf(config.pipelines(), config.applicationIdPrefix()));
         if (!missing.isEmpty()) {
             throw new StartupCheckException("schemas not registered (" + AvroSerdeConfig.AUTO_REGISTER_SCHEMAS
                     + "=false): " + String.join(", ", missing) + " (register them with 'schemas register <properties file>')");

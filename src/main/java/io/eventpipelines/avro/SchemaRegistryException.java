@@ -64,6 +64,22 @@ public class SchemaRegistryException extends RuntimeException {
         return false;
     }
 
+    /**
+     * Whether {@code error} or one of its causes says the registry could not be reached or refused us: the
+     * record is not at fault, so it must be retried once the registry (or the configuration) is fixed, never
+     * dead-lettered.
+     */
+    public static boolean isRegistryFailure(Throwable error) {
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Throwable t = error; t != null && seen.add(t); t = t.getCause()) {
+            if (t instanceof SchemaRegistryUnavailableException
+                    || (t instanceof SchemaRegistryException registry && registry.isAccessDenied())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The subject the failed call was about, or null for calls by schema id. */
     public String subject() {
         return subject;

@@ -1,5 +1,6 @@
 package io.eventpipelines.app;
 
+import io.eventpipelines.avro.SchemaRegistryException;
 import io.eventpipelines.avro.SchemaRegistryUnavailableException;
 import io.eventpipelines.logs.LogEvent;
 import io.eventpipelines.logs.LogLevel;
@@ -19,7 +20,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import com.sun.net.httpserver.HttpServer;
+
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.net.ServerSocket;
 import java.time.Instant;
 import java.util.Arrays;
@@ -124,6 +130,30 @@ class DeadLetterQueueTest {
                     () -> pipeline.rawInput("temperature-readings").pipeInput("s-1".getBytes(), wire));
             assertTrue(SchemaRegistryUnavailableException.isCauseOf(failure), () -> "cause chain: " + failure);
             assertTrue(pipeline.deadLetters().isEmpty());
+        }
+    }
+    /** Refused credentials are not a poison record either: the task fails, naming the refusal, and nothing is dead-lettered. */
+    @Test
+    void aRegistryThatRefusesUsFailsInsteadOfDeadLetteringEveryRecord() throws IOException {
+        HttpServer refusing = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        refusing.createContext("/", exchange -> {
+            byte[] body = "{\"error_code\":40101,\"message\":\"Unauthorized\"}".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(401, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        refusing.start();
+        try (PipelineTestDriver pipeline = PipelineTestDriver.start(Pipeline.TEMPERATURE, Map.of(
+                "schema.registry.url", "http://127.0.0.1:" + refusing.getAddress().getPort(), "max.retries", "0"))) {
+            byte[] wire = {0, 0, 0, 0, 1, 2, 's', '1'};
+            StreamsException failure = assertThrows(StreamsException.class,
+                    () -> pipeline.rawInput("temperature-readings").pipeInput("s-1".getBytes(), wire));
+            assertTrue(SchemaRegistryException.isRegistryFailure(failure), () -> "cause chain: " + failure);
+            assertTrue(PipelineRunner.accessDeniedReason(Pipeline.TEMPERATURE, failure).isPresent(),
+                    () -> "an access-denied stop (exit 4): " + failure);
+            assertTrue(pipeline.deadLetters().isEmpty());
+        } finally {
+            refusing.stop(0);
         }
     }
 }

@@ -263,6 +263,11 @@ class SecurityIT {
             assertEquals(1, result.err().strip().lines().count(), result.err());
             assertTrue(result.err().startsWith(refused), result.err());
         }
+        // Registering on the fly changes nothing: the start looks the subjects up, instead of the first record failing.
+        settings.put("auto.register.schemas", "true");
+        CliRun run = cli("run", properties("sec-registry-auto", settings).toString());
+        assertEquals(Main.EXIT_NOT_AUTHORIZED, run.exitCode(), run.err());
+        assertTrue(run.err().startsWith(refused), run.err());
     }
 
     /** SSL with a client certificate as the identity, against the listener that requires one. */
