@@ -136,13 +136,17 @@ final class DemoCommand implements Callable<Integer> {
         StringBuilder states = new StringBuilder();
         runner.streams().forEach((pipeline, streams) -> states.append(pipeline.id()).append('=').append(streams.state()).append(' '));
         out.println("---- " + java.time.LocalTime.now().withNano(0) + "  " + states.toString().trim());
-        out.printf(Locale.ROOT, "temperature   %6d readings -> %5d alerts (%.1f%%)%n", readings, counts.getOrDefault("temperature-alerts", 0L),
-                readings == 0 ? 0.0 : 100.0 * counts.getOrDefault("temperature-alerts", 0L) / readings);
+        out.printf(Locale.ROOT, "temperature   %6d readings -> %5d alerts (%.1f%%), %d closed one-minute windows of statistics%n",
+                readings, counts.getOrDefault("temperature-alerts", 0L),
+                readings == 0 ? 0.0 : 100.0 * counts.getOrDefault("temperature-alerts", 0L) / readings,
+                counts.getOrDefault(io.eventpipelines.temperature.TemperatureTopology.STATS_TOPIC, 0L));
         StringBuilder logs = new StringBuilder();
         for (String topic : io.eventpipelines.logs.LogRoutingTopology.routedTopics()) {
             logs.append(topic.substring("logs-".length())).append(' ').append(counts.getOrDefault(topic, 0L)).append("  ");
         }
-        out.printf(Locale.ROOT, "logs          %6d events  -> %s%n", counts.getOrDefault("app-logs", 0L), logs.toString().trim());
+        out.printf(Locale.ROOT, "logs          %6d events  -> %s; %d error rates per service and minute%n",
+                counts.getOrDefault("app-logs", 0L), logs.toString().trim(),
+                counts.getOrDefault(io.eventpipelines.logs.LogRoutingTopology.ERROR_RATES_TOPIC, 0L));
         out.printf(Locale.ROOT, "inventory     %6d orders, %d restocks -> %s%n", counts.getOrDefault("orders", 0L),
                 counts.getOrDefault("inventory-restocks", 0L), outcomes);
         String lowest = stock.entrySet().stream().sorted(Map.Entry.comparingByValue()).limit(5)
