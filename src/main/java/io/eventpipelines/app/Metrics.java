@@ -53,6 +53,8 @@ final class Metrics implements AutoCloseable {
         KafkaStreamsMetrics binder = new KafkaStreamsMetrics(streams, Tags.of("pipeline", pipeline.id()), scheduler, refreshInterval);
         binder.bindTo(registry);
         bound.add(binder);
+        // Micrometer leaves a scheduler it was given running when the binder closes.
+        bound.add(scheduler::shutdownNow);
     }
 
     PrometheusMeterRegistry registry() {

@@ -97,6 +97,9 @@ class MetricsIT {
                             && scrape(runner, THREAD_METRIC, Map.of("thread_id", replacement.get())) > 0
                             && scrape(runner, THREAD_METRIC, Map.of("thread_id", first)) == -1);
         }
+        // Closed with the pipelines: the binder's refresh thread does not outlive them.
+        Poll.until(Duration.ofSeconds(10), "no metrics refresh thread left", () -> Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(thread -> thread.isAlive() && thread.getName().equals("metrics-" + Pipeline.TEMPERATURE.id())));
     }
 
     private static double scrape(PipelineRunner runner, String metric, Map<String, String> labels) {
