@@ -47,7 +47,8 @@ final class DemoCommand implements Callable<Integer> {
 
     /** Records per second each simulator produces: lively, yet light on a laptop. */
     private static final Map<Simulation, Double> RATES = new EnumMap<>(Map.of(
-            Simulation.TEMPERATURE, 20.0, Simulation.LOGS, 40.0, Simulation.ORDERS, 8.0, Simulation.RESTOCKS, 2.0));
+            Simulation.TEMPERATURE, 20.0, Simulation.THRESHOLDS, 0.2, Simulation.LOGS, 40.0, Simulation.ORDERS, 8.0,
+            Simulation.RESTOCKS, 2.0));
 
     @Override
     public Integer call() throws Exception {

@@ -5,6 +5,7 @@ import io.eventpipelines.logs.LogSimulator;
 import io.eventpipelines.orders.InventoryTopology;
 import io.eventpipelines.orders.OrderSimulator;
 import io.eventpipelines.temperature.ReadingSimulator;
+import io.eventpipelines.temperature.ThresholdSimulator;
 import io.eventpipelines.temperature.TemperatureTopology;
 
 import org.apache.avro.specific.SpecificRecord;
@@ -18,7 +19,14 @@ public enum Simulation {
     TEMPERATURE(TemperatureTopology.READINGS_TOPIC) {
         @Override
         public Function<Instant, KeyValue<String, ? extends SpecificRecord>> source(long seed) {
-            ReadingSimulator simulator = new ReadingSimulator(seed, 20);
+            ReadingSimulator simulator = new ReadingSimulator(seed, ReadingSimulator.DEFAULT_SENSORS);
+            return simulator::next;
+        }
+    },
+    THRESHOLDS(TemperatureTopology.THRESHOLDS_TOPIC) {
+        @Override
+        public Function<Instant, KeyValue<String, ? extends SpecificRecord>> source(long seed) {
+            ThresholdSimulator simulator = new ThresholdSimulator(seed, ReadingSimulator.DEFAULT_SENSORS);
             return simulator::next;
         }
     },

@@ -12,6 +12,8 @@ import java.util.Random;
 public final class ReadingSimulator {
     private static final String[] LOCATIONS = {"hall", "server-room", "kitchen", "warehouse", "office", "lab"};
     private static final double SPIKE_PROBABILITY = 0.02;
+    /** How many sensors the {@code temperature} and {@code thresholds} scenarios simulate. */
+    public static final int DEFAULT_SENSORS = 20;
 
     private final Random random;
     private final String[] sensorIds;
@@ -29,11 +31,16 @@ public final class ReadingSimulator {
         this.base = new double[sensors];
         this.current = new double[sensors];
         for (int i = 0; i < sensors; i++) {
-            sensorIds[i] = String.format("sensor-%03d", i + 1);
+            sensorIds[i] = sensorId(i);
             locations[i] = LOCATIONS[i % LOCATIONS.length];
             base[i] = 17.0 + random.nextDouble() * 9.0;
             current[i] = base[i];
         }
+    }
+
+    /** The id of sensor {@code index} (from 0): {@code sensor-001}, {@code sensor-002}, ... */
+    public static String sensorId(int index) {
+        return String.format(java.util.Locale.ROOT, "sensor-%03d", index + 1);
     }
 
     /** The next reading, keyed by sensorId. */
