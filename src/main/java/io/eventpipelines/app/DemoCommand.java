@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code demo}: the whole app on a machine with no Kafka installed. An embedded broker, the in-memory
- * registry, every topic, all four pipelines and the four simulators, with a summary read back from the
+ * registry, every topic, all four pipelines and the simulators of every input, with a summary read back from the
  * output topics every few seconds, until Ctrl-C.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
