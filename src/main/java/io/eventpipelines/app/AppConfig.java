@@ -255,11 +255,6 @@ public final class AppConfig {
         // unemitted until the next one. Looking on every record costs two small map lookups; the store is only
         // scanned when stream time crosses into a new window.
         props.put(StreamsConfig.InternalConfig.EMIT_INTERVAL_MS_KSTREAMS_WINDOWED_AGGREGATION, "0");
-        // Before a task runs, the restore consumer reads its changelogs to their end. Its fetch for an empty or
-        // caught-up changelog waits fetch.max.wait.ms (500) on the broker, and changelogs assigned meanwhile queue
-        // behind that fetch: every start and rebalance took about 0.5 s longer. Only restoration and standby
-        // tasks use this consumer, so the shorter wait costs nothing while processing.
-        props.put(StreamsConfig.restoreConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), "50");
         // How long a stream thread blocks in poll when it has nothing to process, and the restore consumer on
         // every restoration round: with the default 100, each round of restoring a task's changelogs took at
         // least 0.1 s, which is most of the time to RUNNING for these small stores. An idle thread wakes up
@@ -286,6 +281,16 @@ public final class AppConfig {
                 props.put(key.substring(overridePrefix.length()), value);
             }
         });
+        // Before a task runs, the restore consumer reads its changelogs to their end. Its fetch for an empty or
+        // caught-up changelog waits fetch.max.wait.ms (500) on the broker, and changelogs assigned meanwhile queue
+        // behind that fetch: every start and rebalance took about 0.5 s longer. Only restoration and standby
+        // tasks use this consumer; standby tasks, if configured, fetch up to 20 times a second when idle. Set
+        // last and only when no fetch.max.wait.ms is given, which the more specific prefix would otherwise beat.
+        String restoreFetchWait = StreamsConfig.restoreConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG);
+        if (!props.containsKey(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG) && !props.containsKey(restoreFetchWait)
+                && !props.containsKey(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG))) {
+            props.put(restoreFetchWait, "50");
+        }
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationIdPrefix + "-" + pipeline.id());
         if (pipeline == Pipeline.INVENTORY && httpPort != 0 && !props.containsKey(StreamsConfig.APPLICATION_SERVER_CONFIG)) {
             props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer());

@@ -50,11 +50,11 @@ final class Metrics implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        KafkaStreamsMetrics binder = new KafkaStreamsMetrics(streams, Tags.of("pipeline", pipeline.id()), scheduler, refreshInterval);
-        binder.bindTo(registry);
-        bound.add(binder);
         // Micrometer leaves a scheduler it was given running when the binder closes.
         bound.add(scheduler::shutdownNow);
+        KafkaStreamsMetrics binder = new KafkaStreamsMetrics(streams, Tags.of("pipeline", pipeline.id()), scheduler, refreshInterval);
+        bound.add(0, binder);
+        binder.bindTo(registry);
     }
 
     PrometheusMeterRegistry registry() {

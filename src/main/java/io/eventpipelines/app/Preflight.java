@@ -2,6 +2,8 @@ package io.eventpipelines.app;
 
 import io.eventpipelines.avro.AvroSerdeConfig;
 import io.eventpipelines.avro.SchemaRegistryClient;
+import io.eventpipelines.avro.SchemaRegistryException;
+import io.eventpipelines.avro.SchemaRegistryUnavailableException;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
@@ -84,14 +86,34 @@ final class Preflight {
     }
 
     /**
-     * Looks up every subject the pipelines use, which fails the start with one line when the registry cannot be
-     * reached or refuses our credentials (even when schemas are registered on the fly: otherwise the first record
-     * would fail instead). With {@code auto.register.schemas=false} each must already hold the app's schema.
+     * Looks up every subject the pipelines use. With {@code auto.register.schemas=false} each must already hold the
+     * app's schema, and a registry that cannot be reached or refuses a lookup fails the start with one line. When
+     * schemas are registered on the fly, only credentials the registry rejects outright (401, TLS) fail it, instead
+     * of the first record.
      */
     static void schemas(AppConfig config, SchemaRegistryClient client) {
-        List<String> missing = SchemaAdmin.unregistered(client,
-                SchemaAdmin.subjectsOf(config.pipelines(), config.applicationIdPrefix()));
-        if (new AvroSerdeConfig(config.serdeConfig()).autoRegisterSchemas()) {
+        boolean autoRegister = new AvroSerdeConfig(config.serdeConfig()).autoRegisterSchemas();
+        List<String> missing;
+        try {
+            missing = SchemaAdmin.unregistered(client, SchemaAdmin.subjectsOf(config.pipelines(), config.applicationIdPrefix()));
+        } catch (SchemaRegistryUnavailableException e) {
+            if (autoRegister) {
+                // Nothing to check but the credentials, which the first record will: a stream thread that meets
+                // the outage is replaced until the registry is back, as at any other time.
+                log.warn("Schema Registry unreachable at start; the pipelines start and retry: {}", e.getMessage());
+                return;
+            }
+            throw new StartupCheckException("Schema Registry unreachable, so the schemas cannot be checked ("
+                    + AvroSerdeConfig.AUTO_REGISTER_SCHEMAS + "=false): " + e.getMessage());
+        } catch (SchemaRegistryException e) {
+            // Registering on the fly needs the right to register, not to look up: only credentials the registry
+            // rejects outright stop the start then.
+            if (autoRegister && !e.isNotAuthenticated()) {
+                return;
+            }
+            throw e;
+        }
+        if (autoRegister) {
             return;
         }
         if (!missing.isEmpty()) {

@@ -53,7 +53,15 @@ public class SchemaRegistryException extends RuntimeException {
      * mismatched certificate, a client certificate refused). Retrying the same call cannot succeed.
      */
     public boolean isAccessDenied() {
-        if (status == 401 || status == 403) {
+        return status == 403 || isNotAuthenticated();
+    }
+
+    /**
+     * The registry does not accept who we are at all (HTTP 401, or a failed TLS handshake), whatever we ask:
+     * unlike a 403, which may concern one subject or schema only.
+     */
+    public boolean isNotAuthenticated() {
+        if (status == 401) {
             return true;
         }
         for (Throwable cause = getCause(); cause != null; cause = cause.getCause()) {
@@ -65,15 +73,19 @@ public class SchemaRegistryException extends RuntimeException {
     }
 
     /**
-     * Whether {@code error} or one of its causes says the registry could not be reached or refused us: the
-     * record is not at fault, so it must be retried once the registry (or the configuration) is fixed, never
-     * dead-lettered.
+     * Whether {@code error} or one of its causes says the registry could not be reached, does not accept our
+     * credentials, or refuses us a subject: the record is not at fault, so it must be retried once the registry
+     * (or the configuration) is fixed, never dead-lettered. A 403 on a schema by id is the record's: it was
+     * written with a schema this app may not read.
      */
     public static boolean isRegistryFailure(Throwable error) {
         java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (Throwable t = error; t != null && seen.add(t); t = t.getCause()) {
-            if (t instanceof SchemaRegistryUnavailableException
-                    || (t instanceof SchemaRegistryException registry && registry.isAccessDenied())) {
+            if (t instanceof SchemaRegistryUnavailableException) {
+                return true;
+            }
+            if (t instanceof SchemaRegistryException registry
+                    && (registry.isNotAuthenticated() || (registry.status() == 403 && registry.subject() != null))) {
                 return true;
             }
         }

@@ -92,10 +92,11 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
     /**
      * Serializes {@code record}, which was read unchanged from {@code wire} (Confluent wire format). When the
      * writer schema of {@code wire} has the same Parsing Canonical Form as the record's own schema, and no
-     * conversion to a subject's latest schema applies, the Avro body of {@code wire} already encodes this datum
-     * as this serializer would: it is kept, and only the header gets this topic's schema id. Otherwise the
-     * record is encoded as by {@link #serialize(String, SpecificRecord)}. Registration and lookup of the
-     * schema under the topic's subject happen either way.
+     * conversion to a subject's latest schema applies, the Avro body of {@code wire} is kept byte for byte and
+     * only the header gets this topic's schema id: it decodes, with the record's schema, to the record read.
+     * (Byte for byte includes what Avro's Java decoder tolerates and an encoder would not write, such as invalid
+     * UTF-8 in a string.) Otherwise the record is encoded as by {@link #serialize(String, SpecificRecord)}.
+     * Registration and lookup of the schema under the topic's subject happen either way.
      */
     public byte[] serialize(String topic, T record, byte[] wire) {
         if (record == null) {
@@ -278,7 +279,7 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
             this.conversion = conversion;
         }
 
-        /** By writer schema id: whether that schema encodes every datum exactly as {@link #schema} does. */
+        /** By writer schema id: whether that schema has the Parsing Canonical Form of {@link #schema}. */
         private final ConcurrentHashMap<Integer, Boolean> encodesLikeById = new ConcurrentHashMap<>();
 
         boolean encodesLike(int writerSchemaId, SchemaRegistryClient client) {
@@ -338,7 +339,7 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
             try {
                 writer.write(datum, encoder);
                 encoder.flush();
-            } catch (IOException | RuntimeException e) {
+            } catch (Throwable e) {
                 // The encoder still holds what it wrote of the failed datum and would flush it ahead of the next.
                 encoder = null;
                 throw e;

@@ -63,6 +63,33 @@ class AppConfigTest {
     }
 
     @Test
+    void theAppsStreamsDefaultsYieldToTheUsersSettings() {
+        Properties temperature = AppConfig.of(MINIMAL).streamsProperties(Pipeline.TEMPERATURE);
+        assertEquals("10", temperature.get(StreamsConfig.POLL_MS_CONFIG));
+        assertEquals("-1", temperature.get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG));
+        assertNull(AppConfig.of(MINIMAL).streamsProperties(Pipeline.INVENTORY).get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG));
+        assertEquals(50, restoreFetchWait(MINIMAL));
+
+        // A more specific prefix wins in Kafka Streams, so the app's restore-consumer default must step aside.
+        assertEquals(300, restoreFetchWait(minimalWith("fetch.max.wait.ms", "300")));
+        assertEquals(200, restoreFetchWait(minimalWith("consumer.fetch.max.wait.ms", "200")));
+        assertEquals(100, restoreFetchWait(minimalWith("restore.consumer.fetch.max.wait.ms", "100")));
+        assertEquals(300, restoreFetchWait(minimalWith("pipeline.temperature.fetch.max.wait.ms", "300")));
+
+        assertEquals("100", AppConfig.of(minimalWith("poll.ms", "100")).streamsProperties(Pipeline.TEMPERATURE)
+                .get(StreamsConfig.POLL_MS_CONFIG));
+        assertEquals("0", AppConfig.of(minimalWith("pipeline.temperature.max.task.idle.ms", "0"))
+                .streamsProperties(Pipeline.TEMPERATURE).get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG));
+    }
+
+    /** What Kafka Streams gives the temperature pipeline's restore consumer. */
+    private static int restoreFetchWait(Map<String, String> values) {
+        Properties props = AppConfig.of(values).streamsProperties(Pipeline.TEMPERATURE);
+        Object wait = new StreamsConfig(props).getRestoreConsumerConfigs("restore").get("fetch.max.wait.ms");
+        return Integer.parseInt(wait.toString());
+    }
+
+    @Test
     void onlyInventoryDefaultsToExactlyOnceAndTheFileAndPerPipelineKeysOverride() {
         AppConfig defaults = AppConfig.of(MINIMAL);
         assertEquals("exactly_once_v2", defaults.streamsProperties(Pipeline.INVENTORY).get("processing.guarantee"));

@@ -10,6 +10,7 @@ import io.eventpipelines.orders.InventoryUpdate;
 import io.eventpipelines.orders.Restock;
 import io.eventpipelines.temperature.TemperatureAlert;
 import io.eventpipelines.temperature.TemperatureReading;
+import io.eventpipelines.testing.StaticHttpServer;
 
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
@@ -20,12 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import com.sun.net.httpserver.HttpServer;
-
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.net.ServerSocket;
 import java.time.Instant;
 import java.util.Arrays;
@@ -134,17 +130,10 @@ class DeadLetterQueueTest {
     }
     /** Refused credentials are not a poison record either: the task fails, naming the refusal, and nothing is dead-lettered. */
     @Test
-    void aRegistryThatRefusesUsFailsInsteadOfDeadLetteringEveryRecord() throws IOException {
-        HttpServer refusing = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        refusing.createContext("/", exchange -> {
-            byte[] body = "{\"error_code\":40101,\"message\":\"Unauthorized\"}".getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(401, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        refusing.start();
-        try (PipelineTestDriver pipeline = PipelineTestDriver.start(Pipeline.TEMPERATURE, Map.of(
-                "schema.registry.url", "http://127.0.0.1:" + refusing.getAddress().getPort(), "max.retries", "0"))) {
+    void aRegistryThatRejectsOurCredentialsFailsInsteadOfDeadLetteringEveryRecord() throws IOException {
+        try (StaticHttpServer refusing = StaticHttpServer.registryError(401, 40101, "Unauthorized");
+             PipelineTestDriver pipeline = PipelineTestDriver.start(Pipeline.TEMPERATURE,
+                     Map.of("schema.registry.url", refusing.url(), "max.retries", "0"))) {
             byte[] wire = {0, 0, 0, 0, 1, 2, 's', '1'};
             StreamsException failure = assertThrows(StreamsException.class,
                     () -> pipeline.rawInput("temperature-readings").pipeInput("s-1".getBytes(), wire));
@@ -152,8 +141,19 @@ class DeadLetterQueueTest {
             assertTrue(PipelineRunner.accessDeniedReason(Pipeline.TEMPERATURE, failure).isPresent(),
                     () -> "an access-denied stop (exit 4): " + failure);
             assertTrue(pipeline.deadLetters().isEmpty());
-        } finally {
-            refusing.stop(0);
+        }
+    }
+
+    /** A schema this app may not read (403 on the schema by id) is the record's problem: it is dead-lettered and the next one processed. */
+    @Test
+    void aRecordWrittenWithASchemaWeMayNotReadIsDeadLettered() throws IOException {
+        try (StaticHttpServer forbidding = StaticHttpServer.registryError(403, 40301, "Forbidden");
+             PipelineTestDriver pipeline = PipelineTestDriver.start(Pipeline.TEMPERATURE,
+                     Map.of("schema.registry.url", forbidding.url(), "max.retries", "0"))) {
+            byte[] wire = {0, 0, 0, 0, 1, 2, 's', '1'};
+            pipeline.rawInput("temperature-readings").pipeInput("s-1".getBytes(), wire);
+            assertEquals(1, pipeline.deadLetters().readRecordsToList().size());
+            assertEquals(1.0, pipeline.deadLettersCounted("deserialization"));
         }
     }
 }

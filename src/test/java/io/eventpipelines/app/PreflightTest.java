@@ -1,0 +1,57 @@
+package io.eventpipelines.app;
+
+import io.eventpipelines.avro.AvroSerdes;
+import io.eventpipelines.avro.SchemaRegistryException;
+import io.eventpipelines.testing.StaticHttpServer;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The start's registry check against registries that answer every request the same way. */
+class PreflightTest {
+
+    private static void check(StaticHttpServer registry, boolean autoRegister) {
+        AppConfig config = AppConfig.of(Map.of(
+                "bootstrap.servers", "localhost:9092",
+                "schema.registry.url", registry.url(),
+                "auto.register.schemas", Boolean.toString(autoRegister),
+                "max.retries", "0",
+                "pipelines", "temperature"));
+        Preflight.schemas(config, new AvroSerdes(config.serdeConfig()).client());
+    }
+
+    @Test
+    void rejectedCredentialsStopTheStartEvenWhenSchemasAreRegisteredOnTheFly() throws IOException {
+        try (StaticHttpServer registry = StaticHttpServer.registryError(401, 40101, "Unauthorized")) {
+            for (boolean autoRegister : new boolean[] {true, false}) {
+                SchemaRegistryException e = assertThrows(SchemaRegistryException.class, () -> check(registry, autoRegister));
+                assertTrue(e.isAccessDenied(), e::getMessage);  // exit code 4
+            }
+        }
+    }
+
+    @Test
+    void aRefusedLookupStopsTheStartOnlyWhenTheAppOnlyLooksUp() throws IOException {
+        try (StaticHttpServer registry = StaticHttpServer.registryError(403, 40301, "Forbidden")) {
+            // Registering needs the right to register, which the first record will use; not the right to look up.
+            assertDoesNotThrow(() -> check(registry, true));
+            SchemaRegistryException e = assertThrows(SchemaRegistryException.class, () -> check(registry, false));
+            assertTrue(e.isAccessDenied(), e::getMessage);
+        }
+    }
+
+    @Test
+    void anUnreachableRegistryIsOneClearLineWhenSchemasMustBeThereAndRetriedOtherwise() throws IOException {
+        try (StaticHttpServer registry = StaticHttpServer.registryError(503, 50301, "Service Unavailable")) {
+            assertDoesNotThrow(() -> check(registry, true));
+            StartupCheckException e = assertThrows(StartupCheckException.class, () -> check(registry, false));
+            assertTrue(e.getMessage().startsWith("Schema Registry unreachable"), e::getMessage);  // exit code 3
+        }
+    }
+}
