@@ -1,9 +1,17 @@
 package io.eventpipelines.app;
 
+import io.eventpipelines.testing.AppProcess;
+import io.eventpipelines.testing.TestFiles;
+
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.stream.Stream;
 import java.io.StringWriter;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -35,6 +43,28 @@ class DemoIT {
         long notifications = number(last, "notifications\\s+(\\d+) sent");
         assertTrue(notifications > 0 && notifications <= orders, last);
         assertEquals(0, number(last, "dead letters\\s+(\\d+)"), last);
+    }
+
+    /** Ctrl-C or SIGTERM, as users stop it: every pipeline and the broker close, and nothing is left in the temp dir. */
+    @Test
+    void aSigtermedDemoClosesEverythingAndLeavesNothingBehind() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "demo-it-");
+        try {
+            Path log = dir.resolve("demo.log");
+            try (AppProcess demo = AppProcess.start(List.of("demo"), log, Map.of(),
+                    Path.of("target", "classes", "logback.xml").toAbsolutePath())) {
+                demo.await(Duration.ofSeconds(90), "a first summary with every pipeline RUNNING",
+                        () -> demo.output().contains("temperature=RUNNING logs=RUNNING inventory=RUNNING notifications=RUNNING"));
+                assertEquals(143, demo.stop(60), demo.tail());
+                assertTrue(demo.output().contains("Stopping pipelines and the broker..."), demo.tail());
+            }
+            try (Stream<Path> tmp = Files.list(dir).filter(p -> p.getFileName().toString().startsWith("jvm-tmp-"));
+                 Stream<Path> left = Files.list(tmp.findFirst().orElseThrow())) {
+                assertEquals(List.of(), left.toList(), "the demo's java.io.tmpdir after SIGTERM");
+            }
+        } finally {
+            TestFiles.deleteRecursively(dir);
+        }
     }
 
     private static long number(String text, String regex) {

@@ -10,8 +10,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * The app's {@code run} command in a child JVM on the test's classpath, as an operator starts it: the only
- * way to test what a real crash ({@link #kill()}, SIGKILL: no shutdown hook, no clean close) leaves behind.
+ * The app ({@code run}, or another command) in a child JVM on the test's classpath, as an operator starts it: the
+ * only way to test what a real crash ({@link #kill()}, SIGKILL: no shutdown hook, no clean close) or a signal
+ * ({@link #stop}, SIGTERM) leaves behind.
  * Its output goes to a file, which {@link #tail()} shows in assertion messages.
  */
 public final class AppProcess implements AutoCloseable {
@@ -36,16 +37,26 @@ public final class AppProcess implements AutoCloseable {
 
     /** The same, with environment variables (e.g. {@code EVENT_PIPELINES_*} overrides) and a logback configuration. */
     public static AppProcess run(Path properties, Path log, java.util.Map<String, String> env, Path logback) throws IOException {
+        return start(List.of("run", properties.toString()), log, env, logback);
+    }
+
+    /**
+     * Starts {@code io.eventpipelines.app.Main} with {@code args}. Its {@code java.io.tmpdir} is a fresh
+     * {@code jvm-tmp-*} directory next to {@code log}, so a test can see what the app left there.
+     */
+    public static AppProcess start(List<String> args, Path log, java.util.Map<String, String> env, Path logback) throws IOException {
         // RocksDB unpacks its 15 MB native library into java.io.tmpdir and removes it only on a normal exit:
         // a SIGKILLed child would leave it in /tmp. Next to the log, it goes with the test's directory.
         Path tmp = java.nio.file.Files.createTempDirectory(log.toAbsolutePath().getParent(), "jvm-tmp-");
-        ProcessBuilder builder = new ProcessBuilder(List.of(
+        List<String> command = new java.util.ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-Djava.io.tmpdir=" + tmp,
                 "-Dlogback.configurationFile=" + logback,
                 "-cp", System.getProperty("java.class.path"),
-                "io.eventpipelines.app.Main", "run", properties.toString()))
+                "io.eventpipelines.app.Main"));
+        command.addAll(args);
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().putAll(env);
