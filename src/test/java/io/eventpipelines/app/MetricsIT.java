@@ -3,6 +3,7 @@ package io.eventpipelines.app;
 import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.temperature.TemperatureReading;
 import io.eventpipelines.temperature.TemperatureTopology;
+import io.eventpipelines.testing.ApicurioRegistry;
 import io.eventpipelines.testing.EmbeddedKafka;
 import io.eventpipelines.testing.Poll;
 import io.eventpipelines.testing.PrometheusText;
@@ -43,18 +44,20 @@ class MetricsIT {
     private static final String ALERTS = "eventpipelines_temperature_alerts_total";
 
     private static EmbeddedKafka kafka;
+    private static ApicurioRegistry registry;
     private static Path dir;
 
     @BeforeAll
     static void start() throws Exception {
         dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "metrics-it-");
         kafka = new EmbeddedKafka();
+        registry = new ApicurioRegistry();
         kafka.createTopics(2, TopicAdmin.topicsOf(List.of(Pipeline.TEMPERATURE)));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        try (AutoCloseable k = kafka) {
+        try (AutoCloseable k = kafka; AutoCloseable r = registry) {
             TestFiles.deleteRecursively(dir);
         }
     }
@@ -63,7 +66,7 @@ class MetricsIT {
     void aReplacedStreamThreadsMetricsFollowItAndTheAppsCountersKeepCounting() throws Exception {
         AppConfig config = AppConfig.of(Map.of(
                 "bootstrap.servers", kafka.bootstrapServers(),
-                "schema.registry.url", "mock://metrics-it",
+                "schema.registry.url", registry.url(),
                 "application.id", "metrics-it",
                 "state.dir", dir.resolve("state").toString(),
                 "pipelines", Pipeline.TEMPERATURE.id(),
