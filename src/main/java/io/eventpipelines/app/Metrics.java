@@ -50,10 +50,15 @@ final class Metrics implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        // Micrometer leaves a scheduler it was given running when the binder closes.
-        bound.add(scheduler::shutdownNow);
         KafkaStreamsMetrics binder = new KafkaStreamsMetrics(streams, Tags.of("pipeline", pipeline.id()), scheduler, refreshInterval);
-        bound.add(0, binder);
+        bound.add(() -> {
+            try {
+                binder.close();
+            } finally {
+                // Micrometer leaves a scheduler it was given running when the binder closes.
+                scheduler.shutdownNow();
+            }
+        });
         binder.bindTo(registry);
     }
 

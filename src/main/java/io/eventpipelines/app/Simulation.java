@@ -13,49 +13,24 @@ import org.apache.kafka.streams.KeyValue;
 
 import java.time.Instant;
 import java.util.function.Function;
+import java.util.function.LongFunction;
 
 /** The simulated input of one scenario: which topic it feeds and its next record. */
 public enum Simulation {
-    TEMPERATURE(TemperatureTopology.READINGS_TOPIC) {
-        @Override
-        public Function<Instant, KeyValue<String, ? extends SpecificRecord>> source(long seed) {
-            ReadingSimulator simulator = new ReadingSimulator(seed, ReadingSimulator.DEFAULT_SENSORS);
-            return simulator::next;
-        }
-    },
-    THRESHOLDS(TemperatureTopology.THRESHOLDS_TOPIC) {
-        @Override
-        public Function<Instant, KeyValue<String, ? extends SpecificRecord>> source(long seed) {
-            ThresholdSimulator simulator = new ThresholdSimulator(seed, ReadingSimulator.DEFAULT_SENSORS);
-            return simulator::next;
-        }
-    },
-    LOGS(LogRoutingTopology.APP_LOGS_TOPIC) {
-        @Override
-        public Function<Instant, KeyValue<String, ? extends SpecificRecord>> source(long seed) {
-            LogSimulator simulator = new LogSimulator(seed);
-            return simulator::next;
-        }
-    },
-    ORDERS(InventoryTopology.ORDERS_TOPIC) {
-        @Override
-        public Function<Instant, KeyValue<String, ? extends SpecificRecord>> source(long seed) {
-            OrderSimulator simulator = new OrderSimulator(seed, OrderSimulator.DEFAULT_PRODUCTS);
-            return simulator::nextOrder;
-        }
-    },
-    RESTOCKS(InventoryTopology.RESTOCKS_TOPIC) {
-        @Override
-        public Function<Instant, KeyValue<String, ? extends SpecificRecord>> source(long seed) {
-            OrderSimulator simulator = new OrderSimulator(seed, OrderSimulator.DEFAULT_PRODUCTS);
-            return simulator::nextRestock;
-        }
-    };
+    TEMPERATURE(TemperatureTopology.READINGS_TOPIC,
+            seed -> new ReadingSimulator(seed, ReadingSimulator.DEFAULT_SENSORS)::next),
+    THRESHOLDS(TemperatureTopology.THRESHOLDS_TOPIC,
+            seed -> new ThresholdSimulator(seed, ReadingSimulator.DEFAULT_SENSORS)::next),
+    LOGS(LogRoutingTopology.APP_LOGS_TOPIC, seed -> new LogSimulator(seed)::next),
+    ORDERS(InventoryTopology.ORDERS_TOPIC, seed -> new OrderSimulator(seed, OrderSimulator.DEFAULT_PRODUCTS)::nextOrder),
+    RESTOCKS(InventoryTopology.RESTOCKS_TOPIC, seed -> new OrderSimulator(seed, OrderSimulator.DEFAULT_PRODUCTS)::nextRestock);
 
     private final String topic;
+    private final LongFunction<Function<Instant, KeyValue<String, ? extends SpecificRecord>>> sources;
 
-    Simulation(String topic) {
+    Simulation(String topic, LongFunction<Function<Instant, KeyValue<String, ? extends SpecificRecord>>> sources) {
         this.topic = topic;
+        this.sources = sources;
     }
 
     public String topic() {
@@ -63,5 +38,7 @@ public enum Simulation {
     }
 
     /** A reproducible record source: the same seed gives the same records (timestamps aside). */
-    public abstract Function<Instant, KeyValue<String, ? extends SpecificRecord>> source(long seed);
+    public Function<Instant, KeyValue<String, ? extends SpecificRecord>> source(long seed) {
+        return sources.apply(seed);
+    }
 }

@@ -79,13 +79,16 @@ public class SchemaRegistryException extends RuntimeException {
      * written with a schema this app may not read.
      */
     public static boolean isRegistryFailure(Throwable error) {
+        return anyCause(error, t -> t instanceof SchemaRegistryUnavailableException
+                || (t instanceof SchemaRegistryException registry
+                        && (registry.isNotAuthenticated() || (registry.status() == 403 && registry.subject() != null))));
+    }
+
+    /** Whether {@code error} or one of its causes matches, each visited once (cause chains may loop). */
+    static boolean anyCause(Throwable error, java.util.function.Predicate<Throwable> matches) {
         java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (Throwable t = error; t != null && seen.add(t); t = t.getCause()) {
-            if (t instanceof SchemaRegistryUnavailableException) {
-                return true;
-            }
-            if (t instanceof SchemaRegistryException registry
-                    && (registry.isNotAuthenticated() || (registry.status() == 403 && registry.subject() != null))) {
+            if (matches.test(t)) {
                 return true;
             }
         }

@@ -1,9 +1,5 @@
 package io.eventpipelines.avro;
 
-import java.util.Collections;
-import java.util.IdentityHashMap;
-import java.util.Set;
-
 /**
  * The Schema Registry could not be reached or kept failing (connection error, timeout, HTTP 5xx or
  * 429) after the configured retries.
@@ -21,12 +17,6 @@ public class SchemaRegistryUnavailableException extends SchemaRegistryException 
 
     /** Whether {@code error} or any of its causes is a {@link SchemaRegistryUnavailableException}. */
     public static boolean isCauseOf(Throwable error) {
-        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (Throwable t = error; t != null && seen.add(t); t = t.getCause()) {
-            if (t instanceof SchemaRegistryUnavailableException) {
-                return true;
-            }
-        }
-        return false;
+        return anyCause(error, t -> t instanceof SchemaRegistryUnavailableException);
     }
 }

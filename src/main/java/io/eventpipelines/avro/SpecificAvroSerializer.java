@@ -281,8 +281,16 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
 
         /** By writer schema id: whether that schema has the Parsing Canonical Form of {@link #schema}. */
         private final ConcurrentHashMap<Integer, Boolean> encodesLikeById = new ConcurrentHashMap<>();
+        // A topic usually carries one writer schema: the last answer spares boxing the id and a map lookup per record.
+        private volatile Verdict lastVerdict;
+
+        private record Verdict(int writerSchemaId, boolean same) {}
 
         boolean encodesLike(int writerSchemaId, SchemaRegistryClient client) {
+            Verdict last = lastVerdict;
+            if (last != null && last.writerSchemaId() == writerSchemaId) {
+                return last.same();
+            }
             Boolean same = encodesLikeById.get(writerSchemaId);
             if (same == null) {
                 try {
@@ -293,6 +301,7 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
                 }
                 encodesLikeById.put(writerSchemaId, same);
             }
+            lastVerdict = new Verdict(writerSchemaId, same);
             return same;
         }
 

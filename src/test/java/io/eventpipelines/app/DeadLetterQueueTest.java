@@ -121,22 +121,19 @@ class DeadLetterQueueTest {
         Map<String, String> unreachable = Map.of("schema.registry.url", "http://127.0.0.1:" + closedPort,
                 "max.retries", "0", "http.connect.timeout.ms", "500");
         try (PipelineTestDriver pipeline = PipelineTestDriver.start(Pipeline.TEMPERATURE, unreachable)) {
-            byte[] wire = {0, 0, 0, 0, 1, 2, 's', '1'};
-            StreamsException failure = assertThrows(StreamsException.class,
-                    () -> pipeline.rawInput("temperature-readings").pipeInput("s-1".getBytes(), wire));
+            StreamsException failure = assertThrows(StreamsException.class, () -> pipeFramedUnderSchemaIdOne(pipeline));
             assertTrue(SchemaRegistryUnavailableException.isCauseOf(failure), () -> "cause chain: " + failure);
             assertTrue(pipeline.deadLetters().isEmpty());
         }
     }
+
     /** Refused credentials are not a poison record either: the task fails, naming the refusal, and nothing is dead-lettered. */
     @Test
     void aRegistryThatRejectsOurCredentialsFailsInsteadOfDeadLetteringEveryRecord() throws IOException {
         try (StaticHttpServer refusing = StaticHttpServer.registryError(401, 40101, "Unauthorized");
              PipelineTestDriver pipeline = PipelineTestDriver.start(Pipeline.TEMPERATURE,
                      Map.of("schema.registry.url", refusing.url(), "max.retries", "0"))) {
-            byte[] wire = {0, 0, 0, 0, 1, 2, 's', '1'};
-            StreamsException failure = assertThrows(StreamsException.class,
-                    () -> pipeline.rawInput("temperature-readings").pipeInput("s-1".getBytes(), wire));
+            StreamsException failure = assertThrows(StreamsException.class, () -> pipeFramedUnderSchemaIdOne(pipeline));
             assertTrue(SchemaRegistryException.isRegistryFailure(failure), () -> "cause chain: " + failure);
             assertTrue(PipelineRunner.accessDeniedReason(Pipeline.TEMPERATURE, failure).isPresent(),
                     () -> "an access-denied stop (exit 4): " + failure);
@@ -144,16 +141,20 @@ class DeadLetterQueueTest {
         }
     }
 
-    /** A schema this app may not read (403 on the schema by id) is the record's problem: it is dead-lettered and the next one processed. */
+    /** A schema this app may not read (403 on the schema by id) is the record's problem: it is dead-lettered, the task goes on. */
     @Test
     void aRecordWrittenWithASchemaWeMayNotReadIsDeadLettered() throws IOException {
         try (StaticHttpServer forbidding = StaticHttpServer.registryError(403, 40301, "Forbidden");
              PipelineTestDriver pipeline = PipelineTestDriver.start(Pipeline.TEMPERATURE,
                      Map.of("schema.registry.url", forbidding.url(), "max.retries", "0"))) {
-            byte[] wire = {0, 0, 0, 0, 1, 2, 's', '1'};
-            pipeline.rawInput("temperature-readings").pipeInput("s-1".getBytes(), wire);
+            pipeFramedUnderSchemaIdOne(pipeline);
             assertEquals(1, pipeline.deadLetters().readRecordsToList().size());
             assertEquals(1.0, pipeline.deadLettersCounted("deserialization"));
         }
+    }
+
+    /** A record whose value claims schema id 1, so that decoding it asks the registry. */
+    private static void pipeFramedUnderSchemaIdOne(PipelineTestDriver pipeline) {
+        pipeline.rawInput("temperature-readings").pipeInput("s-1".getBytes(), new byte[] {0, 0, 0, 0, 1, 2, 's', '1'});
     }
 }

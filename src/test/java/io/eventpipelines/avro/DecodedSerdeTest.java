@@ -14,8 +14,6 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericRecordBuilder;
 import org.apache.kafka.common.serialization.Serde;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -63,13 +61,7 @@ class DecodedSerdeTest {
     void encodesAnewWhatAnotherWriterSchemaWrote() {
         Schema newer = parse(TestRecords.LOG_EVENT_WITH_CRITICAL);
         int newerId = registry.register(IN + "-value", newer);
-        GenericData.Record critical = new GenericRecordBuilder(newer)
-                .set("timestamp", 1_700_000_000_456L)
-                .set("level", new GenericData.EnumSymbol(newer.getField("level").schema(), "CRITICAL"))
-                .set("service", "billing")
-                .set("message", "disk almost full")
-                .build();
-        byte[] wire = TestRecords.framed(newerId, TestRecords.encodeGeneric(newer, critical));
+        byte[] wire = TestRecords.framed(newerId, TestRecords.encodeGeneric(newer, TestRecords.logEventWithLevel(newer, "CRITICAL")));
 
         Decoded<LogEvent> read = decoded.deserializer().deserialize(IN, wire);
         byte[] written = decoded.serializer().serialize(OUT, read);

@@ -12,7 +12,6 @@ import io.eventpipelines.temperature.TemperatureReading;
 import java.time.Instant;
 import java.util.UUID;
 import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.generic.GenericRecordBuilder;
 import org.junit.jupiter.api.AfterEach;
@@ -100,15 +99,8 @@ class SchemaEvolutionTest {
     void unknownEnumSymbolFromANewerProducerBecomesTheEnumDefault() {
         Schema newer = parse(TestRecords.LOG_EVENT_WITH_CRITICAL);
         int id = registry.register("app-logs-value", newer);
-        GenericData.Record critical = new GenericRecordBuilder(newer)
-                .set("timestamp", 1_700_000_000_456L)
-                .set("level", new GenericData.EnumSymbol(newer.getField("level").schema(), "CRITICAL"))
-                .set("service", "billing")
-                .set("message", "disk almost full")
-                .build();
-        GenericRecord fatal = new GenericRecordBuilder(critical)
-                .set("level", new GenericData.EnumSymbol(newer.getField("level").schema(), "FATAL"))
-                .build();
+        GenericRecord critical = TestRecords.logEventWithLevel(newer, "CRITICAL");
+        GenericRecord fatal = TestRecords.logEventWithLevel(newer, "FATAL");
         SpecificAvroDeserializer<LogEvent> logs = new SpecificAvroDeserializer<>(LogEvent.class, registry);
 
         LogEvent readCritical = logs.deserialize("app-logs", TestRecords.framed(id, TestRecords.encodeGeneric(newer, critical)));

@@ -11,6 +11,8 @@ import java.util.Arrays;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecordBuilder;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
@@ -79,6 +81,19 @@ final class TestRecords {
                 .setService("billing")
                 .setMessage("disk almost full")
                 .setHost(null)
+                .build();
+    }
+
+    /**
+     * {@link #logEvent} as a newer producer writes it with {@link #LOG_EVENT_WITH_CRITICAL}, at {@code level}
+     * (a symbol of that schema, e.g. CRITICAL, which this app does not know).
+     */
+    static GenericData.Record logEventWithLevel(Schema newer, String level) {
+        return new GenericRecordBuilder(newer)
+                .set("timestamp", 1_700_000_000_456L)
+                .set("level", new GenericData.EnumSymbol(newer.getField("level").schema(), level))
+                .set("service", "billing")
+                .set("message", "disk almost full")
                 .build();
     }
 
