@@ -129,10 +129,10 @@ public final class LogRoutingTopology {
         }
         byLevel.defaultBranch(Branched.withConsumer(other -> sink(other, OTHER_TOPIC, "other", routedSerde, meters), "other"));
 
+        // The error events go through the repartition topic as the bytes they were read from, like routed ones.
         events.filter((key, event) -> Route.ERROR.levels.contains(event.value().getLevel()), Named.as("errors-only"))
-                .mapValues(Decoded::value, Named.as("error-event"))
-                .processValues(EventTime.stamp(LogEvent::getTimestamp), Named.as("to-event-time"))
-                .groupBy((key, event) -> event.getService(), Grouped.with(ERRORS_BY_SERVICE, Serdes.String(), serdes.value(LogEvent.class)))
+                .processValues(EventTime.stamp(event -> event.value().getTimestamp()), Named.as("to-event-time"))
+                .groupBy((key, event) -> event.value().getService(), Grouped.with(ERRORS_BY_SERVICE, Serdes.String(), routedSerde))
                 .windowedBy(TimeWindows.ofSizeAndGrace(ERROR_RATE_WINDOW, errorRateGrace))
                 // Emit-final (KIP-825), as for temperature statistics: one result per closed window.
                 .emitStrategy(EmitStrategy.onWindowClose())

@@ -1,6 +1,8 @@
 package io.eventpipelines.app;
 
+import io.eventpipelines.avro.AvroSerdes;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TopologyDescription;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -80,6 +82,24 @@ class AppConfigTest {
                 .get(StreamsConfig.POLL_MS_CONFIG));
         assertEquals("0", AppConfig.of(minimalWith("pipeline.temperature.max.task.idle.ms", "0"))
                 .streamsProperties(Pipeline.TEMPERATURE).get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG));
+    }
+
+    @Test
+    void onlyAPipelineThatMergesInputsInATaskIdlesForThem() {
+        AppConfig config = AppConfig.of(minimalWith("schema.registry.url", "mock://app-config-test"));
+        AvroSerdes serdes = new AvroSerdes(config.serdeConfig());
+        for (Pipeline pipeline : Pipeline.values()) {
+            boolean merges = pipeline.buildTopology(config, serdes).describe().subtopologies().stream()
+                    .anyMatch(subtopology -> sourceTopics(subtopology) > 1);
+            boolean idles = !"-1".equals(config.streamsProperties(pipeline).get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG));
+            // Temperature merges thresholds with readings but applies each threshold from its arrival on.
+            assertEquals(merges && pipeline != Pipeline.TEMPERATURE, idles, pipeline.id());
+        }
+    }
+
+    private static long sourceTopics(TopologyDescription.Subtopology subtopology) {
+        return subtopology.nodes().stream().filter(TopologyDescription.Source.class::isInstance)
+                .mapToLong(source -> ((TopologyDescription.Source) source).topicSet().size()).sum();
     }
 
     /** What Kafka Streams gives the temperature pipeline's restore consumer. */
