@@ -1,6 +1,9 @@
 package io.eventpipelines.app;
 
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -36,6 +39,7 @@ final class Metrics implements AutoCloseable {
      */
     Metrics(Duration refreshInterval) {
         this.refreshInterval = refreshInterval;
+        registry.config().meterFilter(STORE_TAG);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ClassLoaderMetrics().bindTo(registry);
@@ -43,6 +47,27 @@ final class Metrics implements AutoCloseable {
         new UptimeMetrics().bindTo(registry);
         gc.bindTo(registry);
     }
+
+    /**
+     * Kafka Streams names a store's tag after the store's type ({@code rocksdb-state-id},
+     * {@code in-memory-window-state-id}, ...), so one store metric has different tag keys for stores of different
+     * types, and Prometheus takes only the first set of keys: the metric of every other store type was dropped with
+     * a warning. Every store's tag is {@code store} instead. The number of tags must not change: Micrometer's Kafka
+     * binder takes a registered meter with more tags than a metric for a more specific one and skips the metric.
+     */
+    static final MeterFilter STORE_TAG = new MeterFilter() {
+        @Override
+        public Meter.Id map(Meter.Id id) {
+            if (!id.getName().startsWith("kafka.stream.state.")) {
+                return id;
+            }
+            List<Tag> tags = new ArrayList<>();
+            for (Tag tag : id.getTagsAsIterable()) {
+                tags.add(tag.getKey().endsWith(".state.id") ? Tag.of("store", tag.getValue()) : tag);
+            }
+            return id.replaceTags(tags);
+        }
+    };
 
     synchronized void bind(Pipeline pipeline, KafkaStreams streams) {
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {

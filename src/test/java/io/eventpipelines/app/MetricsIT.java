@@ -41,6 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MetricsIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final String THREAD_METRIC = "kafka_stream_thread_process_total";
+    private static final String STORE_METRIC = "kafka_stream_state_record_e2e_latency_max";
     private static final String ALERTS = "eventpipelines_temperature_alerts_total";
 
     private static EmbeddedKafka kafka;
@@ -86,6 +87,11 @@ class MetricsIT {
             Poll.until(TIMEOUT, "20 alerts counted and the first thread's metrics scraped", () ->
                     scrape(runner, ALERTS, Map.of("pipeline", "temperature")) == 20
                             && scrape(runner, THREAD_METRIC, Map.of("thread_id", first)) > 0);
+            // An in-memory table and a RocksDB window store: a store metric for each, though Kafka tags them
+            // with different keys.
+            Poll.until(TIMEOUT, "both stores' metrics scraped", () ->
+                    scrape(runner, STORE_METRIC, Map.of("store", TemperatureTopology.THRESHOLDS_STORE)) != -1
+                            && scrape(runner, STORE_METRIC, Map.of("store", TemperatureTopology.STATS_STORE)) != -1);
 
             Optional<String> replacement = streams.addStreamThread();
             assertTrue(replacement.isPresent(), "a thread added");
