@@ -260,15 +260,13 @@ public final class AppConfig {
         // least 0.1 s, which is most of the time to RUNNING for these small stores. An idle thread wakes up
         // 100 times a second instead of 10; a busy one never waits in poll.
         props.put(StreamsConfig.POLL_MS_CONFIG, "10");
-        if (pipeline != Pipeline.INVENTORY) {
-            // Idling only orders the records of a task that reads several partitions. Kafka Streams 4.3 (and 4.4)
-            // also builds and formats log strings in that check, for every record while any of the task's
-            // partitions has nothing buffered, unless idling is off: a fifth of temperature's time, 6% of logs'.
-            // Each task of logs and notifications reads one partition, so idling buys them nothing. Temperature:
-            // thresholds apply to the readings that arrive after them, without idling to read sensor-thresholds
-            // in timestamp order with the readings. Inventory idles: orders and restocks meet in one task.
-            props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, String.valueOf(StreamsConfig.MAX_TASK_IDLE_MS_DISABLED));
-        }
+        // No task idling. Idling only orders the records of one task's partitions by timestamp, and Kafka Streams
+        // 4.3 (and 4.4) builds and formats log strings in that check for every record while one of the task's
+        // partitions has nothing buffered: a fifth of temperature's time, 6% of logs' and inventory's. Logs and
+        // notifications read one partition per task. Temperature applies thresholds from their arrival on.
+        // Inventory orders a product's orders and restocks by their arrival at its repartition topic, and they come
+        // from tasks of different partitions (orders are keyed by orderId), which idling never ordered.
+        props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, String.valueOf(StreamsConfig.MAX_TASK_IDLE_MS_DISABLED));
         if (pipeline == Pipeline.INVENTORY) {
             props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         }

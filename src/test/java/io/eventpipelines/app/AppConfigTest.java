@@ -1,8 +1,6 @@
 package io.eventpipelines.app;
 
-import io.eventpipelines.avro.AvroSerdes;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TopologyDescription;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,7 +67,9 @@ class AppConfigTest {
         Properties temperature = AppConfig.of(MINIMAL).streamsProperties(Pipeline.TEMPERATURE);
         assertEquals("10", temperature.get(StreamsConfig.POLL_MS_CONFIG));
         assertEquals("-1", temperature.get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG));
-        assertNull(AppConfig.of(MINIMAL).streamsProperties(Pipeline.INVENTORY).get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG));
+        for (Pipeline pipeline : Pipeline.values()) {
+            assertEquals("-1", AppConfig.of(MINIMAL).streamsProperties(pipeline).get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG));
+        }
         assertEquals(50, restoreFetchWait(MINIMAL));
 
         // A more specific prefix wins in Kafka Streams, so the app's restore-consumer default must step aside.
@@ -80,26 +80,8 @@ class AppConfigTest {
 
         assertEquals("100", AppConfig.of(minimalWith("poll.ms", "100")).streamsProperties(Pipeline.TEMPERATURE)
                 .get(StreamsConfig.POLL_MS_CONFIG));
-        assertEquals("0", AppConfig.of(minimalWith("pipeline.temperature.max.task.idle.ms", "0"))
-                .streamsProperties(Pipeline.TEMPERATURE).get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG));
-    }
-
-    @Test
-    void onlyAPipelineThatMergesInputsInATaskIdlesForThem() {
-        AppConfig config = AppConfig.of(minimalWith("schema.registry.url", "mock://app-config-test"));
-        AvroSerdes serdes = new AvroSerdes(config.serdeConfig());
-        for (Pipeline pipeline : Pipeline.values()) {
-            boolean merges = pipeline.buildTopology(config, serdes).describe().subtopologies().stream()
-                    .anyMatch(subtopology -> sourceTopics(subtopology) > 1);
-            boolean idles = !"-1".equals(config.streamsProperties(pipeline).get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG));
-            // Temperature merges thresholds with readings but applies each threshold from its arrival on.
-            assertEquals(merges && pipeline != Pipeline.TEMPERATURE, idles, pipeline.id());
-        }
-    }
-
-    private static long sourceTopics(TopologyDescription.Subtopology subtopology) {
-        return subtopology.nodes().stream().filter(TopologyDescription.Source.class::isInstance)
-                .mapToLong(source -> ((TopologyDescription.Source) source).topicSet().size()).sum();
+        assertEquals("0", AppConfig.of(minimalWith("pipeline.inventory.max.task.idle.ms", "0"))
+                .streamsProperties(Pipeline.INVENTORY).get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG));
     }
 
     /** What Kafka Streams gives the temperature pipeline's restore consumer. */
