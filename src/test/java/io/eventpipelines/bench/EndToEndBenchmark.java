@@ -546,9 +546,13 @@ public final class EndToEndBenchmark {
 
     private boolean record(Result result, boolean valid, String problem) {
         results.add(result);
-        System.out.printf(Locale.ROOT, "  %-12s %,d records in %5.2f s (RUNNING after %.2f s) = %,8.0f records/s; "
+        // With several threads, one may process everything while another still rebalances: the client never
+        // reported RUNNING.
+        String toRunning = Double.isNaN(result.secondsToRunning()) ? "done before the client was RUNNING"
+                : String.format(Locale.ROOT, "RUNNING after %.2f s", result.secondsToRunning());
+        System.out.printf(Locale.ROOT, "  %-12s %,d records in %5.2f s (%s) = %,8.0f records/s; "
                         + "CPU s: app %4.1f, broker %4.1f; peak heap used %d MiB%n", result.name(), result.inputRecords(),
-                result.seconds(), result.secondsToRunning(), result.recordsPerSecond(), result.appCpuSeconds(),
+                result.seconds(), toRunning, result.recordsPerSecond(), result.appCpuSeconds(),
                 result.brokerCpuSeconds(), result.peakHeapBytes() >> 20);
         if (!valid) {
             System.out.println("  INVALID: " + problem);
