@@ -1,0 +1,128 @@
+package io.eventpipelines.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Runs the end-to-end benchmark in several JVMs, one after the other, and reports every fork's ratios together.
+ * Each fork is a complete run (its own broker, pre-load, warm-up and measured rounds) that also writes its
+ * measured results to a file for this JVM. Rounds within one JVM share how its JIT compiled the hot paths, so
+ * they agree with each other more than two runs agree: only forks show that spread.
+ */
+final class Forks {
+    private static final String RSS = "rss";
+
+    private Forks() {
+    }
+
+    static String resultLine(String name, int round, double recordsPerSecond, double ratio, double cpuRatio) {
+        return String.join("\t", name, Integer.toString(round), Double.toString(recordsPerSecond),
+                Double.toString(ratio), Double.toString(cpuRatio));
+    }
+
+    static String rssLine(long appBytes, long brokerBytes) {
+        return String.join("\t", RSS, Long.toString(appBytes), Long.toString(brokerBytes));
+    }
+
+    /** @return 0 when every fork ran and found every output as expected */
+    static int run(EndToEndBenchmark.Options options, List<String> tokens) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target").toAbsolutePath()), "e2e-forks-");
+        try {
+            List<Path> files = new ArrayList<>();
+            for (int fork = 1; fork <= options.forks(); fork++) {
+                System.out.printf(Locale.ROOT, "# fork %d of %d%n%n", fork, options.forks());
+                Path file = dir.resolve("fork-" + fork + ".tsv");
+                int status = runFork(tokens, file);
+                if (status != 0) {
+                    System.out.printf(Locale.ROOT, "e2e: fork %d failed (exit %d)%n", fork, status);
+                    return status;
+                }
+                files.add(file);
+                System.out.println();
+            }
+            report(options, files);
+            return 0;
+        } finally {
+            BrokerProcess.deleteQuietly(dir);
+        }
+    }
+
+    /** This JVM's command line again, with one fork and a results file. */
+    private static int runFork(List<String> tokens, Path resultsFile) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(EndToEndBenchmark.class.getName());
+        for (int i = 0; i < tokens.size(); i++) {
+            if (tokens.get(i).equals("--forks") || tokens.get(i).equals("--results-file")) {
+                i++;
+            } else {
+                command.add(tokens.get(i));
+            }
+        }
+        command.addAll(List.of("--forks", "1", "--results-file", resultsFile.toString()));
+        System.out.flush();
+        Process process = new ProcessBuilder(command).inheritIO().start();
+        try {
+            return process.waitFor();
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    private static void report(EndToEndBenchmark.Options options, List<Path> files) throws IOException {
+        Map<String, List<List<double[]>>> byRun = new LinkedHashMap<>();
+        long appRss = -1;
+        long brokerRss = -1;
+        for (int fork = 0; fork < files.size(); fork++) {
+            for (String line : Files.readAllLines(files.get(fork))) {
+                String[] fields = line.split("\t");
+                if (fields[0].equals(RSS)) {
+                    appRss = Math.max(appRss, Long.parseLong(fields[1]));
+                    brokerRss = Math.max(brokerRss, Long.parseLong(fields[2]));
+                    continue;
+                }
+                List<List<double[]>> forks = byRun.computeIfAbsent(fields[0], name -> new ArrayList<>());
+                while (forks.size() <= fork) {
+                    forks.add(new ArrayList<>());
+                }
+                forks.get(fork).add(new double[] {
+                        Double.parseDouble(fields[2]), Double.parseDouble(fields[3]), Double.parseDouble(fields[4])});
+            }
+        }
+        System.out.printf(Locale.ROOT, "## All forks: %d × %d rounds, %,d records, %d partitions, num.stream.threads=%d%n%n",
+                files.size(), options.rounds(), options.records(), options.partitions(), options.threads());
+        System.out.println("| run | records/s, median of all rounds (min–max) | × baseline, median of all rounds (min–max) "
+                + "| × baseline, median of each fork | target | CPU × baseline |");
+        System.out.println("|---|---:|---:|---|---|---:|");
+        byRun.forEach((name, forks) -> {
+            List<double[]> all = forks.stream().flatMap(List::stream).toList();
+            List<Double> rates = all.stream().map(r -> r[0]).toList();
+            List<Double> ratios = all.stream().map(r -> r[1]).toList();
+            double ratio = EndToEndBenchmark.median(ratios);
+            List<String> perFork = forks.stream()
+                    .map(rounds -> String.format(Locale.ROOT, "%.2f", EndToEndBenchmark.median(rounds.stream().map(r -> r[1]).toList())))
+                    .toList();
+            String target = EndToEndBenchmark.TARGETS.entrySet().stream()
+                    .filter(entry -> entry.getKey().id().equals(name)).findFirst()
+                    .map(entry -> String.format(Locale.ROOT, "≥ %.2f %s", entry.getValue(),
+                            ratio >= entry.getValue() ? "met" : "**missed**"))
+                    .orElse("");
+            System.out.printf(Locale.ROOT, "| %s | %,.0f (%,.0f–%,.0f) | %.2f (%.2f–%.2f) | %s | %s | %.2f |%n", name,
+                    EndToEndBenchmark.median(rates), EndToEndBenchmark.min(rates), EndToEndBenchmark.max(rates), ratio,
+                    EndToEndBenchmark.min(ratios), EndToEndBenchmark.max(ratios),
+                    String.join(", ", perFork), target, EndToEndBenchmark.median(all.stream().map(r -> r[2]).toList()));
+        });
+        System.out.printf(Locale.ROOT, "%npeak RSS over all forks: benchmark JVM %d MiB, broker JVM %d MiB%n",
+                appRss >> 20, brokerRss >> 20);
+    }
+}
