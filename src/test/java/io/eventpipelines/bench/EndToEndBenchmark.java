@@ -77,7 +77,8 @@ import java.util.stream.Stream;
  * {@code run} builds it ({@link Pipeline#buildTopology} with {@link AppConfig#streamsProperties}), in rounds of
  * baseline, temperature, logs, inventory: unreported warm-up rounds (JIT, in both JVMs; the broker's internal topics), then
  * {@code --rounds} measured ones; each pipeline's ratio to the baseline is taken within a round, and the median
- * over rounds is reported, so that a machine whose load drifts still gives fair ratios. A run's time is from
+ * over rounds is reported, so that a machine whose load drifts still gives fair ratios. All of this runs in
+ * {@code --forks} JVMs one after the other ({@link Forks}), whose rounds are reported together. A run's time is from
  * {@link KafkaStreams#start()} until
  * every input record has been processed and all of its outputs are durably written and visible to a
  * read_committed consumer:
