@@ -66,6 +66,9 @@ class AppConfigTest {
     void theAppsStreamsDefaultsYieldToTheUsersSettings() {
         Properties temperature = AppConfig.of(MINIMAL).streamsProperties(Pipeline.TEMPERATURE);
         assertEquals("10", temperature.get(StreamsConfig.POLL_MS_CONFIG));
+        assertEquals(1000, mainConsumerConfig(MINIMAL, "heartbeat.interval.ms"));
+        assertEquals(3000, mainConsumerConfig(minimalWith("heartbeat.interval.ms", "3000"), "heartbeat.interval.ms"));
+        assertEquals(2000, mainConsumerConfig(minimalWith("main.consumer.heartbeat.interval.ms", "2000"), "heartbeat.interval.ms"));
         assertEquals("-1", temperature.get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG));
         for (Pipeline pipeline : Pipeline.values()) {
             assertEquals("-1", AppConfig.of(MINIMAL).streamsProperties(pipeline).get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG));
@@ -82,6 +85,12 @@ class AppConfigTest {
                 .get(StreamsConfig.POLL_MS_CONFIG));
         assertEquals("0", AppConfig.of(minimalWith("pipeline.inventory.max.task.idle.ms", "0"))
                 .streamsProperties(Pipeline.INVENTORY).get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG));
+    }
+
+    /** What Kafka Streams gives the temperature pipeline's main consumer for {@code key}. */
+    private static int mainConsumerConfig(Map<String, String> values, String key) {
+        Properties props = AppConfig.of(values).streamsProperties(Pipeline.TEMPERATURE);
+        return Integer.parseInt(new StreamsConfig(props).getMainConsumerConfigs("group", "client", 0).get(key).toString());
     }
 
     /** What Kafka Streams gives the temperature pipeline's restore consumer. */
