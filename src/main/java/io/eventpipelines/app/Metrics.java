@@ -13,13 +13,19 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The instance's metrics in Prometheus form: the JVM's, and every Kafka Streams metric of every pipeline
@@ -28,6 +34,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * need nothing from us.
  */
 final class Metrics implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Metrics.class);
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final List<AutoCloseable> bound = new ArrayList<>();
     private final JvmGcMetrics gc = new JvmGcMetrics();
@@ -48,24 +55,28 @@ final class Metrics implements AutoCloseable {
         gc.bindTo(registry);
     }
 
+    private static final String STATE_METRICS = "kafka.stream.state.";
+    private static final String STATE_ID_SUFFIX = ".state.id";
+    private static final String STORE = "store";
+
     /**
      * Kafka Streams names a store's tag after the store's type ({@code rocksdb-state-id},
      * {@code in-memory-window-state-id}, ...), so one store metric has different tag keys for stores of different
      * types, and Prometheus takes only the first set of keys: the metric of every other store type was dropped with
      * a warning. Every store's tag is {@code store} instead. The number of tags must not change: Micrometer's Kafka
      * binder takes a registered meter with more tags than a metric for a more specific one and skips the metric.
+     * An id of any other shape is left alone, rather than risk merging two meters into one.
      */
     static final MeterFilter STORE_TAG = new MeterFilter() {
         @Override
         public Meter.Id map(Meter.Id id) {
-            if (!id.getName().startsWith("kafka.stream.state.")) {
+            List<Tag> tags = id.getTags();
+            if (!id.getName().startsWith(STATE_METRICS) || id.getTag(STORE) != null
+                    || tags.stream().filter(tag -> tag.getKey().endsWith(STATE_ID_SUFFIX)).count() != 1) {
                 return id;
             }
-            List<Tag> tags = new ArrayList<>();
-            for (Tag tag : id.getTagsAsIterable()) {
-                tags.add(tag.getKey().endsWith(".state.id") ? Tag.of("store", tag.getValue()) : tag);
-            }
-            return id.replaceTags(tags);
+            return id.replaceTags(tags.stream()
+                    .map(tag -> tag.getKey().endsWith(STATE_ID_SUFFIX) ? Tag.of(STORE, tag.getValue()) : tag).toList());
         }
     };
 
@@ -85,6 +96,36 @@ final class Metrics implements AutoCloseable {
             }
         });
         binder.bindTo(registry);
+        scheduler.scheduleWithFixedDelay(() -> removeGoneStoreMeters(pipeline, streams), refreshInterval.toMillis(),
+                refreshInterval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Micrometer's Kafka binder removes the meter of a Kafka metric that is gone by the id from before
+     * {@link #STORE_TAG}, which the registry does not know (micrometer#7541): the meters of a store whose task
+     * moved to another thread or instance stayed, frozen. This removes them, at the binder's pace.
+     */
+    private void removeGoneStoreMeters(Pipeline pipeline, KafkaStreams streams) {
+        try {
+            Set<List<String>> live = new HashSet<>();
+            for (MetricName name : streams.metrics().keySet()) {
+                name.tags().forEach((key, value) -> {
+                    if (key.endsWith("-state-id")) {
+                        live.add(List.of(String.valueOf(name.tags().get("thread-id")), String.valueOf(name.tags().get("task-id")), value));
+                    }
+                });
+            }
+            for (Meter meter : registry.getMeters()) {
+                Meter.Id id = meter.getId();
+                if (id.getName().startsWith(STATE_METRICS) && pipeline.id().equals(id.getTag("pipeline")) && id.getTag(STORE) != null
+                        && !live.contains(List.of(String.valueOf(id.getTag("thread.id")), String.valueOf(id.getTag("task.id")), id.getTag(STORE)))) {
+                    registry.remove(meter);
+                }
+            }
+        } catch (RuntimeException e) {
+            // A failed pass must not cancel the next ones (a scheduled task that throws is not run again).
+            LOG.debug("Could not remove the meters of stores that are gone", e);
+        }
     }
 
     PrometheusMeterRegistry registry() {

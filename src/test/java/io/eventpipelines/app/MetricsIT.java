@@ -104,7 +104,9 @@ class MetricsIT {
             Poll.until(TIMEOUT, "every alert counted once, the replacement's metrics scraped and the retired one's gone",
                     () -> scrape(runner, ALERTS, Map.of("pipeline", "temperature")) == 50
                             && scrape(runner, THREAD_METRIC, Map.of("thread_id", replacement.get())) > 0
-                            && scrape(runner, THREAD_METRIC, Map.of("thread_id", first)) == -1);
+                            && scrape(runner, THREAD_METRIC, Map.of("thread_id", first)) == -1
+                            && scrape(runner, STORE_METRIC, Map.of("thread_id", replacement.get())) != -1
+                            && scrape(runner, STORE_METRIC, Map.of("thread_id", first)) == -1);
         }
         // Closed with the pipelines: the binder's refresh thread does not outlive them.
         Poll.until(Duration.ofSeconds(10), "no metrics refresh thread left", () -> Thread.getAllStackTraces().keySet().stream()
