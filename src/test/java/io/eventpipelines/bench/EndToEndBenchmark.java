@@ -766,7 +766,8 @@ public final class EndToEndBenchmark {
                     median(rates), min(rates), max(rates),
                     isBaseline ? "1" : String.format(Locale.ROOT, "%.2f (%.2f–%.2f)", ratio, min(ratios), max(ratios)),
                     target, median(runs.stream().map(Result::seconds).toList()),
-                    median(runs.stream().map(Result::secondsToRunning).toList()),
+                    // A run done before its client was RUNNING has no such time.
+                    median(runs.stream().map(Result::secondsToRunning).filter(t -> !Double.isNaN(t)).toList()),
                     median(runs.stream().map(r -> r.appCpuSeconds() * 1e6 / r.inputRecords()).toList()),
                     median(runs.stream().map(r -> r.brokerCpuSeconds() * 1e6 / r.inputRecords()).toList()),
                     isBaseline ? "1" : String.format(Locale.ROOT, "%.2f", median(cpuRatios)),
@@ -806,6 +807,9 @@ public final class EndToEndBenchmark {
     static double median(List<Double> values) {
         List<Double> sorted = values.stream().sorted().toList();
         int n = sorted.size();
+        if (n == 0) {
+            return Double.NaN;
+        }
         return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 

@@ -1,5 +1,6 @@
 package io.eventpipelines.bench;
 
+import java.io.File;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -9,6 +10,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 
 /**
  * Runs the end-to-end benchmark in several JVMs, one after the other, and reports every fork's ratios together.
@@ -34,12 +38,20 @@ final class Forks {
     /** @return 0 when every fork ran and found every output as expected */
     static int run(EndToEndBenchmark.Options options, List<String> tokens) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target").toAbsolutePath()), "e2e-forks-");
+        AtomicReference<Process> current = new AtomicReference<>();
+        // Stopping this JVM stops the fork too, which then stops its broker and deletes its files itself.
+        Thread cleanup = new Thread(() -> {
+            stop(current.get());
+            BrokerProcess.deleteQuietly(dir);
+        }, "e2e-forks-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
         try {
+            String classpath = frozenClasspath(dir.resolve("classpath"));
             List<Path> files = new ArrayList<>();
             for (int fork = 1; fork <= options.forks(); fork++) {
                 System.out.printf(Locale.ROOT, "# fork %d of %d%n%n", fork, options.forks());
                 Path file = dir.resolve("fork-" + fork + ".tsv");
-                int status = runFork(tokens, file);
+                int status = runFork(tokens, classpath, file, current);
                 if (status != 0) {
                     System.out.printf(Locale.ROOT, "e2e: fork %d failed (exit %d)%n", fork, status);
                     return status;
@@ -50,17 +62,52 @@ final class Forks {
             report(options, files);
             return 0;
         } finally {
+            stop(current.get());
             BrokerProcess.deleteQuietly(dir);
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running already
+            }
         }
     }
 
-    /** This JVM's command line again, with one fork and a results file. */
-    private static int runFork(List<String> tokens, Path resultsFile) throws IOException, InterruptedException {
+    /**
+     * The classpath with its directories copied: a fork starts minutes after this JVM, and a build meanwhile would
+     * give it other classes than the earlier forks ran.
+     */
+    private static String frozenClasspath(Path copies) throws IOException {
+        List<String> entries = new ArrayList<>();
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            Path source = Path.of(entry);
+            if (!Files.isDirectory(source)) {
+                entries.add(entry);
+                continue;
+            }
+            Path target = copies.resolve(Integer.toString(entries.size()));
+            try (Stream<Path> paths = Files.walk(source)) {
+                for (Path path : (Iterable<Path>) paths::iterator) {
+                    Path copy = target.resolve(source.relativize(path).toString());
+                    if (Files.isDirectory(path)) {
+                        Files.createDirectories(copy);
+                    } else {
+                        Files.copy(path, copy);
+                    }
+                }
+            }
+            entries.add(target.toString());
+        }
+        return String.join(File.pathSeparator, entries);
+    }
+
+    /** This JVM's command line again (its JVM options included), with one fork and a results file. */
+    private static int runFork(List<String> tokens, String classpath, Path resultsFile, AtomicReference<Process> current)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
         command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
+        command.add(classpath);
         command.add(EndToEndBenchmark.class.getName());
         for (int i = 0; i < tokens.size(); i++) {
             if (tokens.get(i).equals("--forks") || tokens.get(i).equals("--results-file")) {
@@ -72,10 +119,28 @@ final class Forks {
         command.addAll(List.of("--forks", "1", "--results-file", resultsFile.toString()));
         System.out.flush();
         Process process = new ProcessBuilder(command).inheritIO().start();
+        current.set(process);
         try {
             return process.waitFor();
         } finally {
+            stop(process);
+            current.set(null);
+        }
+    }
+
+    /** SIGTERM first, so that the fork stops its broker and deletes its files; SIGKILL if it hangs. */
+    private static void stop(Process process) {
+        if (process == null || !process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
             process.destroyForcibly();
+            Thread.currentThread().interrupt();
         }
     }
 
