@@ -1,5 +1,7 @@
 package io.eventpipelines.app;
 
+import io.eventpipelines.logs.LogRoutingTopology;
+import io.eventpipelines.temperature.TemperatureTopology;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -140,14 +142,14 @@ final class DemoCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "temperature   %6d readings -> %5d alerts (%.1f%%), %d closed one-minute windows of statistics%n",
                 readings, counts.getOrDefault("temperature-alerts", 0L),
                 readings == 0 ? 0.0 : 100.0 * counts.getOrDefault("temperature-alerts", 0L) / readings,
-                counts.getOrDefault(io.eventpipelines.temperature.TemperatureTopology.STATS_TOPIC, 0L));
+                counts.getOrDefault(TemperatureTopology.STATS_TOPIC, 0L));
         StringBuilder logs = new StringBuilder();
-        for (String topic : io.eventpipelines.logs.LogRoutingTopology.routedTopics()) {
+        for (String topic : LogRoutingTopology.routedTopics()) {
             logs.append(topic.substring("logs-".length())).append(' ').append(counts.getOrDefault(topic, 0L)).append("  ");
         }
         out.printf(Locale.ROOT, "logs          %6d events  -> %s; %d error rates per service and minute%n",
                 counts.getOrDefault("app-logs", 0L), logs.toString().trim(),
-                counts.getOrDefault(io.eventpipelines.logs.LogRoutingTopology.ERROR_RATES_TOPIC, 0L));
+                counts.getOrDefault(LogRoutingTopology.ERROR_RATES_TOPIC, 0L));
         out.printf(Locale.ROOT, "inventory     %6d orders, %d restocks -> %s%n", counts.getOrDefault("orders", 0L),
                 counts.getOrDefault("inventory-restocks", 0L), outcomes);
         String lowest = stock.entrySet().stream().sorted(Map.Entry.comparingByValue()).limit(5)

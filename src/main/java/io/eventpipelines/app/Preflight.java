@@ -5,6 +5,7 @@ import io.eventpipelines.avro.SchemaRegistryClient;
 import io.eventpipelines.avro.SchemaRegistryException;
 import io.eventpipelines.avro.SchemaRegistryUnavailableException;
 
+import org.apache.avro.Schema;
 import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -92,33 +93,38 @@ final class Preflight {
      * of the first record.
      */
     static void schemas(AppConfig config, SchemaRegistryClient client) {
-        boolean autoRegister = new AvroSerdeConfig(config.serdeConfig()).autoRegisterSchemas();
+        Map<String, Schema> subjects = SchemaAdmin.subjectsOf(config.pipelines(), config.applicationIdPrefix());
+        if (new AvroSerdeConfig(config.serdeConfig()).autoRegisterSchemas()) {
+            checkCredentials(client, subjects);
+            return;
+        }
         List<String> missing;
         try {
-            missing = SchemaAdmin.unregistered(client, SchemaAdmin.subjectsOf(config.pipelines(), config.applicationIdPrefix()));
+            missing = SchemaAdmin.unregistered(client, subjects);
         } catch (SchemaRegistryUnavailableException e) {
-            if (autoRegister) {
-                // Nothing to check but the credentials, which the first record will: a stream thread that meets
-                // the outage is replaced until the registry is back, as at any other time.
-                log.warn("Schema Registry unreachable at start; the pipelines start and retry: {}", e.getMessage());
-                return;
-            }
             throw new StartupCheckException("Schema Registry unreachable, so the schemas cannot be checked ("
                     + AvroSerdeConfig.AUTO_REGISTER_SCHEMAS + "=false): " + e.getMessage());
-        } catch (SchemaRegistryException e) {
-            // Registering on the fly needs the right to register, not to look up: only credentials the registry
-            // rejects outright stop the start then.
-            if (autoRegister && !e.isNotAuthenticated()) {
-                return;
-            }
-            throw e;
-        }
-        if (autoRegister) {
-            return;
         }
         if (!missing.isEmpty()) {
             throw new StartupCheckException("schemas not registered (" + AvroSerdeConfig.AUTO_REGISTER_SCHEMAS
                     + "=false): " + String.join(", ", missing) + " (register them with 'schemas register <properties file>')");
+        }
+    }
+
+    /**
+     * Registering on the fly needs the right to register, not to look up: only credentials the registry rejects
+     * outright stop the start. An unreachable registry does not: a stream thread that meets the outage is replaced
+     * until the registry is back, as at any other time.
+     */
+    private static void checkCredentials(SchemaRegistryClient client, Map<String, Schema> subjects) {
+        try {
+            SchemaAdmin.unregistered(client, subjects);
+        } catch (SchemaRegistryUnavailableException e) {
+            log.warn("Schema Registry unreachable at start; the pipelines start and retry: {}", e.getMessage());
+        } catch (SchemaRegistryException e) {
+            if (e.isNotAuthenticated()) {
+                throw e;
+            }
         }
     }
 }

@@ -1,5 +1,10 @@
 package io.eventpipelines.avro;
 
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+import java.util.function.Predicate;
+
 /**
  * The Schema Registry answered with an error, or its answer could not be used.
  *
@@ -85,8 +90,8 @@ public class SchemaRegistryException extends RuntimeException {
     }
 
     /** Whether {@code error} or one of its causes matches, each visited once (cause chains may loop). */
-    static boolean anyCause(Throwable error, java.util.function.Predicate<Throwable> matches) {
-        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    static boolean anyCause(Throwable error, Predicate<Throwable> matches) {
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Throwable t = error; t != null && seen.add(t); t = t.getCause()) {
             if (matches.test(t)) {
                 return true;

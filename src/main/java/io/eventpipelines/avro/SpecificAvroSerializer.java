@@ -104,10 +104,17 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
         }
         Target target = targetFor(topic, record);
         if (wire != null && wire.length >= WireFormat.HEADER_SIZE && wire[0] == WireFormat.MAGIC_BYTE
-                && target.conversion == null && target.encodesLike(WireFormat.schemaId(wire), settings.client())) {
-            byte[] out = wire.clone();
-            System.arraycopy(target.header, 0, out, 0, WireFormat.HEADER_SIZE);
-            return out;
+                && target.conversion == null) {
+            int writerSchemaId = WireFormat.schemaId(wire);
+            if (writerSchemaId == target.schemaId) {
+                // Already under the schema id this topic gets: nothing to patch, nothing to copy.
+                return wire;
+            }
+            if (target.encodesLike(writerSchemaId, settings.client())) {
+                byte[] out = wire.clone();
+                System.arraycopy(target.header, 0, out, 0, WireFormat.HEADER_SIZE);
+                return out;
+            }
         }
         return encode(topic, record, target);
     }
