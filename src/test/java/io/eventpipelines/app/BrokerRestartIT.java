@@ -7,13 +7,11 @@ import io.eventpipelines.logs.LogRoutingTopology;
 import io.eventpipelines.orders.InventoryTopology;
 import io.eventpipelines.temperature.TemperatureReading;
 import io.eventpipelines.temperature.TemperatureTopology;
-import io.eventpipelines.testing.ApicurioRegistry;
-import io.eventpipelines.testing.EmbeddedKafka;
+import io.eventpipelines.testing.RealStack;
 import io.eventpipelines.testing.InventoryFeed;
 import io.eventpipelines.testing.InventoryLedger;
 import io.eventpipelines.testing.Poll;
 import io.eventpipelines.testing.RegistryDecoder;
-import io.eventpipelines.testing.TestFiles;
 import io.eventpipelines.testing.TopicReader;
 import io.eventpipelines.testing.Transactions;
 
@@ -28,10 +26,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -69,23 +66,19 @@ class BrokerRestartIT {
     private static final List<Pipeline> PIPELINES = List.of(Pipeline.TEMPERATURE, Pipeline.LOGS, Pipeline.INVENTORY);
     private static final int PER_PHASE = 600;
 
-    private static EmbeddedKafka kafka;
-    private static ApicurioRegistry registry;
-    private static Path dir;
+    @RegisterExtension
+    static final RealStack STACK = new RealStack("broker-restart-it-");
     private static AppConfig config;
     private static PipelineRunner runner;
 
     @BeforeAll
     static void start() throws Exception {
-        dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "broker-restart-it-");
-        kafka = new EmbeddedKafka();
-        registry = new ApicurioRegistry();
-        kafka.createTopics(2, TopicAdmin.topicsOf(PIPELINES));
+        STACK.kafka().createTopics(2, TopicAdmin.topicsOf(PIPELINES));
         config = AppConfig.of(Map.of(
-                "bootstrap.servers", kafka.bootstrapServers(),
-                "schema.registry.url", registry.url(),
+                "bootstrap.servers", STACK.kafka().bootstrapServers(),
+                "schema.registry.url", STACK.registry().url(),
                 "application.id", "broker-restart-it",
-                "state.dir", dir.resolve("state").toString(),
+                "state.dir", STACK.dir().resolve("state").toString(),
                 "pipelines", "temperature,logs,inventory",
                 "commit.interval.ms", "200"));
         runner = new PipelineRunner(config);
@@ -94,12 +87,8 @@ class BrokerRestartIT {
 
     @AfterAll
     static void stop() throws Exception {
-        try (AutoCloseable k = kafka; AutoCloseable r = registry) {
-            if (runner != null) {
-                runner.close();
-            }
-        } finally {
-            TestFiles.deleteRecursively(dir);
+        if (runner != null) {
+            runner.close();
         }
     }
 
@@ -121,7 +110,7 @@ class BrokerRestartIT {
         AtomicBoolean brokerDown = new AtomicBoolean();
         try (Inputs inputs = new Inputs();
              Outputs outputs = new Outputs();
-             Admin admin = kafka.admin()) {
+             Admin admin = STACK.kafka().admin()) {
             try {
                 // The broker goes down mid-stream, with an exactly-once transaction open that already wrote updates.
                 inputs.send(0);
@@ -136,7 +125,7 @@ class BrokerRestartIT {
                 int sentAtStop = inputs.inventory.sent();
                 long stoppedAt = System.nanoTime();
                 brokerDown.set(true);
-                kafka.stopBroker();
+                STACK.kafka().stopBroker();
 
                 // send() itself blocks while the broker is down (no partition leader to send to), so this thread
                 // restarts the broker while another one is stuck sending.
@@ -152,7 +141,7 @@ class BrokerRestartIT {
                     blocked.get(); // a failed send surfaces here
                     throw new AssertionError("records were acknowledged while the broker was down");
                 }
-                kafka.startBroker();
+                STACK.kafka().startBroker();
                 brokerDown.set(false);
                 long restartedAt = System.nanoTime();
                 blocked.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
@@ -166,7 +155,7 @@ class BrokerRestartIT {
                 int duplicates = assertAtLeastOnceOutputs(inputs, outputs);
                 assertExactlyOnceOutputs(inputs, outputs);
                 for (Pipeline pipeline : PIPELINES) {
-                    assertEquals(0, TopicReader.read(kafka.bootstrapServers(), pipeline.deadLetterTopic(), 0, TIMEOUT).size(),
+                    assertEquals(0, TopicReader.read(STACK.kafka().bootstrapServers(), pipeline.deadLetterTopic(), 0, TIMEOUT).size(),
                             "an outage is not a poison record: " + pipeline.deadLetterTopic());
                 }
                 await(history, "every pipeline RUNNING again", BrokerRestartIT::allRunning);
@@ -180,7 +169,7 @@ class BrokerRestartIT {
                         (caughtUpAt - restartedAt) / 1_000_000, history, duplicates);
             } finally {
                 if (brokerDown.get()) {
-                    kafka.startBroker(); // before the clients close, so that they do not wait for it in vain
+                    STACK.kafka().startBroker(); // before the clients close, so that they do not wait for it in vain
                 }
             }
         } finally {
@@ -244,12 +233,12 @@ class BrokerRestartIT {
             AvroSerdes serdes = new AvroSerdes(config.serdeConfig());
             readings = producer(serdes, TemperatureReading.class);
             logs = producer(serdes, LogEvent.class);
-            inventory = new InventoryFeed(kafka.bootstrapServers(), config.serdeConfig(), PATIENT, "br", 5, 7L);
+            inventory = new InventoryFeed(STACK.kafka().bootstrapServers(), config.serdeConfig(), PATIENT, "br", 5, 7L);
         }
 
         private static <T extends SpecificRecord> KafkaProducer<String, T> producer(AvroSerdes serdes, Class<T> type) {
             Map<String, Object> props = new HashMap<>(PATIENT);
-            props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+            props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.kafka().bootstrapServers());
             props.put(ProducerConfig.ACKS_CONFIG, "all");
             return new KafkaProducer<>(props, new StringSerializer(), serdes.value(type).serializer());
         }
@@ -309,14 +298,14 @@ class BrokerRestartIT {
 
     /** Every output topic, read from the beginning with read_committed consumers and decoded independently. */
     private static final class Outputs implements AutoCloseable {
-        private final RegistryDecoder decoder = new RegistryDecoder(registry.url());
+        private final RegistryDecoder decoder = new RegistryDecoder(STACK.registry().url());
         private final Map<String, TopicReader> readers = new LinkedHashMap<>();
         private final Map<String, List<ConsumerRecord<byte[], byte[]>>> read = new HashMap<>();
 
         Outputs() {
             List<String> topics = new ArrayList<>(List.of(TemperatureTopology.ALERTS_TOPIC, InventoryTopology.UPDATES_TOPIC));
             topics.addAll(LogRoutingTopology.routedTopics());
-            topics.forEach(topic -> readers.put(topic, new TopicReader(kafka.bootstrapServers(), topic)));
+            topics.forEach(topic -> readers.put(topic, new TopicReader(STACK.kafka().bootstrapServers(), topic)));
         }
 
         Outputs poll() {

@@ -5,11 +5,9 @@ import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.orders.Restock;
 import io.eventpipelines.avro.RestSchemaRegistryClient;
 import io.eventpipelines.avro.SchemaRegistryClient;
-import io.eventpipelines.testing.ApicurioRegistry;
-import io.eventpipelines.testing.EmbeddedKafka;
+import io.eventpipelines.testing.RealStack;
 import io.eventpipelines.testing.Poll;
 import io.eventpipelines.testing.RegistryDecoder;
-import io.eventpipelines.testing.TestFiles;
 import io.eventpipelines.testing.TopicReader;
 
 import org.apache.avro.Schema;
@@ -22,8 +20,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.TestMethodOrder;
@@ -43,30 +40,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The commands users run (topics, schemas, produce, run), against a real broker and a real registry. The
+ * The commands users run (topics, schemas, produce, run), against a real broker and a real STACK.registry(). The
  * topics test runs first: it starts from a cluster without the app's topics.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CommandsIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
-    private static EmbeddedKafka kafka;
-    private static ApicurioRegistry registry;
-    private static Path dir;
-
-    @BeforeAll
-    static void start() throws Exception {
-        kafka = new EmbeddedKafka();
-        registry = new ApicurioRegistry();
-        dir = Files.createTempDirectory(Path.of("target"), "commands-it-");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        try (AutoCloseable k = kafka; AutoCloseable r = registry) {
-            TestFiles.deleteRecursively(dir);
-        }
-    }
+    @RegisterExtension
+    static final RealStack STACK = new RealStack("commands-it-");
 
     private static CliRun cli(String... args) {
         return CliRun.of(args);
@@ -74,14 +56,14 @@ class CommandsIT {
 
     private static Path properties(String name, String... extra) throws IOException {
         StringBuilder text = new StringBuilder()
-                .append("bootstrap.servers=").append(kafka.bootstrapServers()).append('\n')
-                .append("schema.registry.url=").append(registry.url()).append('\n')
-                .append("state.dir=").append(dir.resolve("state-" + name)).append('\n')
+                .append("bootstrap.servers=").append(STACK.kafka().bootstrapServers()).append('\n')
+                .append("schema.registry.url=").append(STACK.registry().url()).append('\n')
+                .append("state.dir=").append(STACK.dir().resolve("state-" + name)).append('\n')
                 .append("application.id=").append(name).append('\n');
         for (String line : extra) {
             text.append(line).append('\n');
         }
-        Path file = dir.resolve(name + ".properties");
+        Path file = STACK.dir().resolve(name + ".properties");
         Files.writeString(file, text);
         return file;
     }
@@ -108,7 +90,7 @@ class CommandsIT {
         assertEquals(19, created.out().lines().filter(l -> l.endsWith("created")).count(), created.out());
         CliRun again = cli("topics", "create", config.toString());
         assertEquals(19, again.out().lines().filter(l -> l.endsWith("exists")).count(), again.out());
-        try (Admin admin = kafka.admin()) {
+        try (Admin admin = STACK.kafka().admin()) {
             TopicDescription orders = admin.describeTopics(List.of("orders")).allTopicNames().get(30, TimeUnit.SECONDS).get("orders");
             assertEquals(2, orders.partitions().size(), "topics.partitions from the properties file");
             ConfigResource thresholds = new ConfigResource(ConfigResource.Type.TOPIC, "sensor-thresholds");
@@ -130,7 +112,7 @@ class CommandsIT {
         runsWithRegisteredSchemasOnly(config);
 
         // Someone registers an Order without userId under NONE: the app's Order can no longer read that subject's latest.
-        SchemaRegistryClient client = new RestSchemaRegistryClient(new AvroSerdeConfig(Map.of("schema.registry.url", registry.url())));
+        SchemaRegistryClient client = new RestSchemaRegistryClient(new AvroSerdeConfig(Map.of("schema.registry.url", STACK.registry().url())));
         client.updateCompatibility("orders-value", "NONE");
         client.register("orders-value", new Schema.Parser().parse("{\"type\":\"record\",\"name\":\"Order\","
                 + "\"namespace\":\"io.eventpipelines.orders\",\"fields\":[{\"name\":\"orderId\",\"type\":\"string\"}]}"));
@@ -147,13 +129,13 @@ class CommandsIT {
         try (PipelineRunner runner = new PipelineRunner(app)) {
             runner.start();
             AvroSerdes serdes = new AvroSerdes(app.serdeConfig());
-            try (KafkaProducer<String, Restock> restocks = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
+            try (KafkaProducer<String, Restock> restocks = new KafkaProducer<>(Map.of("bootstrap.servers", STACK.kafka().bootstrapServers()),
                     new StringSerializer(), serdes.value(Restock.class).serializer())) {
                 restocks.send(new ProducerRecord<>("inventory-restocks", "p-1", new Restock("p-1", 3, Instant.now())))
                         .get(30, TimeUnit.SECONDS);
             }
-            List<ConsumerRecord<byte[], byte[]>> updates = TopicReader.read(kafka.bootstrapServers(), "inventory-updates", 1, TIMEOUT);
-            assertEquals("RESTOCKED", new RegistryDecoder(registry.url()).decode(updates.get(0).value()).get("status").toString());
+            List<ConsumerRecord<byte[], byte[]>> updates = TopicReader.read(STACK.kafka().bootstrapServers(), "inventory-updates", 1, TIMEOUT);
+            assertEquals("RESTOCKED", new RegistryDecoder(STACK.registry().url()).decode(updates.get(0).value()).get("status").toString());
             assertFalse(runner.anyFailed());
         }
     }
@@ -161,7 +143,7 @@ class CommandsIT {
     @Test
     void produceWritesReproducibleRecordsThroughTheRegistry() throws Exception {
         Path config = properties("producer");
-        RegistryDecoder decoder = new RegistryDecoder(registry.url());
+        RegistryDecoder decoder = new RegistryDecoder(STACK.registry().url());
         List<String> firstRun = produceAndRead(config, decoder, List.of());
         List<String> secondRun = produceAndRead(config, decoder, firstRun);
         assertEquals(40, firstRun.size());
@@ -172,7 +154,7 @@ class CommandsIT {
     /** Produces 40 readings with seed 7 and returns "key sensorId celsius" of those this run added. */
     private static List<String> produceAndRead(Path config, RegistryDecoder decoder, List<String> earlier) {
         assertEquals(0, cli("produce", "temperature", config.toString(), "--count", "40", "--rate", "2000", "--seed", "7").exitCode());
-        List<ConsumerRecord<byte[], byte[]>> records = TopicReader.read(kafka.bootstrapServers(), "temperature-readings",
+        List<ConsumerRecord<byte[], byte[]>> records = TopicReader.read(STACK.kafka().bootstrapServers(), "temperature-readings",
                 earlier.size() + 40, TIMEOUT);
         List<String> all = new java.util.ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : records) {
@@ -193,14 +175,14 @@ class CommandsIT {
     @Test
     void runStopsCleanlyOnSigtermAndLeavesItsGroups() throws Exception {
         Path config = properties("sigterm", "pipelines=logs");
-        Path log = dir.resolve("sigterm.log");
+        Path log = STACK.dir().resolve("sigterm.log");
         Process app = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-Dlogback.configurationFile=" + Path.of("target", "classes", "logback.xml").toAbsolutePath(),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", config.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             Poll.until(TIMEOUT, "logs pipeline RUNNING", () -> readQuietly(log).contains("Pipeline logs: REBALANCING -> RUNNING"));
-            try (Admin admin = kafka.admin()) {
+            try (Admin admin = STACK.kafka().admin()) {
                 assertEquals(1, members(admin, "sigterm-logs"), readQuietly(log));
                 app.destroy(); // SIGTERM
                 assertTrue(app.waitFor(60, TimeUnit.SECONDS), "exits after SIGTERM");

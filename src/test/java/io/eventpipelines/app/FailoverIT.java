@@ -1,19 +1,17 @@
 package io.eventpipelines.app;
 
 import io.eventpipelines.orders.InventoryTopology;
-import io.eventpipelines.testing.ApicurioRegistry;
+import io.eventpipelines.testing.RealStack;
 import io.eventpipelines.testing.AppProcess;
-import io.eventpipelines.testing.EmbeddedKafka;
 import io.eventpipelines.testing.InventoryFeed;
 import io.eventpipelines.testing.InventoryLedger;
 import io.eventpipelines.testing.RegistryDecoder;
-import io.eventpipelines.testing.TestFiles;
 import io.eventpipelines.testing.TopicReader;
 import io.eventpipelines.testing.Transactions;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -37,49 +35,38 @@ class FailoverIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final long SEED = 20261122L;
 
-    private static EmbeddedKafka kafka;
-    private static ApicurioRegistry registry;
-    private static Path dir;
+    @RegisterExtension
+    static final RealStack STACK = new RealStack("failover-it-");
 
     @BeforeAll
     static void start() throws Exception {
-        dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "failover-it-");
-        kafka = new EmbeddedKafka();
-        registry = new ApicurioRegistry();
         // Unequal partition counts: the repartition topic, not the inputs, decides where a product's stock lives.
-        kafka.createTopics(3, List.of(InventoryTopology.ORDERS_TOPIC, InventoryTopology.UPDATES_TOPIC,
+        STACK.kafka().createTopics(3, List.of(InventoryTopology.ORDERS_TOPIC, InventoryTopology.UPDATES_TOPIC,
                 Pipeline.INVENTORY.deadLetterTopic()));
-        kafka.createTopics(2, List.of(InventoryTopology.RESTOCKS_TOPIC));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        try (AutoCloseable k = kafka; AutoCloseable r = registry) {
-            TestFiles.deleteRecursively(dir);
-        }
+        STACK.kafka().createTopics(2, List.of(InventoryTopology.RESTOCKS_TOPIC));
     }
 
     @Test
     void aKilledInstanceIsReplacedWithoutLosingOrDuplicatingAnyUpdate() throws Exception {
-        Path properties = dir.resolve("inventory.properties");
+        Path properties = STACK.dir().resolve("inventory.properties");
         Files.writeString(properties, String.join("\n",
-                "bootstrap.servers=" + kafka.bootstrapServers(),
-                "schema.registry.url=" + registry.url(),
+                "bootstrap.servers=" + STACK.kafka().bootstrapServers(),
+                "schema.registry.url=" + STACK.registry().url(),
                 "application.id=failover-it",
-                "state.dir=" + dir.resolve("state"),
+                "state.dir=" + STACK.dir().resolve("state"),
                 "pipelines=inventory",
                 // The killed member holds its partitions until its session expires: keep that wait short.
                 "session.timeout.ms=6000",
                 "heartbeat.interval.ms=1500",
                 ""));
         Map<String, Object> serdeConfig = AppConfig.load(properties, Map.of()).serdeConfig();
-        RegistryDecoder decoder = new RegistryDecoder(registry.url());
+        RegistryDecoder decoder = new RegistryDecoder(STACK.registry().url());
 
-        try (InventoryFeed feed = new InventoryFeed(kafka.bootstrapServers(), serdeConfig, Map.of(), "fo", 6, SEED);
-             TopicReader committed = new TopicReader(kafka.bootstrapServers(), InventoryTopology.UPDATES_TOPIC);
-             Admin admin = kafka.admin()) {
+        try (InventoryFeed feed = new InventoryFeed(STACK.kafka().bootstrapServers(), serdeConfig, Map.of(), "fo", 6, SEED);
+             TopicReader committed = new TopicReader(STACK.kafka().bootstrapServers(), InventoryTopology.UPDATES_TOPIC);
+             Admin admin = STACK.kafka().admin()) {
             int answeredAtKill;
-            try (AppProcess first = AppProcess.run(properties, dir.resolve("first.log"))) {
+            try (AppProcess first = AppProcess.run(properties, STACK.dir().resolve("first.log"))) {
                 awaitRunning(first);
                 // The kill must land mid-stream, with a transaction open that already wrote updates: its stock
                 // store writes and updates must be thrown away and redone.
@@ -102,7 +89,7 @@ class FailoverIT {
             // Measured now rather than at the kill, so that a commit already on its way has landed: what is
             // still uncommitted belongs to the killed transaction, which can only be aborted.
             long abandoned = Transactions.end(admin, InventoryTopology.UPDATES_TOPIC).pending();
-            try (AppProcess second = AppProcess.run(properties, dir.resolve("second.log"))) {
+            try (AppProcess second = AppProcess.run(properties, STACK.dir().resolve("second.log"))) {
                 awaitRunning(second);
                 feed.send(1000);
                 feed.flush();
@@ -122,9 +109,9 @@ class FailoverIT {
                 assertTrue(ledger.count("RESERVED", null) > 100, "RESERVED " + ledger.count("RESERVED", null));
                 assertTrue(ledger.count("REJECTED", "OUT_OF_STOCK") > 100,
                         "OUT_OF_STOCK " + ledger.count("REJECTED", "OUT_OF_STOCK"));
-                assertEquals(0, TopicReader.read(kafka.bootstrapServers(), Pipeline.INVENTORY.deadLetterTopic(), 0, TIMEOUT)
+                assertEquals(0, TopicReader.read(STACK.kafka().bootstrapServers(), Pipeline.INVENTORY.deadLetterTopic(), 0, TIMEOUT)
                         .size(), "nothing dead-lettered");
-                long aborted = Transactions.allRecords(kafka.bootstrapServers(), InventoryTopology.UPDATES_TOPIC, TIMEOUT)
+                long aborted = Transactions.allRecords(STACK.kafka().bootstrapServers(), InventoryTopology.UPDATES_TOPIC, TIMEOUT)
                         - ledger.updates().size();
                 assertTrue(aborted >= abandoned, "the killed transaction's " + abandoned
                         + " updates stay in the log as aborted: " + aborted + " aborted");

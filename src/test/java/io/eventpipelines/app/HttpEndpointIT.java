@@ -3,11 +3,9 @@ package io.eventpipelines.app;
 import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.orders.InventoryTopology;
 import io.eventpipelines.orders.Restock;
-import io.eventpipelines.testing.ApicurioRegistry;
-import io.eventpipelines.testing.EmbeddedKafka;
+import io.eventpipelines.testing.RealStack;
 import io.eventpipelines.testing.Poll;
 import io.eventpipelines.testing.PrometheusText;
-import io.eventpipelines.testing.TestFiles;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,6 +17,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -27,8 +26,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,7 +34,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -50,26 +46,18 @@ class HttpEndpointIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    private static EmbeddedKafka kafka;
-    private static ApicurioRegistry registry;
-    private static Path dir;
+    @RegisterExtension
+    static final RealStack STACK = new RealStack("http-it-");
     private static final List<PipelineRunner> runners = new ArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
-        kafka = new EmbeddedKafka();
-        registry = new ApicurioRegistry();
-        dir = Files.createTempDirectory(Path.of("target"), "http-it-");
-        kafka.createTopics(4, TopicAdmin.topicsOf(List.of(Pipeline.INVENTORY, Pipeline.TEMPERATURE)));
+        STACK.kafka().createTopics(4, TopicAdmin.topicsOf(List.of(Pipeline.INVENTORY, Pipeline.TEMPERATURE)));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        try (AutoCloseable k = kafka; AutoCloseable r = registry) {
-            runners.forEach(PipelineRunner::close);
-        } finally {
-            TestFiles.deleteRecursively(dir);
-        }
+        runners.forEach(PipelineRunner::close);
     }
 
     private static PipelineRunner instance(String name) throws IOException {
@@ -78,11 +66,11 @@ class HttpEndpointIT {
             port = socket.getLocalPort();
         }
         Map<String, String> settings = new HashMap<>(Map.of(
-                "bootstrap.servers", kafka.bootstrapServers(),
-                "schema.registry.url", registry.url(),
+                "bootstrap.servers", STACK.kafka().bootstrapServers(),
+                "schema.registry.url", STACK.registry().url(),
                 "application.id", "http-it",
                 "pipelines", "inventory,temperature",
-                "state.dir", dir.resolve(name).toString(),
+                "state.dir", STACK.dir().resolve(name).toString(),
                 "http.port", String.valueOf(port),
                 "http.host", "127.0.0.1",
                 "application.server", "127.0.0.1:" + port,
@@ -125,9 +113,9 @@ class HttpEndpointIT {
         Poll.until(TIMEOUT, "both instances RUNNING", () -> running(a) && running(b)
                 && get(a, "/health/ready").statusCode() == 200 && get(b, "/health/ready").statusCode() == 200);
 
-        AvroSerdes serdes = new AvroSerdes(Map.of("schema.registry.url", registry.url()));
+        AvroSerdes serdes = new AvroSerdes(Map.of("schema.registry.url", STACK.registry().url()));
         Map<String, Integer> expected = new HashMap<>();
-        try (KafkaProducer<String, Restock> producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
+        try (KafkaProducer<String, Restock> producer = new KafkaProducer<>(Map.of("bootstrap.servers", STACK.kafka().bootstrapServers()),
                 new StringSerializer(), serdes.value(Restock.class).serializer())) {
             for (int i = 0; i < PRODUCTS; i++) {
                 String product = String.format("http-p%02d", i);

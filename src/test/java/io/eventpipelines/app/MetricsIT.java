@@ -3,11 +3,9 @@ package io.eventpipelines.app;
 import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.temperature.TemperatureReading;
 import io.eventpipelines.temperature.TemperatureTopology;
-import io.eventpipelines.testing.ApicurioRegistry;
-import io.eventpipelines.testing.EmbeddedKafka;
+import io.eventpipelines.testing.RealStack;
 import io.eventpipelines.testing.Poll;
 import io.eventpipelines.testing.PrometheusText;
-import io.eventpipelines.testing.TestFiles;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -15,12 +13,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.ThreadMetadata;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -44,39 +40,28 @@ class MetricsIT {
     private static final String STORE_METRIC = "kafka_stream_state_record_e2e_latency_max";
     private static final String ALERTS = "eventpipelines_temperature_alerts_total";
 
-    private static EmbeddedKafka kafka;
-    private static ApicurioRegistry registry;
-    private static Path dir;
+    @RegisterExtension
+    static final RealStack STACK = new RealStack("metrics-it-");
 
     @BeforeAll
     static void start() throws Exception {
-        dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "metrics-it-");
-        kafka = new EmbeddedKafka();
-        registry = new ApicurioRegistry();
-        kafka.createTopics(2, TopicAdmin.topicsOf(List.of(Pipeline.TEMPERATURE)));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        try (AutoCloseable k = kafka; AutoCloseable r = registry) {
-            TestFiles.deleteRecursively(dir);
-        }
+        STACK.kafka().createTopics(2, TopicAdmin.topicsOf(List.of(Pipeline.TEMPERATURE)));
     }
 
     @Test
     void aReplacedStreamThreadsMetricsFollowItAndTheAppsCountersKeepCounting() throws Exception {
         AppConfig config = AppConfig.of(Map.of(
-                "bootstrap.servers", kafka.bootstrapServers(),
-                "schema.registry.url", registry.url(),
+                "bootstrap.servers", STACK.kafka().bootstrapServers(),
+                "schema.registry.url", STACK.registry().url(),
                 "application.id", "metrics-it",
-                "state.dir", dir.resolve("state").toString(),
+                "state.dir", STACK.dir().resolve("state").toString(),
                 "pipelines", Pipeline.TEMPERATURE.id(),
                 "commit.interval.ms", "100",
                 AppConfig.METRICS_REFRESH_CONFIG, "200"));
         AvroSerdes serdes = new AvroSerdes(config.serdeConfig());
         try (PipelineRunner runner = new PipelineRunner(config);
              KafkaProducer<String, TemperatureReading> producer = new KafkaProducer<>(Map.of(
-                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"),
+                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.kafka().bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"),
                      new StringSerializer(), serdes.value(TemperatureReading.class).serializer())) {
             runner.start();
             KafkaStreams streams = runner.streams().get(Pipeline.TEMPERATURE);

@@ -11,12 +11,10 @@ import io.eventpipelines.orders.Order;
 import io.eventpipelines.orders.Restock;
 import io.eventpipelines.temperature.SensorThreshold;
 import io.eventpipelines.temperature.TemperatureReading;
-import io.eventpipelines.testing.ApicurioRegistry;
-import io.eventpipelines.testing.EmbeddedKafka;
+import io.eventpipelines.testing.RealStack;
 import io.eventpipelines.testing.Poll;
 import io.eventpipelines.testing.PrometheusText;
 import io.eventpipelines.testing.RegistryDecoder;
-import io.eventpipelines.testing.TestFiles;
 import io.eventpipelines.testing.TopicReader;
 import io.eventpipelines.testing.Wire;
 
@@ -32,11 +30,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -63,9 +60,8 @@ class PipelinesIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final Instant T0 = Instant.parse("2026-11-01T10:00:00Z");
 
-    private static EmbeddedKafka kafka;
-    private static ApicurioRegistry registry;
-    private static Path stateDir;
+    @RegisterExtension
+    static final RealStack STACK = new RealStack("pipelines-it-");
     private static AppConfig config;
     private static PipelineRunner runner;
     private static KafkaProducer<String, byte[]> producer;
@@ -74,42 +70,34 @@ class PipelinesIT {
 
     @BeforeAll
     static void start() throws Exception {
-        kafka = new EmbeddedKafka();
-        registry = new ApicurioRegistry();
         Set<String> topics = new TreeSet<>(TopicAdmin.topicsOf(List.of(Pipeline.values())));
         topics.remove(io.eventpipelines.orders.InventoryTopology.RESTOCKS_TOPIC);
-        kafka.createTopics(2, topics);
+        STACK.kafka().createTopics(2, topics);
         // A different partition count on purpose: restocks and orders must still meet on one store partition.
-        kafka.createTopics(3, List.of(io.eventpipelines.orders.InventoryTopology.RESTOCKS_TOPIC));
-        stateDir = Files.createTempDirectory(Path.of("target"), "state-");
+        STACK.kafka().createTopics(3, List.of(io.eventpipelines.orders.InventoryTopology.RESTOCKS_TOPIC));
         config = AppConfig.of(Map.of(
-                "bootstrap.servers", kafka.bootstrapServers(),
-                "schema.registry.url", registry.url(),
+                "bootstrap.servers", STACK.kafka().bootstrapServers(),
+                "schema.registry.url", STACK.registry().url(),
                 "application.id", "pipelines-it",
-                "state.dir", stateDir.toString(),
+                "state.dir", STACK.dir().toString(),
                 "commit.interval.ms", "200",
                 "consumer.session.timeout.ms", "10000"));
         runner = new PipelineRunner(config);
         runner.start();
         Poll.until(TIMEOUT, "all pipelines RUNNING", PipelinesIT::allRunning);
-        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.kafka().bootstrapServers(),
                 ProducerConfig.ACKS_CONFIG, "all"),
                 new org.apache.kafka.common.serialization.StringSerializer(), new ByteArraySerializer());
         serdes = new AvroSerdes(config.serdeConfig());
-        decoder = new RegistryDecoder(registry.url());
+        decoder = new RegistryDecoder(STACK.registry().url());
     }
 
     @AfterAll
     static void stop() throws Exception {
-        try (AutoCloseable k = kafka; AutoCloseable r = registry) {
-            if (producer != null) {
-                producer.close();
-            }
+        try (AutoCloseable p = producer) {
             if (runner != null) {
                 runner.close();
             }
-        } finally {
-            TestFiles.deleteRecursively(stateDir);
         }
     }
 
@@ -138,7 +126,7 @@ class PipelinesIT {
 
     /** Waits until {@code topic} holds {@code count} records matching {@code tag} (tests share topics), then returns them. */
     private static List<GenericRecord> awaitTagged(String topic, String field, String tag, int count) {
-        try (TopicReader reader = new TopicReader(kafka.bootstrapServers(), topic)) {
+        try (TopicReader reader = new TopicReader(STACK.kafka().bootstrapServers(), topic)) {
             List<GenericRecord> matching = new ArrayList<>();
             Poll.until(TIMEOUT, count + " records tagged " + tag + " on " + topic, () -> {
                 matching.clear();
@@ -300,7 +288,7 @@ class PipelinesIT {
     }
 
     private static void assertDeadLetters(String dlq, List<String> sourceTopics) {
-        List<ConsumerRecord<byte[], byte[]>> dead = TopicReader.read(kafka.bootstrapServers(), dlq, sourceTopics.size(), TIMEOUT);
+        List<ConsumerRecord<byte[], byte[]>> dead = TopicReader.read(STACK.kafka().bootstrapServers(), dlq, sourceTopics.size(), TIMEOUT);
         assertEquals(sourceTopics.size(), dead.size(), dlq);
         List<String> sources = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : dead) {
@@ -347,7 +335,7 @@ class PipelinesIT {
         GenericRecord fromV2 = alerts.stream().filter(a -> str(a, "sensorId").equals("evo-s2")).findFirst().orElseThrow();
         assertEquals(61.5, fromV2.get("celsius"));
         assertEquals("roof", str(fromV2, "location"));
-        assertNull(TopicReader.read(kafka.bootstrapServers(), "temperature-dlq", 0, TIMEOUT).stream()
+        assertNull(TopicReader.read(STACK.kafka().bootstrapServers(), "temperature-dlq", 0, TIMEOUT).stream()
                 .filter(r -> "evo-s2".equals(new String(r.key(), StandardCharsets.UTF_8))).findAny().orElse(null));
         assertTrue(allRunning());
     }

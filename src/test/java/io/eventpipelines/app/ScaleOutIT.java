@@ -4,13 +4,11 @@ import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.orders.InventoryTopology;
 import io.eventpipelines.temperature.TemperatureReading;
 import io.eventpipelines.temperature.TemperatureTopology;
-import io.eventpipelines.testing.ApicurioRegistry;
-import io.eventpipelines.testing.EmbeddedKafka;
+import io.eventpipelines.testing.RealStack;
 import io.eventpipelines.testing.InventoryFeed;
 import io.eventpipelines.testing.InventoryLedger;
 import io.eventpipelines.testing.Poll;
 import io.eventpipelines.testing.RegistryDecoder;
-import io.eventpipelines.testing.TestFiles;
 import io.eventpipelines.testing.TopicReader;
 
 import org.apache.avro.generic.GenericRecord;
@@ -25,12 +23,10 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.ThreadMetadata;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -68,32 +64,21 @@ class ScaleOutIT {
     private static final int INVENTORY_EVENTS = 3000;
     private static final String READINGS_TOPIC = TemperatureTopology.READINGS_TOPIC;
 
-    private static EmbeddedKafka kafka;
-    private static ApicurioRegistry registry;
-    private static Path dir;
+    @RegisterExtension
+    static final RealStack STACK = new RealStack("scale-out-it-");
 
     @BeforeAll
     static void start() throws Exception {
-        dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "scale-out-it-");
-        kafka = new EmbeddedKafka();
-        registry = new ApicurioRegistry();
-        kafka.createTopics(PARTITIONS, TopicAdmin.topicsOf(List.of(Pipeline.TEMPERATURE, Pipeline.INVENTORY)));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        try (AutoCloseable k = kafka; AutoCloseable r = registry) {
-            TestFiles.deleteRecursively(dir);
-        }
+        STACK.kafka().createTopics(PARTITIONS, TopicAdmin.topicsOf(List.of(Pipeline.TEMPERATURE, Pipeline.INVENTORY)));
     }
 
     /** Instances of one deployment: the same application.id prefix, a state.dir each (they share a host). */
     private static AppConfig config(Pipeline pipeline, String instance) {
         return AppConfig.of(Map.of(
-                "bootstrap.servers", kafka.bootstrapServers(),
-                "schema.registry.url", registry.url(),
+                "bootstrap.servers", STACK.kafka().bootstrapServers(),
+                "schema.registry.url", STACK.registry().url(),
                 "application.id", "scale-out-it",
-                "state.dir", dir.resolve(pipeline.id() + "-state-" + instance).toString(),
+                "state.dir", STACK.dir().resolve(pipeline.id() + "-state-" + instance).toString(),
                 "pipelines", pipeline.id(),
                 "commit.interval.ms", "200"));
     }
@@ -102,7 +87,7 @@ class ScaleOutIT {
     void aSecondInstanceTakesOverPartitionsAndEveryReadingAlertsExactlyOnce() throws Exception {
         AppConfig configA = config(Pipeline.TEMPERATURE, "a");
         AvroSerdes serdes = new AvroSerdes(configA.serdeConfig());
-        RegistryDecoder decoder = new RegistryDecoder(registry.url());
+        RegistryDecoder decoder = new RegistryDecoder(STACK.registry().url());
         Map<String, Double> expected = new ConcurrentHashMap<>();
         Map<Integer, Integer> sentAfterHandOver = new ConcurrentHashMap<>();
         AtomicInteger sent = new AtomicInteger();
@@ -111,7 +96,7 @@ class ScaleOutIT {
         try (PipelineRunner a = new PipelineRunner(configA);
              PipelineRunner b = new PipelineRunner(config(Pipeline.TEMPERATURE, "b"));
              KafkaProducer<String, TemperatureReading> producer = new KafkaProducer<>(Map.of(
-                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"),
+                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.kafka().bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"),
                      new StringSerializer(), serdes.value(TemperatureReading.class).serializer())) {
             KafkaStreams streamsA = start(a, Pipeline.TEMPERATURE);
             Poll.until(TIMEOUT, "instance a owns all " + PARTITIONS + " partitions", () -> streamsA.state()
@@ -119,7 +104,7 @@ class ScaleOutIT {
 
             // Paced by the alerts coming out, so that readings are still flowing while b joins and tasks move.
             Future<?> feeding = feeder.submit(() -> {
-                try (TopicReader progress = new TopicReader(kafka.bootstrapServers(), TemperatureTopology.ALERTS_TOPIC)) {
+                try (TopicReader progress = new TopicReader(STACK.kafka().bootstrapServers(), TemperatureTopology.ALERTS_TOPIC)) {
                     for (int from = 0; from < READINGS; from += BATCH) {
                         // Half is held back until b has its tasks, whatever the speed of the join.
                         if (from == READINGS / 2 && !handedOver.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
@@ -149,7 +134,7 @@ class ScaleOutIT {
             feeding.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 
             List<ConsumerRecord<byte[], byte[]>> records;
-            try (TopicReader alerts = new TopicReader(kafka.bootstrapServers(), TemperatureTopology.ALERTS_TOPIC)) {
+            try (TopicReader alerts = new TopicReader(STACK.kafka().bootstrapServers(), TemperatureTopology.ALERTS_TOPIC)) {
                 Poll.until(TIMEOUT, "an alert for each of " + READINGS + " readings",
                         () -> identities(alerts.drain(), decoder).keySet().containsAll(expected.keySet()));
                 records = alerts.drain(); // extra (duplicate) alerts would arrive with this last read
@@ -196,12 +181,12 @@ class ScaleOutIT {
         AppConfig configA = config(Pipeline.INVENTORY, "a");
         // The stock lives in the tasks reading the repartition topic: those are the ones to move.
         String stockPartitions = Pipeline.INVENTORY.internalTopics(configA.applicationIdPrefix()).keySet().iterator().next();
-        RegistryDecoder decoder = new RegistryDecoder(registry.url());
+        RegistryDecoder decoder = new RegistryDecoder(STACK.registry().url());
         AtomicInteger sent = new AtomicInteger();
         ExecutorService feeder = Executors.newSingleThreadExecutor();
         try (PipelineRunner a = new PipelineRunner(configA);
              PipelineRunner b = new PipelineRunner(config(Pipeline.INVENTORY, "b"));
-             InventoryFeed feed = new InventoryFeed(kafka.bootstrapServers(), configA.serdeConfig(), Map.of(),
+             InventoryFeed feed = new InventoryFeed(STACK.kafka().bootstrapServers(), configA.serdeConfig(), Map.of(),
                      "so", 8, 42L)) {
             KafkaStreams streamsA = start(a, Pipeline.INVENTORY);
             Poll.until(TIMEOUT, "instance a owns every stock partition", () -> streamsA.state() == KafkaStreams.State.RUNNING
@@ -212,7 +197,7 @@ class ScaleOutIT {
             CountDownLatch scaledOut = new CountDownLatch(1);
             CountDownLatch scaledIn = new CountDownLatch(1);
             Future<?> feeding = feeder.submit(() -> {
-                try (TopicReader progress = new TopicReader(kafka.bootstrapServers(), InventoryTopology.UPDATES_TOPIC)) {
+                try (TopicReader progress = new TopicReader(STACK.kafka().bootstrapServers(), InventoryTopology.UPDATES_TOPIC)) {
                     while (feed.sent() < INVENTORY_EVENTS) {
                         CountDownLatch gate = feed.sent() == INVENTORY_EVENTS * 2 / 5 ? scaledOut
                                 : feed.sent() == INVENTORY_EVENTS * 4 / 5 ? scaledIn : new CountDownLatch(0);
@@ -248,7 +233,7 @@ class ScaleOutIT {
 
             Set<String> expected = new HashSet<>(feed.identities());
             InventoryLedger ledger;
-            try (TopicReader updates = new TopicReader(kafka.bootstrapServers(), InventoryTopology.UPDATES_TOPIC)) {
+            try (TopicReader updates = new TopicReader(STACK.kafka().bootstrapServers(), InventoryTopology.UPDATES_TOPIC)) {
                 Poll.until(TIMEOUT, "an update for each of " + expected.size() + " events", () ->
                         InventoryLedger.of(updates.drain(), decoder).countsByIdentity().keySet().containsAll(expected));
                 // Extra (duplicate) updates would arrive with this last read.
