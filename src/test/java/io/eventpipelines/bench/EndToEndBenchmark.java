@@ -4,6 +4,7 @@ import io.eventpipelines.app.AppConfig;
 import io.eventpipelines.app.Pipeline;
 import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.avro.MockSchemaRegistry;
+import io.eventpipelines.logs.LogLevel;
 import io.eventpipelines.logs.LogRoutingTopology;
 import io.eventpipelines.orders.InventoryStatus;
 import io.eventpipelines.orders.InventoryTopology;
@@ -37,6 +38,7 @@ import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
 
 import java.io.File;
 import java.io.IOException;
@@ -79,7 +81,11 @@ import java.util.stream.Stream;
  * {@code run} builds it ({@link Pipeline#buildTopology} with {@link AppConfig#streamsProperties}), in rounds of
  * baseline, temperature, logs, inventory: unreported warm-up rounds (JIT, in both JVMs; the broker's internal topics), then
  * {@code --rounds} measured ones; each pipeline's ratio to the baseline is taken within a round, and the median
- * over rounds is reported, so that a machine whose load drifts still gives fair ratios. All of this runs in
+ * over rounds is reported, so that a machine whose load drifts still gives fair ratios. References with no target
+ * run beside them: the Avro pass-through (each reading decoded and encoded again, nothing else), and each
+ * pipeline's shape over bytes, with no Avro and no logic (logs: its routing to five topics; inventory: its
+ * repartition under exactly_once_v2), which bounds what the pipeline can reach here whatever its code. All of this
+ * runs in
  * {@code --forks} JVMs one after the other ({@link Forks}), whose rounds are reported together. A run's time is from
  * {@link KafkaStreams#start()} until
  * every input record has been processed and all of its outputs are durably written and visible to a
@@ -117,6 +123,10 @@ public final class EndToEndBenchmark {
     static final String BASELINE_OUTPUT_TOPIC = "e2e-passthrough";
     static final String AVRO_PASS_THROUGH = "avro-pass-through";
     static final String AVRO_OUTPUT_TOPIC = "e2e-avro-passthrough";
+    static final String LOGS_SHAPE = "logs-shape";
+    static final String LOGS_SHAPE_TOPIC_PREFIX = "e2e-shape-";
+    static final String INVENTORY_SHAPE = "inventory-shape";
+    static final String INVENTORY_SHAPE_OUTPUT_TOPIC = "e2e-inventory-shape";
     /** Minimum throughput relative to the baseline. */
     static final Map<Pipeline, Double> TARGETS = Map.of(Pipeline.TEMPERATURE, 0.70, Pipeline.LOGS, 0.70,
             Pipeline.INVENTORY, 0.35);
@@ -392,6 +402,12 @@ public final class EndToEndBenchmark {
             }
             topics.addAll(pipeline.outputTopics());
         }
+        if (options.pipelines().contains(Pipeline.LOGS)) {
+            topics.addAll(logsShapeTopics());
+        }
+        if (options.pipelines().contains(Pipeline.INVENTORY)) {
+            topics.add(INVENTORY_SHAPE_OUTPUT_TOPIC);
+        }
         admin.createTopics(topics.stream().map(topic -> new NewTopic(topic, options.partitions(), (short) 1)).toList())
                 .all().get(60, TimeUnit.SECONDS);
         // The controller acknowledges the creation before the broker leads the partitions. An idempotent producer
@@ -446,6 +462,13 @@ public final class EndToEndBenchmark {
             valid &= measureBaseline(round, config, inputs.get(Pipeline.TEMPERATURE));
             valid &= measureAvroPassThrough(round, config, inputs.get(Pipeline.TEMPERATURE));
             for (Pipeline pipeline : options.pipelines()) {
+                // The pipeline's shape over bytes first: what its topics and guarantee cost with no Avro and no logic.
+                if (pipeline == Pipeline.LOGS) {
+                    valid &= measureLogsShape(round, config, inputs.get(pipeline));
+                }
+                if (pipeline == Pipeline.INVENTORY) {
+                    valid &= measureInventoryShape(round, config, inputs.get(pipeline));
+                }
                 valid &= measurePipeline(round, config, pipeline, inputs.get(pipeline));
             }
         }
@@ -485,6 +508,77 @@ public final class EndToEndBenchmark {
         AvroSerdes serdes = new AvroSerdes(config.serdeConfig());
         return measurePassThrough(round, config, readings, AVRO_PASS_THROUGH, AVRO_OUTPUT_TOPIC,
                 serdes.value(TemperatureReading.class));
+    }
+
+    private static List<String> logsShapeTopics() {
+        return LogRoutingTopology.routedTopics().stream().map(topic -> LOGS_SHAPE_TOPIC_PREFIX + topic).toList();
+    }
+
+    /**
+     * A reference: the logs pipeline's routing with nothing else, over bytes. Each event goes to the e2e copy of
+     * the topic its level routes it to, read from the bytes without decoding them (the level is the varint after
+     * the timestamp's), so the five topics get the same shares as logs' own.
+     */
+    private boolean measureLogsShape(int round, AppConfig config, Preload.Counts counts) throws Exception {
+        Properties props = config.streamsProperties(Pipeline.LOGS);
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationIdPrefix() + "-" + LOGS_SHAPE);
+        StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(props)));
+        List<String> topics = logsShapeTopics();
+        builder.stream(LogRoutingTopology.APP_LOGS_TOPIC, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
+                        .withName(LOGS_SHAPE + "-source"))
+                .to((key, value, context) -> topics.get(routeIndex(value)),
+                        Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(LOGS_SHAPE + "-sink"));
+        Topology topology = builder.build(props);
+        long n = counts.records();
+        Map<TopicPartition, Long> before = lastStableOffsets(topics);
+        long beforeSum = sum(before);
+        Result result = measure(round, LOGS_SHAPE, null, topology, props, n, n, () -> endOffsetSum(topics) - beforeSum >= n);
+        Map<String, Long> byTopic = new TreeMap<>();
+        lastStableOffsets(topics).forEach((partition, offset) -> byTopic.merge(
+                partition.topic().substring(LOGS_SHAPE_TOPIC_PREFIX.length()), offset - before.get(partition), Long::sum));
+        long written = byTopic.values().stream().mapToLong(Long::longValue).sum();
+        return record(result.withOutputs(written), byTopic.equals(counts.byTopic()),
+                "routed " + byTopic + ", expected " + counts.byTopic());
+    }
+
+    private static int routeIndex(byte[] value) {
+        int i = 5;
+        while ((value[i] & 0x80) != 0) {
+            i++;
+        }
+        LogLevel level = LogLevel.values()[(value[i + 1] & 0xff) >>> 1];
+        LogRoutingTopology.Route[] routes = LogRoutingTopology.Route.values();
+        for (int r = 0; r < routes.length; r++) {
+            if (routes[r].levels().contains(level)) {
+                return r;
+            }
+        }
+        return routes.length;
+    }
+
+    /**
+     * A reference: the inventory pipeline's shape with nothing else, over bytes: orders and restocks through one
+     * repartition topic to one output, exactly_once_v2.
+     */
+    private boolean measureInventoryShape(int round, AppConfig config, Preload.Counts counts) throws Exception {
+        Properties props = config.streamsProperties(Pipeline.INVENTORY);
+        String applicationId = config.applicationIdPrefix() + "-" + INVENTORY_SHAPE;
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(props)));
+        Consumed<byte[], byte[]> bytes = Consumed.with(Serdes.ByteArray(), Serdes.ByteArray());
+        builder.stream(InventoryTopology.ORDERS_TOPIC, bytes.withName(INVENTORY_SHAPE + "-orders"))
+                .merge(builder.stream(InventoryTopology.RESTOCKS_TOPIC, bytes.withName(INVENTORY_SHAPE + "-restocks")))
+                .repartition(Repartitioned.<byte[], byte[]>as(INVENTORY_SHAPE).withKeySerde(Serdes.ByteArray())
+                        .withValueSerde(Serdes.ByteArray()))
+                .to(INVENTORY_SHAPE_OUTPUT_TOPIC, Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
+                        .withName(INVENTORY_SHAPE + "-sink"));
+        Topology topology = builder.build(props);
+        List<String> sources = List.of(InventoryTopology.ORDERS_TOPIC, InventoryTopology.RESTOCKS_TOPIC,
+                applicationId + "-" + INVENTORY_SHAPE + "-repartition");
+        long n = counts.records();
+        Result result = measure(round, INVENTORY_SHAPE, null, topology, props, n, 2 * n,
+                () -> committedAtEnd(applicationId, sources));
+        return record(result.withOutputs(n), true, "");
     }
 
     private <V> boolean measurePassThrough(int round, AppConfig config, Preload.Counts readings, String name,
