@@ -10,7 +10,8 @@ import io.eventpipelines.orders.InventoryUpdate;
 import io.eventpipelines.orders.Restock;
 import io.eventpipelines.temperature.TemperatureAlert;
 import io.eventpipelines.temperature.TemperatureReading;
-import io.eventpipelines.testing.StaticHttpServer;
+import io.eventpipelines.testing.FakeRegistryServer;
+import io.eventpipelines.testing.FakeRegistryServer.Response;
 
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
@@ -118,9 +119,7 @@ class DeadLetterQueueTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
-        Map<String, String> unreachable = Map.of("schema.registry.url", "http://127.0.0.1:" + closedPort,
-                "max.retries", "0", "http.connect.timeout.ms", "500");
-        try (PipelineTestDriver pipeline = PipelineTestDriver.start(Pipeline.TEMPERATURE, unreachable)) {
+        try (PipelineTestDriver pipeline = startWithRegistry("http://127.0.0.1:" + closedPort)) {
             StreamsException failure = assertThrows(StreamsException.class, () -> pipeFramedUnderSchemaIdOne(pipeline));
             assertTrue(SchemaRegistryUnavailableException.isCauseOf(failure), () -> "cause chain: " + failure);
             assertTrue(pipeline.deadLetters().isEmpty());
@@ -130,9 +129,8 @@ class DeadLetterQueueTest {
     /** Refused credentials are not a poison record either: the task fails, naming the refusal, and nothing is dead-lettered. */
     @Test
     void aRegistryThatRejectsOurCredentialsFailsInsteadOfDeadLetteringEveryRecord() throws IOException {
-        try (StaticHttpServer refusing = StaticHttpServer.registryError(401, 40101, "Unauthorized");
-             PipelineTestDriver pipeline = PipelineTestDriver.start(Pipeline.TEMPERATURE,
-                     Map.of("schema.registry.url", refusing.url(), "max.retries", "0"))) {
+        try (FakeRegistryServer refusing = FakeRegistryServer.answering(Response.error(401, 40101, "Unauthorized"));
+             PipelineTestDriver pipeline = startWithRegistry(refusing.url())) {
             StreamsException failure = assertThrows(StreamsException.class, () -> pipeFramedUnderSchemaIdOne(pipeline));
             assertTrue(SchemaRegistryException.isRegistryFailure(failure), () -> "cause chain: " + failure);
             assertTrue(PipelineRunner.accessDeniedReason(Pipeline.TEMPERATURE, failure).isPresent(),
@@ -144,13 +142,18 @@ class DeadLetterQueueTest {
     /** A schema this app may not read (403 on the schema by id) is the record's problem: it is dead-lettered, the task goes on. */
     @Test
     void aRecordWrittenWithASchemaWeMayNotReadIsDeadLettered() throws IOException {
-        try (StaticHttpServer forbidding = StaticHttpServer.registryError(403, 40301, "Forbidden");
-             PipelineTestDriver pipeline = PipelineTestDriver.start(Pipeline.TEMPERATURE,
-                     Map.of("schema.registry.url", forbidding.url(), "max.retries", "0"))) {
+        try (FakeRegistryServer forbidding = FakeRegistryServer.answering(Response.error(403, 40301, "Forbidden"));
+             PipelineTestDriver pipeline = startWithRegistry(forbidding.url())) {
             pipeFramedUnderSchemaIdOne(pipeline);
             assertEquals(1, pipeline.deadLetters().readRecordsToList().size());
             assertEquals(1.0, pipeline.deadLettersCounted("deserialization"));
         }
+    }
+
+    /** The temperature pipeline against the registry at {@code url}, which it asks once per schema, without retries. */
+    private static PipelineTestDriver startWithRegistry(String url) {
+        return PipelineTestDriver.start(Pipeline.TEMPERATURE,
+                Map.of("schema.registry.url", url, "max.retries", "0", "http.connect.timeout.ms", "500"));
     }
 
     /** A record whose value claims schema id 1, so that decoding it asks the registry. */

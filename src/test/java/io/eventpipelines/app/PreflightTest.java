@@ -2,7 +2,8 @@ package io.eventpipelines.app;
 
 import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.avro.SchemaRegistryException;
-import io.eventpipelines.testing.StaticHttpServer;
+import io.eventpipelines.testing.FakeRegistryServer;
+import io.eventpipelines.testing.FakeRegistryServer.Response;
 
 import org.junit.jupiter.api.Test;
 
@@ -16,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The start's registry check against registries that answer every request the same way. */
 class PreflightTest {
 
-    private static void check(StaticHttpServer registry, boolean autoRegister) {
+    private static void check(FakeRegistryServer registry, boolean autoRegister) {
         AppConfig config = AppConfig.of(Map.of(
                 "bootstrap.servers", "localhost:9092",
                 "schema.registry.url", registry.url(),
@@ -28,7 +29,7 @@ class PreflightTest {
 
     @Test
     void rejectedCredentialsStopTheStartEvenWhenSchemasAreRegisteredOnTheFly() throws IOException {
-        try (StaticHttpServer registry = StaticHttpServer.registryError(401, 40101, "Unauthorized")) {
+        try (FakeRegistryServer registry = FakeRegistryServer.answering(Response.error(401, 40101, "Unauthorized"))) {
             for (boolean autoRegister : new boolean[] {true, false}) {
                 SchemaRegistryException e = assertThrows(SchemaRegistryException.class, () -> check(registry, autoRegister));
                 assertTrue(e.isAccessDenied(), e::getMessage);  // exit code 4
@@ -38,7 +39,7 @@ class PreflightTest {
 
     @Test
     void aRefusedLookupStopsTheStartOnlyWhenTheAppOnlyLooksUp() throws IOException {
-        try (StaticHttpServer registry = StaticHttpServer.registryError(403, 40301, "Forbidden")) {
+        try (FakeRegistryServer registry = FakeRegistryServer.answering(Response.error(403, 40301, "Forbidden"))) {
             // Registering needs the right to register, which the first record will use; not the right to look up.
             assertDoesNotThrow(() -> check(registry, true));
             SchemaRegistryException e = assertThrows(SchemaRegistryException.class, () -> check(registry, false));
@@ -48,7 +49,7 @@ class PreflightTest {
 
     @Test
     void anUnreachableRegistryIsOneClearLineWhenSchemasMustBeThereAndRetriedOtherwise() throws IOException {
-        try (StaticHttpServer registry = StaticHttpServer.registryError(503, 50301, "Service Unavailable")) {
+        try (FakeRegistryServer registry = FakeRegistryServer.answering(Response.error(503, 50301, "Service Unavailable"))) {
             assertDoesNotThrow(() -> check(registry, true));
             StartupCheckException e = assertThrows(StartupCheckException.class, () -> check(registry, false));
             assertTrue(e.getMessage().startsWith("Schema Registry unreachable"), e::getMessage);  // exit code 3

@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.eventpipelines.avro.FakeRegistryServer.Response;
+import io.eventpipelines.testing.FakeRegistryServer;
+import io.eventpipelines.testing.FakeRegistryServer.Response;
 import io.eventpipelines.temperature.TemperatureReading;
 import io.eventpipelines.testing.TestCertificates;
 import io.eventpipelines.testing.TestCertificates.Store;

@@ -1,4 +1,4 @@
-package io.eventpipelines.avro;
+package io.eventpipelines.testing;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -20,20 +20,21 @@ import java.util.function.Function;
  * A real HTTP server on 127.0.0.1 that answers like Confluent's Schema Registry with canned
  * responses and records every request, so the REST client is tested over actual sockets.
  */
-final class FakeRegistryServer implements AutoCloseable {
+public final class FakeRegistryServer implements AutoCloseable {
+    private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
 
-    record Request(String method, String rawPath, Map<String, String> headers, String body) {
-        String header(String name) {
+    public record Request(String method, String rawPath, Map<String, String> headers, String body) {
+        public String header(String name) {
             return headers.get(name.toLowerCase(Locale.ROOT));
         }
     }
 
-    record Response(int status, String body) {
-        static Response ok(String body) {
+    public record Response(int status, String body) {
+        public static Response ok(String body) {
             return new Response(200, body);
         }
 
-        static Response error(int status, int errorCode, String message) {
+        public static Response error(int status, int errorCode, String message) {
             return new Response(status, "{\"error_code\":" + errorCode + ",\"message\":\"" + message + "\"}");
         }
     }
@@ -43,12 +44,12 @@ final class FakeRegistryServer implements AutoCloseable {
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private volatile Function<Request, Response> handler = r -> Response.error(404, 404, "HTTP 404 Not Found");
 
-    FakeRegistryServer() throws IOException {
+    public FakeRegistryServer() throws IOException {
         this(HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0));
     }
 
     /** Over HTTPS with {@code tls}; {@code requireClientCertificate} asks for mutual TLS. */
-    FakeRegistryServer(javax.net.ssl.SSLContext tls, boolean requireClientCertificate) throws IOException {
+    public FakeRegistryServer(javax.net.ssl.SSLContext tls, boolean requireClientCertificate) throws IOException {
         this(httpsServer(tls, requireClientCertificate));
     }
 
@@ -73,16 +74,23 @@ final class FakeRegistryServer implements AutoCloseable {
         server.start();
     }
 
-    String url() {
+    /** A registry that gives every request the same answer, e.g. one refusing our credentials. */
+    public static FakeRegistryServer answering(Response response) throws IOException {
+        FakeRegistryServer server = new FakeRegistryServer();
+        server.respondWith(request -> response);
+        return server;
+    }
+
+    public String url() {
         return (server instanceof com.sun.net.httpserver.HttpsServer ? "https" : "http") + "://127.0.0.1:"
                 + server.getAddress().getPort();
     }
 
-    void respondWith(Function<Request, Response> handler) {
+    public void respondWith(Function<Request, Response> handler) {
         this.handler = handler;
     }
 
-    List<Request> requests() {
+    public List<Request> requests() {
         return List.copyOf(requests);
     }
 
@@ -101,7 +109,7 @@ final class FakeRegistryServer implements AutoCloseable {
                 response = Response.error(500, 50001, "test handler failed: " + e);
             }
             byte[] bytes = response.body().getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", RestSchemaRegistryClient.CONTENT_TYPE);
+            exchange.getResponseHeaders().set("Content-Type", CONTENT_TYPE);
             exchange.sendResponseHeaders(response.status(), bytes.length == 0 ? -1 : bytes.length);
             if (bytes.length > 0) {
                 try (OutputStream out = exchange.getResponseBody()) {
