@@ -3,6 +3,7 @@ package io.eventpipelines.temperature;
 import org.apache.kafka.streams.KeyValue;
 
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Random;
 
 /**
@@ -40,7 +41,7 @@ public final class ReadingSimulator {
 
     /** The id of sensor {@code index} (from 0): {@code sensor-001}, {@code sensor-002}, ... */
     public static String sensorId(int index) {
-        return String.format(java.util.Locale.ROOT, "sensor-%03d", index + 1);
+        return String.format(Locale.ROOT, "sensor-%03d", index + 1);
     }
 
     /** The next reading, keyed by sensorId. */

@@ -1,6 +1,7 @@
 package io.eventpipelines.bench;
 
 import io.eventpipelines.testing.EmbeddedKafka;
+import io.eventpipelines.testing.ShutdownHooks;
 import io.eventpipelines.testing.TestFiles;
 
 import java.io.IOException;
@@ -141,11 +142,7 @@ final class BrokerProcess implements AutoCloseable {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
         }
-        try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
-        } catch (IllegalStateException shuttingDown) {
-            // the hook is running already
-        }
+        ShutdownHooks.remove(shutdownHook);
         deleteQuietly(dir);
     }
 

@@ -11,6 +11,7 @@ import io.eventpipelines.orders.InventoryTopology;
 import io.eventpipelines.orders.InventoryUpdate;
 import io.eventpipelines.temperature.TemperatureReading;
 import io.eventpipelines.temperature.TemperatureTopology;
+import io.eventpipelines.testing.ShutdownHooks;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -364,11 +365,7 @@ public final class EndToEndBenchmark {
             }
             BrokerProcess.deleteQuietly(runDir);
             MockSchemaRegistry.dropScope(scope);
-            try {
-                Runtime.getRuntime().removeShutdownHook(cleanup);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running already
-            }
+            ShutdownHooks.remove(cleanup);
         }
         return valid ? 0 : 1;
     }
@@ -511,6 +508,16 @@ public final class EndToEndBenchmark {
                 serdes.value(TemperatureReading.class));
     }
 
+    /**
+     * A reference run's Streams configuration: {@code pipeline}'s (the same defaults and {@code --set} settings),
+     * under an application id of its own.
+     */
+    private static Properties referenceProperties(AppConfig config, Pipeline pipeline, String name) {
+        Properties props = config.streamsProperties(pipeline);
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationIdPrefix() + "-" + name);
+        return props;
+    }
+
     private static List<String> logsShapeTopics() {
         return LogRoutingTopology.routedTopics().stream().map(topic -> LOGS_SHAPE_TOPIC_PREFIX + topic).toList();
     }
@@ -521,8 +528,7 @@ public final class EndToEndBenchmark {
      * the timestamp's), so the five topics get the same shares as logs' own.
      */
     private boolean measureLogsShape(int round, AppConfig config, Preload.Counts counts) throws Exception {
-        Properties props = config.streamsProperties(Pipeline.LOGS);
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationIdPrefix() + "-" + LOGS_SHAPE);
+        Properties props = referenceProperties(config, Pipeline.LOGS, LOGS_SHAPE);
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(props)));
         List<String> topics = logsShapeTopics();
         builder.stream(LogRoutingTopology.APP_LOGS_TOPIC, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
@@ -565,9 +571,8 @@ public final class EndToEndBenchmark {
      * repartition topic to one output, exactly_once_v2.
      */
     private boolean measureInventoryShape(int round, AppConfig config, Preload.Counts counts) throws Exception {
-        Properties props = config.streamsProperties(Pipeline.INVENTORY);
-        String applicationId = config.applicationIdPrefix() + "-" + INVENTORY_SHAPE;
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        Properties props = referenceProperties(config, Pipeline.INVENTORY, INVENTORY_SHAPE);
+        String applicationId = props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG);
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(props)));
         Consumed<byte[], byte[]> bytes = Consumed.with(Serdes.ByteArray(), Serdes.ByteArray());
         builder.stream(InventoryTopology.ORDERS_TOPIC, bytes.withName(INVENTORY_SHAPE + "-orders"))
@@ -590,10 +595,8 @@ public final class EndToEndBenchmark {
 
     private <V> boolean measurePassThrough(int round, AppConfig config, Preload.Counts readings, String name,
                                            String outputTopic, Serde<V> valueSerde) throws Exception {
-        // The temperature pipeline's Streams configuration (same defaults and --set settings, at_least_once),
-        // with an application id of its own.
-        Properties props = config.streamsProperties(Pipeline.TEMPERATURE);
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationIdPrefix() + "-" + name);
+        // The temperature pipeline's configuration: at_least_once.
+        Properties props = referenceProperties(config, Pipeline.TEMPERATURE, name);
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(props)));
         builder.stream(TemperatureTopology.READINGS_TOPIC, Consumed.with(Serdes.ByteArray(), valueSerde)
                         .withName(name + "-source"))

@@ -1,5 +1,7 @@
 package io.eventpipelines.bench;
 
+import io.eventpipelines.testing.ShutdownHooks;
+
 import java.io.File;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -64,11 +66,7 @@ final class Forks {
         } finally {
             stop(current.get());
             BrokerProcess.deleteQuietly(dir);
-            try {
-                Runtime.getRuntime().removeShutdownHook(cleanup);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running already
-            }
+            ShutdownHooks.remove(cleanup);
         }
     }
 

@@ -167,11 +167,7 @@ public final class ApicurioRegistry implements AutoCloseable {
             process.destroyForcibly();
             process.waitFor(10, TimeUnit.SECONDS);
         }
-        try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
-        } catch (IllegalStateException shuttingDown) {
-            // the hook is running already
-        }
+        ShutdownHooks.remove(shutdownHook);
         TestFiles.deleteRecursively(runDir);
     }
 }

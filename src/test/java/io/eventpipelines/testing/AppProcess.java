@@ -5,7 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -32,11 +34,11 @@ public final class AppProcess implements AutoCloseable {
     public static AppProcess run(Path properties, Path log) throws IOException {
         // The test classpath carries logback-test.xml (WARN): the production configuration logs the
         // pipelines' state changes, which the tests wait for.
-        return run(properties, log, java.util.Map.of(), Path.of("target", "classes", "logback.xml").toAbsolutePath());
+        return run(properties, log, Map.of(), Path.of("target", "classes", "logback.xml").toAbsolutePath());
     }
 
     /** The same, with environment variables (e.g. {@code EVENT_PIPELINES_*} overrides) and a logback configuration. */
-    public static AppProcess run(Path properties, Path log, java.util.Map<String, String> env, Path logback) throws IOException {
+    public static AppProcess run(Path properties, Path log, Map<String, String> env, Path logback) throws IOException {
         return start(List.of("run", properties.toString()), log, env, logback);
     }
 
@@ -44,11 +46,11 @@ public final class AppProcess implements AutoCloseable {
      * Starts {@code io.eventpipelines.app.Main} with {@code args}. Its {@code java.io.tmpdir} is a fresh
      * {@code jvm-tmp-*} directory next to {@code log}, so a test can see what the app left there.
      */
-    public static AppProcess start(List<String> args, Path log, java.util.Map<String, String> env, Path logback) throws IOException {
+    public static AppProcess start(List<String> args, Path log, Map<String, String> env, Path logback) throws IOException {
         // RocksDB unpacks its 15 MB native library into java.io.tmpdir and removes it only on a normal exit:
         // a SIGKILLed child would leave it in /tmp. Next to the log, it goes with the test's directory.
-        Path tmp = java.nio.file.Files.createTempDirectory(log.toAbsolutePath().getParent(), "jvm-tmp-");
-        List<String> command = new java.util.ArrayList<>(List.of(
+        Path tmp = Files.createTempDirectory(log.toAbsolutePath().getParent(), "jvm-tmp-");
+        List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-Djava.io.tmpdir=" + tmp,
@@ -120,10 +122,6 @@ public final class AppProcess implements AutoCloseable {
             process.destroyForcibly();
             process.waitFor(30, TimeUnit.SECONDS);
         }
-        try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
-        } catch (IllegalStateException shuttingDown) {
-            // the hook is running already
-        }
+        ShutdownHooks.remove(shutdownHook);
     }
 }
