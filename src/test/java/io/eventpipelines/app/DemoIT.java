@@ -10,7 +10,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.stream.Stream;
 import java.io.StringWriter;
 import java.util.List;
@@ -51,8 +50,7 @@ class DemoIT {
         Path dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "demo-it-");
         try {
             Path log = dir.resolve("demo.log");
-            try (AppProcess demo = AppProcess.start(List.of("demo"), log, Map.of(),
-                    Path.of("target", "classes", "logback.xml").toAbsolutePath())) {
+            try (AppProcess demo = AppProcess.start(List.of("demo"), log)) {
                 demo.await(Duration.ofSeconds(90), "a first summary with every pipeline RUNNING",
                         () -> demo.output().contains("temperature=RUNNING logs=RUNNING inventory=RUNNING notifications=RUNNING"));
                 assertEquals(143, demo.stop(60), demo.tail());

@@ -32,9 +32,14 @@ public final class AppProcess implements AutoCloseable {
 
     /** Starts {@code io.eventpipelines.app.Main run <properties>}, appending its output to {@code log}. */
     public static AppProcess run(Path properties, Path log) throws IOException {
+        return start(List.of("run", properties.toString()), log);
+    }
+
+    /** Starts {@code io.eventpipelines.app.Main <args>} with the app's own logging, appending its output to {@code log}. */
+    public static AppProcess start(List<String> args, Path log) throws IOException {
         // The test classpath carries logback-test.xml (WARN): the production configuration logs the
         // pipelines' state changes, which the tests wait for.
-        return run(properties, log, Map.of(), Path.of("target", "classes", "logback.xml").toAbsolutePath());
+        return start(args, log, Map.of(), Path.of("target", "classes", "logback.xml").toAbsolutePath());
     }
 
     /** The same, with environment variables (e.g. {@code EVENT_PIPELINES_*} overrides) and a logback configuration. */
