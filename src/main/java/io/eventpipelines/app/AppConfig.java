@@ -246,6 +246,8 @@ public final class AppConfig {
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterDeserializationHandler.class.getName());
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class.getName());
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
+        // Kafka's default production handler dead-letters the input whenever an output fails; ours fails the task.
+        props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, OutputExceptionHandler.class.getName());
         props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, pipeline.deadLetterTopic());
         props.put(DeadLetterCounter.PIPELINE_CONFIG, pipeline.id());
         // Auto-generated internal names shift when the topology changes, silently orphaning state and topics.
@@ -531,9 +533,19 @@ public final class AppConfig {
     /** Kafka's and the serde's own checks, so their complaints surface at start rather than mid-run. */
     private void validateWithLibraries() {
         try {
-            new AvroSerdeConfig(serdeConfig());
+            AvroSerdeConfig serde = new AvroSerdeConfig(serdeConfig());
             for (Pipeline pipeline : pipelines) {
-                new StreamsConfig(streamsProperties(pipeline));
+                StreamsConfig streams = new StreamsConfig(streamsProperties(pipeline));
+                Object maxPollInterval = streams.getMainConsumerConfigs("check", "check", 0)
+                        .get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
+                // Kafka Streams leaves the consumer's own default (5 minutes) unless one is set.
+                long limit = (maxPollInterval == null ? 300_000L : Long.parseLong(String.valueOf(maxPollInterval))) / 2;
+                if (serde.callTimeoutMs() > limit) {
+                    // A stream thread waiting that long for a hung registry would be thrown out of its group.
+                    throw new InvalidConfigException(AvroSerdeConfig.CALL_TIMEOUT_MS, "'" + serde.callTimeoutMs()
+                            + "' must be at most half of max.poll.interval.ms (" + maxPollInterval + ") of pipeline "
+                            + pipeline.id());
+                }
             }
         } catch (ConfigException e) {
             throw new InvalidConfigException(e.getMessage(), e);

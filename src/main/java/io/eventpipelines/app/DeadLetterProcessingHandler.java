@@ -1,6 +1,7 @@
 package io.eventpipelines.app;
 
 import io.eventpipelines.avro.SchemaRegistryException;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
 import org.apache.kafka.streams.processor.api.Record;
@@ -13,8 +14,11 @@ import java.util.Map;
 /**
  * Records a topology rejects (an unphysical temperature, a null value, a non-positive restock) go to the
  * pipeline's dead-letter topic as the source record's raw bytes, with the reason in the headers, and
- * processing continues. A Schema Registry outage fails the task instead, as in
- * {@link DeadLetterDeserializationHandler}.
+ * processing continues. Two kinds of failure are not the record's and fail the task instead, so that it is
+ * retried and nothing is dead-lettered: a registry problem (an outage, a misconfigured URL, refused credentials
+ * or a refused schema, as in {@link DeadLetterDeserializationHandler}), and an output or state that cannot be
+ * serialized, which {@link OutputExceptionHandler} has already failed: dead-lettering the input and going on
+ * would commit a state change without its output.
  */
 public class DeadLetterProcessingHandler extends LogAndContinueProcessingExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(DeadLetterProcessingHandler.class);
@@ -29,7 +33,12 @@ public class DeadLetterProcessingHandler extends LogAndContinueProcessingExcepti
     @Override
     public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
         if (SchemaRegistryException.isRegistryFailure(exception)) {
-            log.error("Schema Registry unreachable or refusing access in processor {} for {}-{}@{}; failing the task: {}",
+            log.error("Schema Registry unreachable, misconfigured or refusing in processor {} for {}-{}@{}; failing the task: {}",
+                    context.processorNodeId(), context.topic(), context.partition(), context.offset(), exception.getMessage());
+            return Response.fail();
+        }
+        if (Causes.any(exception, SerializationException.class::isInstance)) {
+            log.error("Output or state of processor {} for {}-{}@{} cannot be serialized; failing the task: {}",
                     context.processorNodeId(), context.topic(), context.partition(), context.offset(), exception.getMessage());
             return Response.fail();
         }

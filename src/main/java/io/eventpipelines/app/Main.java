@@ -21,14 +21,17 @@ import java.util.concurrent.Callable;
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"143:stopped by SIGTERM (130: Ctrl-C), after closing every pipeline", "1:every pipeline stopped, one failed", "2:invalid configuration or usage",
-                "3:topics or schemas missing on the cluster/registry",
-                "4:not authenticated or not authorized by the cluster/registry (credentials, certificates, ACLs)"})
+                "3:topics or schemas missing, or the registry URL does not answer as a Schema Registry",
+                "4:not authenticated or not authorized by the cluster/registry (credentials, certificates, ACLs)",
+                "5:the registry refused an output's schema at run time (incompatible, not registered, read-only)"})
 public final class Main implements Callable<Integer> {
     static final int EXIT_FAILED = 1;
     static final int EXIT_CONFIG = 2;
     static final int EXIT_NOT_READY = 3;
     /** Credentials or certificates refused, or an ACL missing: retrying cannot help, unlike exit 3. */
     static final int EXIT_NOT_AUTHORIZED = 4;
+    /** A deployment error found at run time: the registry refuses a schema the app writes. Nothing was dead-lettered. */
+    static final int EXIT_SCHEMA_REFUSED = 5;
 
     @Parameters(arity = "0..1", paramLabel = "<properties file>", description = "Configuration to run with.")
     Path configFile;
@@ -57,6 +60,11 @@ public final class Main implements Callable<Integer> {
                 command.getErr().println("event-pipelines: access denied: " + error.getMessage());
                 command.getErr().flush();
                 return EXIT_NOT_AUTHORIZED;
+            }
+            if (error instanceof SchemaRefusedException) {
+                command.getErr().println("event-pipelines: " + error.getMessage());
+                command.getErr().flush();
+                return EXIT_SCHEMA_REFUSED;
             }
             if (error instanceof StartupCheckException) {
                 command.getErr().println("event-pipelines: cannot start: " + error.getMessage());
@@ -117,6 +125,9 @@ public final class Main implements Callable<Integer> {
             }
             if (runner.accessDenied().isPresent()) {
                 throw new NotAuthorizedException(runner.accessDenied().get());
+            }
+            if (runner.schemaRefused().isPresent()) {
+                throw new SchemaRefusedException(runner.schemaRefused().get());
             }
             return runner.anyFailed() ? EXIT_FAILED : 0;
         }

@@ -42,6 +42,8 @@ public final class PipelineRunner implements AutoCloseable {
     private final Metrics metrics;
     private final Map<String, String> descriptions = Collections.synchronizedMap(new java.util.LinkedHashMap<>());
     private final java.util.concurrent.atomic.AtomicReference<String> accessDenied = new java.util.concurrent.atomic.AtomicReference<>();
+    private final java.util.concurrent.atomic.AtomicReference<String> schemaRefused = new java.util.concurrent.atomic.AtomicReference<>();
+    private AvroSerdes serdes;
     private volatile boolean started;
     private volatile boolean closed;
     private HttpEndpoint http;
@@ -58,7 +60,7 @@ public final class PipelineRunner implements AutoCloseable {
      */
     public void start() {
         try {
-            AvroSerdes serdes = new AvroSerdes(config.serdeConfig());
+            serdes = new AvroSerdes(config.serdeConfig());
             try (Admin admin = TopicAdmin.admin(config)) {
                 Preflight.topics(config, admin);
             }
@@ -173,6 +175,14 @@ public final class PipelineRunner implements AutoCloseable {
                 log.warn("Pipeline {} did not close within {} ms", pipeline.id(), config.shutdownTimeout().toMillis());
             }
         });
+        if (serdes != null && serdes.client() instanceof AutoCloseable client) {
+            // A stream thread still waiting for a hung registry after its pipeline's close timed out stops waiting.
+            try {
+                client.close();
+            } catch (Exception e) {
+                log.warn("Closing the Schema Registry client failed", e);
+            }
+        }
         metrics.close();
     }
 
@@ -182,6 +192,21 @@ public final class PipelineRunner implements AutoCloseable {
      */
     public Optional<String> accessDenied() {
         return Optional.ofNullable(accessDenied.get());
+    }
+
+    /**
+     * Why the registry refused an output's schema at run time (incompatible, not registered with
+     * {@code auto.register.schemas=false}, a read-only subject), when that is what stopped the app: {@code run}
+     * then exits with 5 and this line. A deployment error: every pipeline is stopped, nothing is dead-lettered.
+     */
+    public Optional<String> schemaRefused() {
+        return Optional.ofNullable(schemaRefused.get());
+    }
+
+    /** One line naming the subject and the registry's answer, when {@code error} is a refusal of a subject. */
+    static Optional<String> schemaRefusedReason(Pipeline pipeline, Throwable error) {
+        return SchemaRegistryException.subjectRefusalIn(error).map(refusal -> "schema refused: pipeline " + pipeline.id()
+                + ": subject '" + refusal.subject() + "': " + refusal.getMessage());
     }
 
     /**
@@ -218,20 +243,31 @@ public final class PipelineRunner implements AutoCloseable {
     private StreamThreadExceptionResponse onUncaught(Pipeline pipeline, Throwable error) {
         Optional<String> denied = accessDeniedReason(pipeline, error);
         if (denied.isPresent()) {
-            log.error("Pipeline {}: {}; stopping every pipeline", pipeline.id(), denied.get(), error);
-            if (accessDenied.compareAndSet(null, denied.get())) {
-                // Not from this stream thread: closing waits for the stream threads, this one included.
-                Thread stopper = new Thread(this::close, "event-pipelines-access-denied");
-                stopper.setDaemon(true);
-                stopper.start();
-            }
-            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            return stopEverything(pipeline, denied.get(), accessDenied, error);
+        }
+        Optional<String> refused = schemaRefusedReason(pipeline, error);
+        if (refused.isPresent()) {
+            return stopEverything(pipeline, refused.get(), schemaRefused, error);
         }
         if (SchemaRegistryUnavailableException.isCauseOf(error)) {
             log.error("Pipeline {}: Schema Registry unreachable; replacing the stream thread to retry", pipeline.id(), error);
             return StreamThreadExceptionResponse.REPLACE_THREAD;
         }
         log.error("Pipeline {} failed and is shutting down; the other pipelines keep running", pipeline.id(), error);
+        return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+    }
+
+    /** Retrying or replacing the thread would only fail the same way, forever: stop all, with {@code reason}. */
+    private StreamThreadExceptionResponse stopEverything(Pipeline pipeline, String reason,
+                                                         java.util.concurrent.atomic.AtomicReference<String> slot,
+                                                         Throwable error) {
+        log.error("Pipeline {}: {}; stopping every pipeline", pipeline.id(), reason, error);
+        if (accessDenied.get() == null && schemaRefused.get() == null && slot.compareAndSet(null, reason)) {
+            // Not from this stream thread: closing waits for the stream threads, this one included.
+            Thread stopper = new Thread(this::close, "event-pipelines-stop");
+            stopper.setDaemon(true);
+            stopper.start();
+        }
         return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
     }
 

@@ -3,6 +3,7 @@ package io.eventpipelines.app;
 import io.eventpipelines.avro.AvroSerdeConfig;
 import io.eventpipelines.avro.SchemaRegistryClient;
 import io.eventpipelines.avro.SchemaRegistryException;
+import io.eventpipelines.avro.SchemaRegistryMisconfiguredException;
 import io.eventpipelines.avro.SchemaRegistryUnavailableException;
 
 import org.apache.avro.Schema;
@@ -93,14 +94,36 @@ final class Preflight {
      * of the first record.
      */
     static void schemas(AppConfig config, SchemaRegistryClient client) {
+        boolean autoRegister = new AvroSerdeConfig(config.serdeConfig()).autoRegisterSchemas();
+        // Something that is not a Confluent-compatible API at schema.registry.url (a wrong path, a proxy's page)
+        // would otherwise let the app start and fail every record. A registry that refuses the listing with its
+        // own error body (403 under RBAC) is a registry.
+        try {
+            client.subjects();
+        } catch (SchemaRegistryMisconfiguredException e) {
+            throw new StartupCheckException(e.getMessage());
+        } catch (SchemaRegistryUnavailableException e) {
+            if (!autoRegister) {
+                throw new StartupCheckException("Schema Registry unreachable, so the schemas cannot be checked ("
+                        + AvroSerdeConfig.AUTO_REGISTER_SCHEMAS + "=false): " + e.getMessage());
+            }
+            log.warn("Schema Registry unreachable at start; the pipelines start and retry: {}", e.getMessage());
+            return;
+        } catch (SchemaRegistryException e) {
+            if (e.isNotAuthenticated()) {
+                throw e;
+            }
+        }
         Map<String, Schema> subjects = SchemaAdmin.subjectsOf(config.pipelines(), config.applicationIdPrefix());
-        if (new AvroSerdeConfig(config.serdeConfig()).autoRegisterSchemas()) {
+        if (autoRegister) {
             checkCredentials(client, subjects);
             return;
         }
         List<String> missing;
         try {
             missing = SchemaAdmin.unregistered(client, subjects);
+        } catch (SchemaRegistryMisconfiguredException e) {
+            throw new StartupCheckException(e.getMessage());
         } catch (SchemaRegistryUnavailableException e) {
             throw new StartupCheckException("Schema Registry unreachable, so the schemas cannot be checked ("
                     + AvroSerdeConfig.AUTO_REGISTER_SCHEMAS + "=false): " + e.getMessage());
@@ -119,6 +142,8 @@ final class Preflight {
     private static void checkCredentials(SchemaRegistryClient client, Map<String, Schema> subjects) {
         try {
             SchemaAdmin.unregistered(client, subjects);
+        } catch (SchemaRegistryMisconfiguredException e) {
+            throw new StartupCheckException(e.getMessage());
         } catch (SchemaRegistryUnavailableException e) {
             log.warn("Schema Registry unreachable at start; the pipelines start and retry: {}", e.getMessage());
         } catch (SchemaRegistryException e) {

@@ -3,6 +3,7 @@ package io.eventpipelines.app;
 import io.eventpipelines.avro.SchemaRegistryClient;
 import io.eventpipelines.avro.SchemaRegistryClient.CompatibilityResult;
 import io.eventpipelines.avro.SchemaRegistryException;
+import io.eventpipelines.avro.SchemaRegistryUnavailableException;
 
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificData;
@@ -61,7 +62,7 @@ final class SchemaAdmin {
             client.updateCompatibility(subject, compatibility);
             return true;
         } catch (SchemaRegistryException e) {
-            if (e.status() == 404) {
+            if (e.status() == 404 && !(e instanceof SchemaRegistryUnavailableException)) {
                 return false;
             }
             throw e;
@@ -82,7 +83,8 @@ final class SchemaAdmin {
             try {
                 client.getId(subject, schema);
             } catch (SchemaRegistryException e) {
-                if (e.status() != 404) {
+                if (e.errorCode() != SchemaRegistryException.SUBJECT_NOT_FOUND
+                        && e.errorCode() != SchemaRegistryException.SCHEMA_NOT_FOUND) {
                     throw e;
                 }
                 missing.add(subject);

@@ -30,6 +30,12 @@ public final class AvroSerdeConfig {
     public static final String RETRIES_MAX_WAIT_MS_CONFIG = "retries.max.wait.ms";
     public static final String HTTP_CONNECT_TIMEOUT_MS = "http.connect.timeout.ms";
     public static final String HTTP_READ_TIMEOUT_MS = "http.read.timeout.ms";
+    /**
+     * The app's own key, not Confluent's: the longest one registry call may take, retries and backoff included.
+     * A stream thread waits that long for a registry that hangs, so it must stay well below
+     * {@code max.poll.interval.ms}, or the thread is thrown out of its group while it waits.
+     */
+    public static final String CALL_TIMEOUT_MS = "schema.registry.call.timeout.ms";
 
     /**
      * Confluent passes every {@code schema.registry.}-prefixed setting to its registry client with
@@ -62,7 +68,7 @@ public final class AvroSerdeConfig {
     /** Every key this config reads, for spotting typos in a properties file. */
     public static final java.util.Set<String> KEYS = java.util.Set.of(SCHEMA_REGISTRY_URL_CONFIG, AUTO_REGISTER_SCHEMAS,
             USE_LATEST_VERSION, BASIC_AUTH_CREDENTIALS_SOURCE, USER_INFO_CONFIG, MAX_RETRIES_CONFIG, RETRIES_WAIT_MS_CONFIG,
-            RETRIES_MAX_WAIT_MS_CONFIG, HTTP_CONNECT_TIMEOUT_MS, HTTP_READ_TIMEOUT_MS, SCHEMA_REGISTRY_USER_INFO_CONFIG,
+            RETRIES_MAX_WAIT_MS_CONFIG, HTTP_CONNECT_TIMEOUT_MS, HTTP_READ_TIMEOUT_MS, CALL_TIMEOUT_MS, SCHEMA_REGISTRY_USER_INFO_CONFIG,
             SCHEMA_REGISTRY_BASIC_AUTH_CREDENTIALS_SOURCE, SSL_TRUSTSTORE_LOCATION, SSL_TRUSTSTORE_PASSWORD,
             SSL_TRUSTSTORE_TYPE, SSL_KEYSTORE_LOCATION, SSL_KEYSTORE_PASSWORD, SSL_KEYSTORE_TYPE, SSL_KEY_PASSWORD,
             SSL_ENDPOINT_IDENTIFICATION_ALGORITHM);
@@ -83,6 +89,7 @@ public final class AvroSerdeConfig {
     public static final int RETRIES_MAX_WAIT_MS_DEFAULT = 20000;
     public static final int HTTP_CONNECT_TIMEOUT_MS_DEFAULT = 60000;
     public static final int HTTP_READ_TIMEOUT_MS_DEFAULT = 60000;
+    public static final int CALL_TIMEOUT_MS_DEFAULT = 30000;
 
     private static final String HIDDEN = "[hidden]";
 
@@ -96,6 +103,7 @@ public final class AvroSerdeConfig {
     private final int retriesMaxWaitMs;
     private final int httpConnectTimeoutMs;
     private final int httpReadTimeoutMs;
+    private final int callTimeoutMs;
     private final RegistryTls tls;
 
     /**
@@ -119,6 +127,7 @@ public final class AvroSerdeConfig {
         this.retriesMaxWaitMs = parseInt(configs, RETRIES_MAX_WAIT_MS_CONFIG, RETRIES_MAX_WAIT_MS_DEFAULT, 0);
         this.httpConnectTimeoutMs = parseInt(configs, HTTP_CONNECT_TIMEOUT_MS, HTTP_CONNECT_TIMEOUT_MS_DEFAULT, 1);
         this.httpReadTimeoutMs = parseInt(configs, HTTP_READ_TIMEOUT_MS, HTTP_READ_TIMEOUT_MS_DEFAULT, 1);
+        this.callTimeoutMs = parseInt(configs, CALL_TIMEOUT_MS, CALL_TIMEOUT_MS_DEFAULT, 1);
         this.tls = RegistryTls.parse(configs);
     }
 
@@ -175,6 +184,11 @@ public final class AvroSerdeConfig {
 
     public int httpConnectTimeoutMs() {
         return httpConnectTimeoutMs;
+    }
+
+    /** The longest one registry call may take, every attempt and backoff included. */
+    public int callTimeoutMs() {
+        return callTimeoutMs;
     }
 
     public int httpReadTimeoutMs() {

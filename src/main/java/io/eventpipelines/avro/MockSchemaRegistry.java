@@ -52,6 +52,11 @@ public final class MockSchemaRegistry {
         }
 
         @Override
+        public synchronized List<String> subjects() {
+            return new ArrayList<>(new java.util.TreeSet<>(versionsBySubject.keySet()));
+        }
+
+        @Override
         public synchronized int register(String subject, Schema schema) {
             Objects.requireNonNull(subject, "subject");
             String canonical = schema.toString();

@@ -49,6 +49,12 @@ public interface SchemaRegistryClient {
      */
     CompatibilityResult testCompatibility(String subject, Schema schema);
 
+    /**
+     * The registry's subjects. {@code GET /subjects}: also how the app tells, at start, a Confluent-compatible
+     * API from something else answering at the URL ({@link SchemaRegistryMisconfiguredException}).
+     */
+    java.util.List<String> subjects();
+
     /** The registry's verdict; {@code messages} may be empty (not every registry explains). */
     record CompatibilityResult(boolean compatible, java.util.List<String> messages) {
     }

@@ -54,39 +54,80 @@ public class SchemaRegistryException extends RuntimeException {
     }
 
     /**
-     * The registry refused who we are: HTTP 401 or 403, or a TLS handshake that failed (an untrusted or
-     * mismatched certificate, a client certificate refused). Retrying the same call cannot succeed.
+     * The registry refused who we are: HTTP 401 or 403, or a TLS handshake that failed on a certificate (one we
+     * do not trust, a host name it does not match, a client certificate refused). Retrying cannot succeed.
      */
     public boolean isAccessDenied() {
         return status == 403 || isNotAuthenticated();
     }
 
     /**
-     * The registry does not accept who we are at all (HTTP 401, or a failed TLS handshake), whatever we ask:
-     * unlike a 403, which may concern one subject or schema only.
+     * The registry does not accept who we are at all (HTTP 401, or a certificate refused in the TLS handshake),
+     * whatever we ask: unlike a 403, which may concern one subject or schema only. A handshake cut short by a
+     * restarting registry or load balancer is not this: it is an outage, retried.
      */
     public boolean isNotAuthenticated() {
-        if (status == 401) {
-            return true;
-        }
-        for (Throwable cause = getCause(); cause != null; cause = cause.getCause()) {
-            if (cause instanceof javax.net.ssl.SSLException) {
-                return true;
-            }
-        }
-        return false;
+        return status == 401 || isCertificateFailure(getCause());
     }
 
     /**
-     * Whether {@code error} or one of its causes says the registry could not be reached, does not accept our
-     * credentials, or refuses us a subject: the record is not at fault, so it must be retried once the registry
-     * (or the configuration) is fixed, never dead-lettered. A 403 on a schema by id is the record's: it was
-     * written with a schema this app may not read.
+     * Whether {@code error} or one of its causes is a certificate or trust failure of a TLS handshake: a chain that
+     * does not validate, a certificate that cannot be parsed or does not match the host name, a peer that sent none,
+     * or the peer's fatal alert saying one of those of ours. Anything else a handshake may end with (the connection
+     * reset or closed mid-handshake) says nothing about credentials.
+     */
+    public static boolean isCertificateFailure(Throwable error) {
+        return anyCause(error, t -> t instanceof java.security.cert.CertPathValidatorException
+                || t instanceof java.security.cert.CertificateException
+                || t instanceof javax.net.ssl.SSLPeerUnverifiedException
+                || (t instanceof javax.net.ssl.SSLHandshakeException && t.getMessage() != null
+                        && CERTIFICATE_ALERT.matcher(t.getMessage()).find()));
+    }
+
+    // The TLS alerts (RFC 8446 6.2) by which a peer refuses our certificate, as the JDK words them in
+    // "Received fatal alert: bad_certificate".
+    private static final java.util.regex.Pattern CERTIFICATE_ALERT = java.util.regex.Pattern.compile(
+            "fatal alert: (bad_certificate|unsupported_certificate|certificate_revoked|certificate_expired"
+                    + "|certificate_unknown|unknown_ca|access_denied|certificate_required)");
+
+    /**
+     * Whether the registry blames the record for this answer to a lookup by schema id: the id is unknown
+     * (40403), the app may not read that schema (403), or the schema is not one this serde can read (another
+     * schema type, references, invalid Avro). Only then is a record whose id it is poison.
+     */
+    public boolean blamesTheRecord() {
+        return subject == null && !(this instanceof SchemaRegistryUnavailableException)
+                && (errorCode == SCHEMA_NOT_FOUND || status == 403 || status == 200);
+    }
+
+    /**
+     * The registry answered a call about a subject with a refusal that no retry changes: the schema is
+     * incompatible (409), invalid (422), not registered where {@code auto.register.schemas=false} needs it (40401,
+     * 40403), or the subject is read-only. For an output that is a deployment error, not a bad record.
+     */
+    public boolean isSubjectRefusal() {
+        return subject != null && !(this instanceof SchemaRegistryUnavailableException) && !isAccessDenied();
+    }
+
+    /**
+     * Whether {@code error} or one of its causes is a registry problem that is not the record's: the registry
+     * could not be reached or is misconfigured, refuses our credentials, or refuses a subject (an output's schema,
+     * a subject we may not use). Such a record must be retried once the registry (or the deployment) is fixed,
+     * never dead-lettered. Only {@link #blamesTheRecord()} answers make a record poison.
      */
     public static boolean isRegistryFailure(Throwable error) {
-        return anyCause(error, t -> t instanceof SchemaRegistryUnavailableException
-                || (t instanceof SchemaRegistryException registry
-                        && (registry.isNotAuthenticated() || (registry.status() == 403 && registry.subject() != null))));
+        return anyCause(error, t -> t instanceof SchemaRegistryException registry && !registry.blamesTheRecord());
+    }
+
+    /** The first {@link #isSubjectRefusal() subject refusal} among {@code error} and its causes. */
+    public static java.util.Optional<SchemaRegistryException> subjectRefusalIn(Throwable error) {
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Throwable t = error; t != null && seen.add(t); t = t.getCause()) {
+            if (t instanceof SchemaRegistryException registry && registry.isSubjectRefusal()) {
+                return java.util.Optional.of(registry);
+            }
+        }
+        return java.util.Optional.empty();
     }
 
     /** Whether {@code error} or one of its causes matches, each visited once (cause chains may loop). */

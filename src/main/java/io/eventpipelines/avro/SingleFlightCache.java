@@ -1,8 +1,10 @@
 package io.eventpipelines.avro;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
@@ -11,12 +13,15 @@ import java.util.function.Function;
  * <p>{@link ConcurrentHashMap#computeIfAbsent} would also load once, but it holds a bin lock
  * while loading, so a slow registry call would block lookups of unrelated keys. Failed loads are
  * not cached: the next call tries again, because registry outages are transient.
+ *
+ * <p>A caller that waits for another caller's load waits at most the time it is given, and stops waiting when
+ * interrupted: a stream thread must never hang on a registry call beyond its budget.
  */
 final class SingleFlightCache<K, V> {
 
     private final ConcurrentHashMap<K, CompletableFuture<V>> entries = new ConcurrentHashMap<>();
 
-    V get(K key, Function<? super K, ? extends V> loader) {
+    V get(K key, Function<? super K, ? extends V> loader, long waitMs) throws InterruptedException, TimeoutException {
         CompletableFuture<V> existing = entries.get(key);
         if (existing == null) {
             CompletableFuture<V> mine = new CompletableFuture<>();
@@ -25,7 +30,7 @@ final class SingleFlightCache<K, V> {
                 return load(key, mine, loader);
             }
         }
-        return await(existing);
+        return await(existing, waitMs);
     }
 
     /** The cached value, or null if absent or still loading. */
@@ -55,10 +60,10 @@ final class SingleFlightCache<K, V> {
         return value;
     }
 
-    private static <V> V await(CompletableFuture<V> future) {
+    private static <V> V await(CompletableFuture<V> future, long waitMs) throws InterruptedException, TimeoutException {
         try {
-            return future.join();
-        } catch (CompletionException e) {
+            return future.get(waitMs, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
             // Callers that joined someone else's load see that load's own exception, unwrapped, so
             // that they can handle it exactly like the caller that ran the loader.
             Throwable cause = e.getCause();
@@ -68,7 +73,7 @@ final class SingleFlightCache<K, V> {
             if (cause instanceof Error err) {
                 throw err;
             }
-            throw e;
+            throw new IllegalStateException(cause);
         }
     }
 }

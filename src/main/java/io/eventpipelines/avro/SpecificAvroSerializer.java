@@ -221,11 +221,13 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
             for (SchemaCompatibility.Incompatibility problem : compatibility.getResult().getIncompatibilities()) {
                 problems.add(problem.getType() + " at " + problem.getLocation() + ": " + problem.getMessage());
             }
-            throw new SerializationException(
-                    "Cannot serialize Avro " + recordSchema.getFullName() + " for topic '" + topic + "' with "
-                            + AvroSerdeConfig.USE_LATEST_VERSION + "=true: the latest schema of subject '" + latest.subject()
-                            + "' (id " + latest.id() + ", version " + latest.version()
-                            + ") cannot read records of the record's schema: " + problems);
+            String message = "Cannot serialize Avro " + recordSchema.getFullName() + " for topic '" + topic + "' with "
+                    + AvroSerdeConfig.USE_LATEST_VERSION + "=true: the latest schema of subject '" + latest.subject()
+                    + "' (id " + latest.id() + ", version " + latest.version()
+                    + ") cannot read records of the record's schema: " + problems;
+            // The subject refuses this record's schema as surely as a 409 would: a deployment error, not a bad record.
+            throw new SerializationException(message, new SchemaRegistryException(message,
+                    SchemaRegistryException.NO_STATUS, SchemaRegistryException.INCOMPATIBLE_SCHEMA, latest.subject()));
         }
     }
 
