@@ -150,6 +150,78 @@ class DeadLetterQueueTest {
         }
     }
 
+    /**
+     * An output whose schema cannot be registered says nothing about the input: the task fails (under exactly-once
+     * its transaction aborts, under at-least-once its offset stays uncommitted) and nothing is dead-lettered.
+     * Kafka's default production handler would dead-letter the input here, once per retry of the task.
+     */
+    @Test
+    void anOutageAtAnOutputsFirstRegistrationFailsTheTaskAndDeadLettersNothing() throws IOException {
+        try (FakeRegistryServer registry = registryRefusing("temperature-alerts-value",
+                Response.error(503, 50301, "Service Unavailable"));
+             PipelineTestDriver pipeline = startWithRegistry(registry.url())) {
+            StreamsException failure = assertThrows(StreamsException.class, () -> pipeline.input("temperature-readings",
+                    TemperatureReading.class).pipeInput("s-1", new TemperatureReading("s-1", 42.0, T0, null)));
+
+            assertTrue(SchemaRegistryUnavailableException.isCauseOf(failure), () -> "cause chain: " + failure);
+            assertTrue(pipeline.deadLetters().isEmpty(), "the reading is retried with the task, not dead-lettered");
+            assertEquals(0.0, pipeline.deadLettersCounted("processing"));
+        }
+    }
+
+    /**
+     * A schema the registry refuses for an output (here 409, incompatible) is a deployment error: the task fails,
+     * nothing is dead-lettered, and the runner finds the line it stops every pipeline with (exit code 5).
+     */
+    @Test
+    void aRefusedOutputSchemaFailsTheTaskDeadLettersNothingAndNamesTheSubject() throws IOException {
+        try (FakeRegistryServer registry = registryRefusing("temperature-alerts-value",
+                Response.error(409, 409, "Schema being registered is incompatible with an earlier schema"));
+             PipelineTestDriver pipeline = startWithRegistry(registry.url())) {
+            StreamsException failure = assertThrows(StreamsException.class, () -> pipeline.input("temperature-readings",
+                    TemperatureReading.class).pipeInput("s-1", new TemperatureReading("s-1", 42.0, T0, null)));
+
+            assertTrue(pipeline.deadLetters().isEmpty(), "a deployment error is not a poison record");
+            String line = PipelineRunner.schemaRefusedReason(Pipeline.TEMPERATURE, failure)
+                    .orElseThrow(() -> new AssertionError("not recognised as a refused schema: " + failure));
+            assertTrue(line.contains("subject 'temperature-alerts-value'") && line.contains("error 409"), line);
+            assertTrue(PipelineRunner.accessDeniedReason(Pipeline.TEMPERATURE, failure).isEmpty(), line);
+        }
+    }
+
+    /**
+     * A registry that gives each subject its own id and serves schemas by id, except that registering under
+     * {@code refusedSubject} gets {@code refusal}.
+     */
+    private static FakeRegistryServer registryRefusing(String refusedSubject, Response refusal) throws IOException {
+        FakeRegistryServer registry = new FakeRegistryServer();
+        Map<String, Integer> ids = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<Integer, String> schemas = new java.util.concurrent.ConcurrentHashMap<>();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        registry.respondWith(request -> {
+            try {
+                if (request.method().equals("POST") && request.rawPath().endsWith("/versions")) {
+                    String subject = request.rawPath().split("/")[2];
+                    if (subject.equals(refusedSubject)) {
+                        return refusal;
+                    }
+                    int id = ids.computeIfAbsent(subject, s -> ids.size() + 1);
+                    schemas.put(id, json.readTree(request.body()).get("schema").asText());
+                    return Response.ok("{\"id\":" + id + "}");
+                }
+                if (request.rawPath().startsWith("/schemas/ids/")) {
+                    String schema = schemas.get(Integer.parseInt(request.rawPath().substring("/schemas/ids/".length())));
+                    return schema == null ? Response.error(404, 40403, "Schema not found")
+                            : Response.ok(json.createObjectNode().put("schema", schema).toString());
+                }
+                return Response.error(404, 404, "HTTP 404 Not Found");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        return registry;
+    }
+
     /** The temperature pipeline against the registry at {@code url}, which it asks once per schema, without retries. */
     private static PipelineTestDriver startWithRegistry(String url) {
         return PipelineTestDriver.start(Pipeline.TEMPERATURE,

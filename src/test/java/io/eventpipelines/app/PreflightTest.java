@@ -55,4 +55,26 @@ class PreflightTest {
             assertTrue(e.getMessage().startsWith("Schema Registry unreachable"), e::getMessage);  // exit code 3
         }
     }
+
+    /**
+     * Apicurio's root instead of its /apis/ccompat/v7, or a proxy's page: the app must not start and then fail
+     * every record. One line naming the URL and what it answered, exit code 3, whether or not it registers schemas.
+     */
+    @Test
+    void aUrlThatIsNotASchemaRegistryApiStopsTheStart() throws IOException {
+        for (Response answer : new Response[] {
+                new Response(404, "<html><body><h1>Resource not found</h1></body></html>"),
+                new Response(200, "<!DOCTYPE html><html><title>Apicurio Registry</title></html>"),
+                Response.ok("{\"name\":\"Apicurio Registry\",\"version\":\"3.3.3\"}")}) {
+            try (FakeRegistryServer registry = FakeRegistryServer.answering(answer)) {
+                for (boolean autoRegister : new boolean[] {true, false}) {
+                    StartupCheckException e = assertThrows(StartupCheckException.class, () -> check(registry, autoRegister),
+                            () -> "starts against a registry answering " + answer);
+                    assertTrue(e.getMessage().contains(registry.url()) && e.getMessage().contains("Confluent-compatible"),
+                            e::getMessage);
+                    assertTrue(e.getMessage().lines().count() == 1, e::getMessage);
+                }
+            }
+        }
+    }
 }

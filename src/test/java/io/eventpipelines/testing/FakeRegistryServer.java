@@ -86,6 +86,36 @@ public final class FakeRegistryServer implements AutoCloseable {
                 + server.getAddress().getPort();
     }
 
+    /**
+     * Answers by forwarding to the registry at {@code baseUrl} (a real one), with the same method, path (its query
+     * string dropped), body, content type and authorization: a proxy that tests can make fail on chosen requests.
+     */
+    public static Function<Request, Response> forwardingTo(String baseUrl) {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        return request -> {
+            java.net.http.HttpRequest.Builder forward = java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create(baseUrl + request.rawPath()))
+                    .method(request.method(), request.body().isEmpty()
+                            ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                            : java.net.http.HttpRequest.BodyPublishers.ofString(request.body()));
+            for (String header : List.of("content-type", "accept", "authorization")) {
+                if (request.header(header) != null) {
+                    forward.header(header, request.header(header));
+                }
+            }
+            try {
+                java.net.http.HttpResponse<String> response =
+                        http.send(forward.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                return new Response(response.statusCode(), response.body());
+            } catch (IOException e) {
+                return Response.error(502, 50201, "proxy could not reach " + baseUrl + ": " + e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Response.error(502, 50201, "proxy interrupted");
+            }
+        };
+    }
+
     public void respondWith(Function<Request, Response> handler) {
         this.handler = handler;
     }

@@ -1,0 +1,206 @@
+package io.eventpipelines.app;
+
+import io.eventpipelines.avro.AvroSerdes;
+import io.eventpipelines.avro.SchemaRegistryClient;
+import io.eventpipelines.avro.SchemaRegistryClients;
+import io.eventpipelines.orders.InventoryTopology;
+import io.eventpipelines.temperature.TemperatureReading;
+import io.eventpipelines.temperature.TemperatureTopology;
+import io.eventpipelines.testing.FakeRegistryServer;
+import io.eventpipelines.testing.FakeRegistryServer.Response;
+import io.eventpipelines.testing.InventoryFeed;
+import io.eventpipelines.testing.InventoryLedger;
+import io.eventpipelines.testing.Poll;
+import io.eventpipelines.testing.RealStack;
+import io.eventpipelines.testing.RegistryDecoder;
+import io.eventpipelines.testing.TopicReader;
+import io.eventpipelines.testing.Transactions;
+
+import org.apache.avro.Schema;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * An output the registry cannot take, on a real broker and a real registry: an outage at an output's first
+ * registration (through a proxy in front of Apicurio that fails just that request) and an output subject whose
+ * schema is incompatible. Neither may dead-letter a good input, and once the registry or the deployment is fixed,
+ * every input is answered once.
+ */
+class OutputFailuresIT {
+    private static final Duration TIMEOUT = Duration.ofSeconds(90);
+
+    @RegisterExtension
+    static final RealStack STACK = new RealStack("output-failures-it-");
+
+    @BeforeAll
+    static void topics() throws Exception {
+        STACK.kafka().createTopics(2, List.of(TemperatureTopology.READINGS_TOPIC, TemperatureTopology.ALERTS_TOPIC,
+                TemperatureTopology.STATS_TOPIC, Pipeline.TEMPERATURE.deadLetterTopic(),
+                InventoryTopology.ORDERS_TOPIC, InventoryTopology.RESTOCKS_TOPIC, InventoryTopology.UPDATES_TOPIC,
+                Pipeline.INVENTORY.deadLetterTopic()));
+        STACK.kafka().createTopics(1, List.of(TemperatureTopology.THRESHOLDS_TOPIC));
+    }
+
+    /** Temperature runs at-least-once: Kafka's default handler dead-lettered the reading once per retry here. */
+    @Test
+    void anOutageAtAnOutputsFirstRegistrationIsRetriedAndDeadLettersNothing() throws Exception {
+        String alertsSubject = TemperatureTopology.ALERTS_TOPIC + "-value";
+        AtomicBoolean outage = new AtomicBoolean(true);
+        AtomicInteger refused = new AtomicInteger();
+        var forward = FakeRegistryServer.forwardingTo(STACK.registry().url());
+        int readings = 10;
+        try (FakeRegistryServer proxy = new FakeRegistryServer(); Admin admin = STACK.kafka().admin()) {
+            proxy.respondWith(request -> {
+                if (outage.get() && request.method().equals("POST")
+                        && request.rawPath().equals("/subjects/" + alertsSubject + "/versions")) {
+                    refused.incrementAndGet();
+                    return Response.error(503, 50301, "Service Unavailable");
+                }
+                return forward.apply(request);
+            });
+            AppConfig config = AppConfig.of(Map.of(
+                    "bootstrap.servers", STACK.kafka().bootstrapServers(),
+                    "schema.registry.url", proxy.url(),
+                    "application.id", "output-outage",
+                    "state.dir", STACK.dir().resolve("outage-state").toString(),
+                    "pipelines", "temperature",
+                    "max.retries", "1",
+                    "retries.wait.ms", "200",
+                    // A replaced stream thread's consumer does not leave its group: its partitions move to the new
+                    // thread after the session timeout (45 s by default), once per retry.
+                    "session.timeout.ms", "6000"));
+            PipelineRunner runner = new PipelineRunner(config);
+            try {
+                runner.start();
+                sendHotReadings(readings);
+                Poll.until(TIMEOUT, "the alerts' registration refused, the task retried", () -> refused.get() >= 4);
+
+                assertEquals(0, Transactions.end(admin, Pipeline.TEMPERATURE.deadLetterTopic()).highWatermark(),
+                        "a good reading dead-lettered during the outage");
+                assertEquals(0, Transactions.end(admin, TemperatureTopology.ALERTS_TOPIC).highWatermark());
+                assertTrue(runner.isLive(), "an outage is retried, it stops nothing");
+
+                outage.set(false);
+                List<ConsumerRecord<byte[], byte[]>> alerts =
+                        TopicReader.read(STACK.kafka().bootstrapServers(), TemperatureTopology.ALERTS_TOPIC, readings, TIMEOUT);
+                Set<String> sensors = new HashSet<>();
+                alerts.forEach(alert -> sensors.add(new String(alert.key(), StandardCharsets.UTF_8)));
+                assertEquals(readings, sensors.size(), "one alert per hot reading: " + sensors);
+                assertEquals(readings, Transactions.end(admin, TemperatureTopology.ALERTS_TOPIC).highWatermark(),
+                        "each reading answered once");
+                assertEquals(0, Transactions.end(admin, Pipeline.TEMPERATURE.deadLetterTopic()).highWatermark(),
+                        "nothing dead-lettered after the recovery either");
+                System.out.printf("OutputFailuresIT: alerts' registration refused %d times, %d alerts after the outage%n",
+                        refused.get(), alerts.size());
+            } finally {
+                runner.close();
+            }
+        }
+    }
+
+    /**
+     * Inventory runs exactly-once: with Kafka's default handler, a 409 on inventory-updates dead-lettered the internal
+     * command twice and went on, committing a stock change without its update. Now the app stops with exit code 5
+     * and one line, commits nothing, and after the subject is fixed every order and restock is answered once.
+     */
+    @Test
+    void anIncompatibleOutputSubjectStopsEveryPipelineAndLosesNothing() throws Exception {
+        String updatesSubject = InventoryTopology.UPDATES_TOPIC + "-value";
+        SchemaRegistryClient registry = SchemaRegistryClients.forConfig(Map.of("schema.registry.url", STACK.registry().url()));
+        // An earlier InventoryUpdate that the app's schema cannot read (BACKWARD): its fields have no defaults there.
+        registry.register(updatesSubject, new Schema.Parser().parse("{\"type\":\"record\",\"name\":\"InventoryUpdate\","
+                + "\"namespace\":\"io.eventpipelines.orders\",\"fields\":[{\"name\":\"sku\",\"type\":\"string\"}]}"));
+        var properties = STACK.dir().resolve("inventory.properties");
+        java.nio.file.Files.writeString(properties, String.join("\n",
+                "bootstrap.servers=" + STACK.kafka().bootstrapServers(),
+                "schema.registry.url=" + STACK.registry().url(),
+                "application.id=output-refused",
+                "state.dir=" + STACK.dir().resolve("refused-state"),
+                "pipelines=inventory",
+                "session.timeout.ms=6000",
+                ""));
+        Map<String, Object> serdeConfig = AppConfig.load(properties, Map.of()).serdeConfig();
+        ExecutorService cli = Executors.newSingleThreadExecutor();
+        try (InventoryFeed feed = new InventoryFeed(STACK.kafka().bootstrapServers(), serdeConfig, Map.of(), "rf", 4, 11L);
+             TopicReader committed = new TopicReader(STACK.kafka().bootstrapServers(), InventoryTopology.UPDATES_TOPIC);
+             Admin admin = STACK.kafka().admin()) {
+            feed.send(200);
+            feed.flush();
+            Future<CliRun> run = cli.submit(() -> CliRun.of("run", properties.toString()));
+            CliRun stopped = run.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+
+            assertEquals(Main.EXIT_SCHEMA_REFUSED, stopped.exitCode(), stopped.err());
+            List<String> lines = stopped.err().lines().toList();
+            assertEquals(1, lines.size(), "one line: " + stopped.err());
+            assertTrue(lines.get(0).startsWith("event-pipelines: schema refused: pipeline inventory: subject '"
+                    + updatesSubject + "'") && lines.get(0).contains("409"), lines.get(0));
+            assertEquals(0, Transactions.end(admin, Pipeline.INVENTORY.deadLetterTopic()).highWatermark(),
+                    "nothing dead-lettered for a deployment error");
+            assertEquals(0, committed.drain().size(), "no update committed");
+
+            // The deployment is fixed: the subject takes the app's schema as a new version.
+            registry.updateCompatibility(updatesSubject, "NONE");
+            PipelineRunner runner = new PipelineRunner(AppConfig.load(properties, Map.of()));
+            try {
+                runner.start();
+                feed.send(100);
+                feed.flush();
+                Set<String> expected = new HashSet<>(feed.identities());
+                RegistryDecoder decoder = new RegistryDecoder(STACK.registry().url());
+                Poll.until(TIMEOUT, "an update for each of " + expected.size() + " events", () -> InventoryLedger
+                        .of(committed.drain(), decoder).countsByIdentity().keySet().containsAll(expected));
+                InventoryLedger ledger = InventoryLedger.of(committed.drain(), decoder);
+                Map<String, Long> wrong = InventoryLedger.notExactlyOnce(ledger.countsByIdentity(), expected);
+                assertTrue(wrong.isEmpty(), "not answered exactly once: " + wrong);
+                assertTrue(ledger.violations().isEmpty(), String.join("\n", ledger.violations()));
+                assertEquals(ledger.recomputedStock(), ledger.finalStock(), "no stock change committed without its update");
+                assertEquals(0, Transactions.end(admin, Pipeline.INVENTORY.deadLetterTopic()).highWatermark());
+            } finally {
+                runner.close();
+            }
+        } finally {
+            cli.shutdownNow();
+        }
+    }
+
+    private static void sendHotReadings(int count) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.kafka().bootstrapServers());
+        Serializer<TemperatureReading> serializer = new AvroSerdes(Map.of("schema.registry.url", STACK.registry().url()))
+                .value(TemperatureReading.class).serializer();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < count; i++) {
+                String sensor = "hot-" + i;
+                producer.send(new ProducerRecord<>(TemperatureTopology.READINGS_TOPIC, sensor, serializer.serialize(
+                        TemperatureTopology.READINGS_TOPIC, new TemperatureReading(sensor, 45.0, Instant.now(), null))));
+            }
+        }
+    }
+}
