@@ -536,11 +536,11 @@ public final class AppConfig {
             AvroSerdeConfig serde = new AvroSerdeConfig(serdeConfig());
             for (Pipeline pipeline : pipelines) {
                 StreamsConfig streams = new StreamsConfig(streamsProperties(pipeline));
-                Object maxPollInterval = streams.getMainConsumerConfigs("check", "check", 0)
+                Object configured = streams.getMainConsumerConfigs("check", "check", 0)
                         .get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
                 // Kafka Streams leaves the consumer's own default (5 minutes) unless one is set.
-                long limit = (maxPollInterval == null ? 300_000L : Long.parseLong(String.valueOf(maxPollInterval))) / 2;
-                if (serde.callTimeoutMs() > limit) {
+                long maxPollInterval = configured == null ? 300_000L : Long.parseLong(String.valueOf(configured));
+                if (serde.callTimeoutMs() > maxPollInterval / 2) {
                     // A stream thread waiting that long for a hung registry would be thrown out of its group.
                     throw new InvalidConfigException(AvroSerdeConfig.CALL_TIMEOUT_MS, "'" + serde.callTimeoutMs()
                             + "' must be at most half of max.poll.interval.ms (" + maxPollInterval + ") of pipeline "

@@ -51,6 +51,28 @@ class AppConfigTest {
         assertEquals(30_000, config.shutdownTimeout().toMillis());
     }
 
+    /** Kafka's default production handler dead-letters the input when an output fails; the app's never does. */
+    @Test
+    void everyPipelineFailsOnAnOutputErrorInsteadOfDeadLetteringTheInput() {
+        AppConfig config = AppConfig.of(MINIMAL);
+        for (Pipeline pipeline : Pipeline.values()) {
+            assertEquals(OutputExceptionHandler.class.getName(),
+                    config.streamsProperties(pipeline).get("production.exception.handler"), pipeline.id());
+        }
+    }
+
+    /** A stream thread waiting for a hung registry longer than max.poll.interval.ms would lose its group. */
+    @Test
+    void aRegistryCallMayNotOutlastTheStreamThreadsPollInterval() {
+        assertEquals(30_000, new io.eventpipelines.avro.AvroSerdeConfig(AppConfig.of(MINIMAL).serdeConfig()).callTimeoutMs());
+        String problem = problem(minimalWith("schema.registry.call.timeout.ms", "200000"));
+        assertTrue(problem.startsWith("schema.registry.call.timeout.ms"), problem);
+        assertTrue(problem.contains("max.poll.interval.ms (300000)"), problem);
+        String perPipeline = problem(minimalWith("pipeline.logs.max.poll.interval.ms", "40000"));
+        assertTrue(perPipeline.contains("(40000) of pipeline logs"), perPipeline);
+        AppConfig.of(minimalWith("schema.registry.call.timeout.ms", "10000", "max.poll.interval.ms", "20000"));
+    }
+
     @Test
     void eachPipelineHasItsOwnApplicationIdAndDeadLetterTopic() {
         AppConfig config = AppConfig.of(minimalWith("application.id", "shop"));

@@ -190,6 +190,27 @@ class OutputFailuresIT {
         }
     }
 
+    /** Apicurio's root instead of its Confluent-compatible API: the app must not start and fail every record. */
+    @Test
+    void aRegistryUrlAtApicuriosRootStopsTheStartWithExitThree() throws Exception {
+        String root = STACK.registry().url().replace("/apis/ccompat/v7", "");
+        var properties = STACK.dir().resolve("root.properties");
+        java.nio.file.Files.writeString(properties, String.join("\n",
+                "bootstrap.servers=" + STACK.kafka().bootstrapServers(),
+                "schema.registry.url=" + root,
+                "application.id=registry-root",
+                "state.dir=" + STACK.dir().resolve("root-state"),
+                "pipelines=temperature",
+                "max.retries=0",
+                ""));
+        CliRun run = CliRun.of("run", properties.toString());
+        assertEquals(Main.EXIT_NOT_READY, run.exitCode(), run.err());
+        List<String> lines = run.err().lines().toList();
+        assertEquals(1, lines.size(), run.err());
+        assertTrue(lines.get(0).startsWith("event-pipelines: cannot start: Schema Registry " + root + " does not answer as a "
+                + "Confluent-compatible Schema Registry API"), lines.get(0));
+    }
+
     private static void sendHotReadings(int count) {
         Map<String, Object> props = new HashMap<>();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.kafka().bootstrapServers());
