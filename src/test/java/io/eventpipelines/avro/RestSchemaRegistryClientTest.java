@@ -420,10 +420,11 @@ class RestSchemaRegistryClientTest {
             }
             assertTrue(firstRequestArrived.await(30, TimeUnit.SECONDS));
             // Hold the first request open until every caller is parked, i.e. waiting on it (or in
-            // it), so that the others really are concurrent misses rather than later cache hits.
+            // it), so that the others really are concurrent misses rather than later cache hits. Waits are
+            // bounded by the call's time, hence TIMED_WAITING.
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (System.nanoTime() < deadline
-                    && !(callers.size() == threads && callers.stream().allMatch(t -> t.getState() == Thread.State.WAITING))) {
+            while (System.nanoTime() < deadline && !(callers.size() == threads && callers.stream()
+                    .allMatch(t -> t.getState() == Thread.State.WAITING || t.getState() == Thread.State.TIMED_WAITING))) {
                 Thread.onSpinWait();
             }
             releaseBlockedHandlers.countDown();
