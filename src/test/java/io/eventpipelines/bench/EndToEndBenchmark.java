@@ -678,6 +678,7 @@ public final class EndToEndBenchmark {
             default -> counts.records();
         };
         long windowedBefore = endOffsetSum(windowed);
+        // Past the markers of an earlier exactly-once run on the same topic: its count read up to them.
         Map<TopicPartition, Long> outputsBefore = lastStableOffsets(outputs);
         long outputsBeforeSum = sum(outputsBefore);
         long deadBefore = endOffsetSum(List.of(pipeline.deadLetterTopic()));
@@ -989,11 +990,11 @@ public final class EndToEndBenchmark {
      * of CPU per record, eos ÷ alos of the same round, over every round; {@code forkMedians} when several forks ran.
      */
     static String exactlyOnceCost(List<Double> ratios, List<Double> forkMedians, List<Double> cpuRatios) {
-        return String.format(Locale.ROOT, "exactly-once's cost to notifications: %s ÷ %s of the same round, median %.2f "
-                        + "(%.2f–%.2f)%s in records/s; %.2f in CPU per record", NOTIFICATIONS_EOS, NOTIFICATIONS_ALOS,
-                median(ratios), min(ratios), max(ratios), forkMedians.isEmpty() ? "" : ", each fork's median "
-                        + String.join(", ", forkMedians.stream().map(r -> String.format(Locale.ROOT, "%.2f", r)).toList()),
-                median(cpuRatios));
+        String perFork = forkMedians.isEmpty() ? "" : "; each fork's median "
+                + String.join(", ", forkMedians.stream().map(r -> String.format(Locale.ROOT, "%.2f", r)).toList());
+        return String.format(Locale.ROOT, "exactly-once's cost to notifications, %s ÷ %s of the same round (median of "
+                        + "%d rounds): records/s × %.2f (%.2f–%.2f%s), CPU per record × %.2f", NOTIFICATIONS_EOS,
+                NOTIFICATIONS_ALOS, ratios.size(), median(ratios), min(ratios), max(ratios), perFork, median(cpuRatios));
     }
 
     static double median(List<Double> values) {
