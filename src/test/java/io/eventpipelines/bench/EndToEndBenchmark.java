@@ -54,6 +54,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -69,6 +70,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
 
 /**
@@ -81,13 +83,16 @@ import java.util.stream.Stream;
  * app's serde against an in-memory registry ({@code mock://}), into topics of {@code --partitions} partitions.
  * Then one topology at a time runs as its own {@link KafkaStreams} with a fresh application.id, built exactly as
  * {@code run} builds it ({@link Pipeline#buildTopology} with {@link AppConfig#streamsProperties}), in rounds of
- * baseline, temperature, logs, inventory: unreported warm-up rounds (JIT, in both JVMs; the broker's internal topics), then
+ * baseline, temperature, logs, inventory, notifications (which reads inventory's orders, or the same orders alone
+ * when inventory does not run): unreported warm-up rounds (JIT, in both JVMs; the broker's internal topics), then
  * {@code --rounds} measured ones; each pipeline's ratio to the baseline is taken within a round, and the median
  * over rounds is reported, so that a machine whose load drifts still gives fair ratios. References with no target
  * run beside them: the Avro pass-through (each reading decoded and encoded again, nothing else), and each
  * pipeline's shape over bytes, with no Avro and no logic (logs: its routing to five topics; inventory: its
- * repartition under exactly_once_v2), which bounds what the pipeline can reach here whatever its code. All of this
- * runs in
+ * repartition under exactly_once_v2), which bounds what the pipeline can reach here whatever its code; and
+ * notifications under each guarantee forced, whatever the app's default ({@code notifications-alos},
+ * {@code notifications-eos}: the same topology and settings, at_least_once and exactly_once_v2), whose ratio within a
+ * round is what exactly-once costs it. All of this runs in
  * {@code --forks} JVMs one after the other ({@link Forks}), whose rounds are reported together. A run's time is from
  * {@link KafkaStreams#start()} until
  * every input record has been processed and all of its outputs are durably written and visible to a
@@ -95,28 +100,32 @@ import java.util.stream.Stream;
  * <ul>
  *   <li>processed: the stream threads' {@code process-total} reaches the number of source records (inventory:
  *   twice the input, once from the inputs and once from its repartition topic), and
- *   <li>at_least_once (baseline, temperature, logs): the output topics' end offsets add up to the expected number
- *   of outputs (exact: non-transactional topics hold one offset per record), i.e. the last output is visible;
- *   <li>exactly_once_v2 (inventory): the group's committed offsets equal the end offsets on every source partition,
- *   the repartition topic included; outputs commit in the same transaction as those offsets.
+ *   <li>at_least_once (baseline, temperature, logs, notifications-alos): the output topics' end offsets add up to
+ *   the expected number of outputs (exact: non-transactional topics hold one offset per record), i.e. the last
+ *   output is visible;
+ *   <li>exactly_once_v2 (inventory, notifications-eos): the group's committed offsets equal the end offsets on every
+ *   source partition, the repartition topic included; outputs commit in the same transaction as those offsets.
  * </ul>
+ * Notifications itself is judged by whichever of the two its configuration gives it.
  * Conditions are checked every {@value #POLL_MS} ms, and the broker only after the processed count is reached.
- * Each output is then checked to hold exactly what the input implies, and every dead-letter topic to be empty.
+ * Each output is then checked to hold exactly what the input implies (under exactly_once_v2, by reading it
+ * read_committed: notifications, one per order), and every dead-letter topic to be empty.
  * Before each run the JVM is asked for a full GC, so that no run pays for an earlier one's garbage.
  */
 public final class EndToEndBenchmark {
     static final String USAGE = """
             usage: mvn -B -q test-compile exec:exec@e2e [-De2e.args="OPTIONS"]
-              --records N        records per pipeline input (inventory: orders + restocks), default 500000;
-                                 reported figures need >= 500000
+              --records N        records per pipeline input (inventory: orders + restocks; notifications: the
+                                 orders among them, 94%), default 500000; reported figures need >= 500000
               --partitions P     partitions of every input and output topic, default 4
               --threads T        num.stream.threads of every run, default 1
               --rounds R         measured rounds, default 5; each runs every topology once, baseline first
+                                 (notifications three times: at_least_once, exactly_once_v2, the app's default)
               --warmup-rounds W  unreported rounds before them, default 2
               --forks F          runs the whole benchmark in F JVMs one after the other (each with its own broker)
                                  and reports the ratios of all of them, default 3
               --seed S           simulator seed, default 42
-              --pipelines LIST   of temperature,logs,inventory (default all); the baseline always runs
+              --pipelines LIST   of temperature,logs,inventory,notifications (default all); the baseline always runs
               --set KEY=VALUE    a setting for every run, as in the app's properties file (repeatable)
             """;
     static final long POLL_MS = 50;
@@ -129,7 +138,9 @@ public final class EndToEndBenchmark {
     static final String LOGS_SHAPE_TOPIC_PREFIX = "e2e-shape-";
     static final String INVENTORY_SHAPE = "inventory-shape";
     static final String INVENTORY_SHAPE_OUTPUT_TOPIC = "e2e-inventory-shape";
-    /** Minimum throughput relative to the baseline. */
+    static final String NOTIFICATIONS_ALOS = "notifications-alos";
+    static final String NOTIFICATIONS_EOS = "notifications-eos";
+    /** Minimum throughput relative to the baseline; notifications has none. */
     static final Map<Pipeline, Double> TARGETS = Map.of(Pipeline.TEMPERATURE, 0.70, Pipeline.LOGS, 0.70,
             Pipeline.INVENTORY, 0.35);
     /**
@@ -141,7 +152,7 @@ public final class EndToEndBenchmark {
     private final Options options;
     private final String scope = "e2e-bench-" + ProcessHandle.current().pid();
     private final List<Result> results = new ArrayList<>();
-    private final Map<Pipeline, String> details = new EnumMap<>(Pipeline.class);
+    private final Map<String, String> details = new LinkedHashMap<>();
     private final List<String> invalid = new ArrayList<>();
     private final String applicationIdPrefix = "e2e-" + Long.toString(System.currentTimeMillis(), 36);
     private BrokerProcess broker;
@@ -168,7 +179,7 @@ public final class EndToEndBenchmark {
             int forks = 3;
             Path resultsFile = null;
             long seed = 42;
-            List<Pipeline> pipelines = List.of(Pipeline.TEMPERATURE, Pipeline.LOGS, Pipeline.INVENTORY);
+            List<Pipeline> pipelines = List.of(Pipeline.values());
             Map<String, String> settings = new LinkedHashMap<>(DEFAULT_SETTINGS);
             boolean help = false;
             for (int i = 0; i < args.size(); i++) {
@@ -192,9 +203,9 @@ public final class EndToEndBenchmark {
                     case "--pipelines" -> {
                         List<Pipeline> chosen = new ArrayList<>();
                         for (String id : value(args, ++i, arg).split(",")) {
-                            Pipeline pipeline = Pipeline.fromId(id.trim()).filter(TARGETS::containsKey)
+                            Pipeline pipeline = Pipeline.fromId(id.trim())
                                     .orElseThrow(() -> new IllegalArgumentException("--pipelines: '" + id
-                                            + "' is not one of temperature, logs, inventory"));
+                                            + "' is not one of " + Pipeline.allIds()));
                             if (!chosen.contains(pipeline)) {
                                 chosen.add(pipeline);
                             }
@@ -433,19 +444,25 @@ public final class EndToEndBenchmark {
         Map<Pipeline, Preload.Counts> inputs = new EnumMap<>(Pipeline.class);
         Preload preload = new Preload(broker.bootstrapServers(), new AvroSerdes(config(0).serdeConfig()));
         try {
-            List<Pipeline> toLoad = new ArrayList<>(options.pipelines());
-            if (!toLoad.contains(Pipeline.TEMPERATURE)) {
-                toLoad.add(0, Pipeline.TEMPERATURE); // the baseline's input
-            }
+            // In the enum's order: inventory's orders are loaded before notifications, which then reads them.
+            Set<Pipeline> toLoad = EnumSet.copyOf(options.pipelines());
+            toLoad.add(Pipeline.TEMPERATURE); // the baseline's input
             for (Pipeline pipeline : toLoad) {
+                if (pipeline == Pipeline.NOTIFICATIONS && inputs.containsKey(Pipeline.INVENTORY)) {
+                    Preload.Counts counts = Preload.notifications(inputs.get(Pipeline.INVENTORY));
+                    inputs.put(pipeline, counts);
+                    System.out.printf(Locale.ROOT, "notifications reads inventory's %,d orders; expected outputs %s%n",
+                            counts.records(), describe(pipeline, counts));
+                    continue;
+                }
                 Preload.Counts counts = switch (pipeline) {
                     case TEMPERATURE -> preload.temperature(options.records(), options.seed(), config(0).thresholdCelsius());
                     case LOGS -> preload.logs(options.records(), options.seed());
                     case INVENTORY -> preload.inventory(options.records(), options.seed());
-                    case NOTIFICATIONS -> throw new IllegalArgumentException("not benchmarked");
+                    case NOTIFICATIONS -> preload.notifications(options.records(), options.seed());
                 };
                 inputs.put(pipeline, counts);
-                System.out.printf(Locale.ROOT, "pre-loaded %-11s %,d records in %.1f s (%,.0f records/s); expected outputs %s%n",
+                System.out.printf(Locale.ROOT, "pre-loaded %-13s %,d records in %.1f s (%,.0f records/s); expected outputs %s%n",
                         pipeline.id(), counts.records(), counts.seconds(), counts.recordsPerSecond(), describe(pipeline, counts));
             }
         } finally {
@@ -467,7 +484,15 @@ public final class EndToEndBenchmark {
                 if (pipeline == Pipeline.INVENTORY) {
                     valid &= measureInventoryShape(round, config, inputs.get(pipeline));
                 }
-                valid &= measurePipeline(round, config, pipeline, inputs.get(pipeline));
+                // Both guarantees forced, whatever the app's default: exactly-once's cost within the round.
+                if (pipeline == Pipeline.NOTIFICATIONS) {
+                    valid &= measureWithGuarantee(round, config, pipeline, NOTIFICATIONS_ALOS, StreamsConfig.AT_LEAST_ONCE,
+                            inputs.get(pipeline));
+                    valid &= measureWithGuarantee(round, config, pipeline, NOTIFICATIONS_EOS, StreamsConfig.EXACTLY_ONCE_V2,
+                            inputs.get(pipeline));
+                }
+                valid &= measurePipeline(round, config, pipeline, pipeline.id(), config.streamsProperties(pipeline),
+                        inputs.get(pipeline));
             }
         }
         return valid;
@@ -490,6 +515,7 @@ public final class EndToEndBenchmark {
                     100.0 * counts.expectedOutputs() / counts.records());
             case INVENTORY -> String.format(Locale.ROOT, "%,d updates; %,d orders, %,d restocks", counts.expectedOutputs(),
                     counts.byTopic().get(InventoryTopology.ORDERS_TOPIC), counts.byTopic().get(InventoryTopology.RESTOCKS_TOPIC));
+            case NOTIFICATIONS -> String.format(Locale.ROOT, "%,d notifications, one per order", counts.expectedOutputs());
             default -> String.format(Locale.ROOT, "%,d routed %s", counts.expectedOutputs(), counts.byTopic());
         };
     }
@@ -610,11 +636,27 @@ public final class EndToEndBenchmark {
         return record(result.withOutputs(written), written == n, "wrote " + written + " records, expected " + n);
     }
 
-    private boolean measurePipeline(int round, AppConfig config, Pipeline pipeline, Preload.Counts counts) throws Exception {
+    /**
+     * A reference: {@code pipeline}'s topology and settings with {@code guarantee} forced, whatever the app's
+     * default for it, under an application id of its own.
+     */
+    private boolean measureWithGuarantee(int round, AppConfig config, Pipeline pipeline, String name, String guarantee,
+                                         Preload.Counts counts) throws Exception {
+        Properties props = referenceProperties(config, pipeline, name);
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
+        return measurePipeline(round, config, pipeline, name, props, counts);
+    }
+
+    /**
+     * Runs {@code pipeline}'s topology, built as {@code run} builds it, with {@code props}: the app's own for the
+     * run named after the pipeline, a reference's otherwise (the guarantee does not enter the topology).
+     */
+    private boolean measurePipeline(int round, AppConfig config, Pipeline pipeline, String name, Properties props,
+                                    Preload.Counts counts) throws Exception {
         AvroSerdes serdes = new AvroSerdes(config.serdeConfig());
-        Properties props = config.streamsProperties(pipeline);
         Topology topology = pipeline.buildTopology(config, serdes);
         String applicationId = props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG);
+        Pipeline targeted = name.equals(pipeline.id()) ? pipeline : null; // a reference has no target
         boolean exactlyOnce = !StreamsConfig.AT_LEAST_ONCE.equals(
                 props.getProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE));
         // Per-record outputs, whose exact counts the input implies. The windowed ones (temperature-stats,
@@ -625,7 +667,10 @@ public final class EndToEndBenchmark {
         List<String> outputs = pipeline.outputs().keySet().stream().filter(t -> !windowOutputs.contains(t)).toList();
         List<String> windowed = pipeline.outputs().keySet().stream().filter(windowOutputs::contains).toList();
         List<String> sources = new ArrayList<>(pipeline.inputTopics());
-        sources.addAll(pipeline.internalTopics(config.applicationIdPrefix()).keySet());
+        // Named after the application id, which a reference's differs from.
+        String appsInternalPrefix = config.applicationIdPrefix() + "-" + pipeline.id();
+        pipeline.internalTopics(config.applicationIdPrefix()).keySet()
+                .forEach(topic -> sources.add(applicationId + topic.substring(appsInternalPrefix.length())));
         long sourceRecords = switch (pipeline) {
             case INVENTORY -> 2 * counts.records();
             // the errors pass a second time, through their repartition topic
@@ -633,16 +678,17 @@ public final class EndToEndBenchmark {
             default -> counts.records();
         };
         long windowedBefore = endOffsetSum(windowed);
+        // Past the markers of an earlier exactly-once run on the same topic: its count read up to them.
         Map<TopicPartition, Long> outputsBefore = lastStableOffsets(outputs);
         long outputsBeforeSum = sum(outputsBefore);
         long deadBefore = endOffsetSum(List.of(pipeline.deadLetterTopic()));
 
         Result result;
         if (exactlyOnce) {
-            result = measure(round, pipeline.id(), pipeline, topology, props, counts.records(), sourceRecords,
+            result = measure(round, name, targeted, topology, props, counts.records(), sourceRecords,
                     () -> committedAtEnd(applicationId, sources));
         } else {
-            result = measure(round, pipeline.id(), pipeline, topology, props, counts.records(), sourceRecords,
+            result = measure(round, name, targeted, topology, props, counts.records(), sourceRecords,
                     () -> endOffsetSum(outputs) - outputsBeforeSum >= counts.expectedOutputs());
         }
 
@@ -653,7 +699,7 @@ public final class EndToEndBenchmark {
         }
         long written;
         String detail;
-        if (exactlyOnce) {
+        if (exactlyOnce && pipeline == Pipeline.INVENTORY) {
             Map<InventoryStatus, Long> statuses = readInventoryUpdates(serdes, outputsBefore);
             written = statuses.values().stream().mapToLong(Long::longValue).sum();
             long orders = counts.byTopic().get(InventoryTopology.ORDERS_TOPIC);
@@ -661,10 +707,15 @@ public final class EndToEndBenchmark {
                             + "in timestamp order)", statuses, 100.0 * statuses.getOrDefault(InventoryStatus.RESERVED, 0L) / orders,
                     orders, 100.0 * counts.byTopic().get(Preload.RESERVED_IN_ORDER) / orders);
         } else {
-            Map<TopicPartition, Long> after = lastStableOffsets(outputs);
             Map<String, Long> byTopic = new TreeMap<>();
-            after.forEach((partition, offset) -> byTopic.merge(partition.topic(), offset - outputsBefore.get(partition), Long::sum));
-            written = sum(after) - outputsBeforeSum;
+            if (exactlyOnce) {
+                // Transactions leave a marker in each partition they wrote, so offsets overcount: read the records.
+                readCommitted(outputsBefore, record -> byTopic.merge(record.topic(), 1L, Long::sum));
+            } else {
+                lastStableOffsets(outputs).forEach((partition, offset) -> byTopic.merge(partition.topic(),
+                        offset - outputsBefore.get(partition), Long::sum));
+            }
+            written = byTopic.values().stream().mapToLong(Long::longValue).sum();
             if (!byTopic.equals(counts.byTopic())) {
                 problems.add("outputs " + byTopic + ", expected " + counts.byTopic());
             }
@@ -677,7 +728,7 @@ public final class EndToEndBenchmark {
             detail += String.format(Locale.ROOT, "; %,d window results on %s", endOffsetSum(windowed) - windowedBefore,
                     String.join(", ", windowed));
         }
-        details.put(pipeline, detail);
+        details.put(name, detail);
         return record(result.withOutputs(written), problems.isEmpty(), String.join("; ", problems));
     }
 
@@ -687,7 +738,7 @@ public final class EndToEndBenchmark {
         // reported RUNNING.
         String toRunning = Double.isNaN(result.secondsToRunning()) ? "done before the client was RUNNING"
                 : String.format(Locale.ROOT, "RUNNING after %.2f s", result.secondsToRunning());
-        System.out.printf(Locale.ROOT, "  %-12s %,d records in %5.2f s (%s) = %,8.0f records/s; "
+        System.out.printf(Locale.ROOT, "  %-18s %,d records in %5.2f s (%s) = %,8.0f records/s; "
                         + "CPU s: app %4.1f, broker %4.1f; peak heap used %d MiB%n", result.name(), result.inputRecords(),
                 result.seconds(), toRunning, result.recordsPerSecond(), result.appCpuSeconds(),
                 result.brokerCpuSeconds(), result.peakHeapBytes() >> 20);
@@ -866,8 +917,9 @@ public final class EndToEndBenchmark {
             List<Double> cpuRatios = runs.stream().map(r -> r.cpuMicrosPerRecord() / baselineCpuByRound.get(r.round())).toList();
             double ratio = median(ratios);
             String target = "";
-            if (first.pipeline() != null) {
-                double min = TARGETS.get(first.pipeline());
+            // Map.of's get refuses null: references have no pipeline.
+            Double min = first.pipeline() == null ? null : TARGETS.get(first.pipeline());
+            if (min != null) {
                 target = String.format(Locale.ROOT, "≥ %.2f %s", min, ratio >= min ? "met" : "**missed**");
             }
             System.out.printf(Locale.ROOT, "| %s | %s | %,d | %,d | %,.0f (%,.0f–%,.0f) | %s | %s | %.2f (%.2f) | %.2f + %.2f | %s | %d |%n",
@@ -888,7 +940,15 @@ public final class EndToEndBenchmark {
                 + "of the same round). CPU = user + system time of this JVM (all threads, GC and JIT included) and of the broker's "
                 + "JVM during the run; CPU × baseline is the same ratio for CPU per record (lower is cheaper), which other load on "
                 + "the machine disturbs far less than elapsed time.");
-        details.forEach((pipeline, detail) -> System.out.println("- " + pipeline.id() + " outputs: " + detail));
+        details.forEach((name, detail) -> System.out.println("- " + name + " outputs: " + detail));
+        if (byRun.containsKey(NOTIFICATIONS_EOS) && byRun.containsKey(NOTIFICATIONS_ALOS)) {
+            List<Result> eos = byRun.get(NOTIFICATIONS_EOS);
+            List<Result> alos = byRun.get(NOTIFICATIONS_ALOS);
+            System.out.println("- " + exactlyOnceCost(
+                    sameRoundRatios(byRound(eos, Result::recordsPerSecond), byRound(alos, Result::recordsPerSecond)),
+                    List.of(),
+                    sameRoundRatios(byRound(eos, Result::cpuMicrosPerRecord), byRound(alos, Result::cpuMicrosPerRecord))));
+        }
         invalid.forEach(problem -> System.out.println("- INVALID " + problem));
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         System.out.printf(Locale.ROOT, "- this JVM (pre-load producer and every Kafka Streams run; the broker is a separate "
@@ -911,6 +971,30 @@ public final class EndToEndBenchmark {
             lines.add(Forks.rssLine(appRss < 0 ? -1 : appRss << 10, broker.peakRssBytes().orElse(-1)));
             Files.write(options.resultsFile(), lines);
         }
+    }
+
+    private static Map<Integer, Double> byRound(List<Result> runs, ToDoubleFunction<Result> value) {
+        Map<Integer, Double> byRound = new TreeMap<>();
+        runs.forEach(r -> byRound.put(r.round(), value.applyAsDouble(r)));
+        return byRound;
+    }
+
+    /** {@code runs} ÷ {@code references} of the same round (the keys), for every round both ran. */
+    static List<Double> sameRoundRatios(Map<Integer, Double> runs, Map<Integer, Double> references) {
+        return runs.entrySet().stream().filter(run -> references.containsKey(run.getKey()))
+                .map(run -> run.getValue() / references.get(run.getKey())).toList();
+    }
+
+    /**
+     * The summary line of what exactly-once costs notifications: {@code ratios} of records/s and {@code cpuRatios}
+     * of CPU per record, eos ÷ alos of the same round, over every round; {@code forkMedians} when several forks ran.
+     */
+    static String exactlyOnceCost(List<Double> ratios, List<Double> forkMedians, List<Double> cpuRatios) {
+        String perFork = forkMedians.isEmpty() ? "" : "; each fork's median "
+                + String.join(", ", forkMedians.stream().map(r -> String.format(Locale.ROOT, "%.2f", r)).toList());
+        return String.format(Locale.ROOT, "exactly-once's cost to notifications, %s ÷ %s of the same round (median of "
+                        + "%d rounds): records/s × %.2f (%.2f–%.2f%s), CPU per record × %.2f", NOTIFICATIONS_EOS,
+                NOTIFICATIONS_ALOS, ratios.size(), median(ratios), min(ratios), max(ratios), perFork, median(cpuRatios));
     }
 
     static double median(List<Double> values) {

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
@@ -142,6 +143,13 @@ final class Forks {
         }
     }
 
+    /** Field {@code field} of one fork's results of a run, by round. */
+    private static Map<Integer, Double> byRound(List<double[]> results, int field) {
+        Map<Integer, Double> byRound = new TreeMap<>();
+        results.forEach(r -> byRound.put((int) r[3], r[field]));
+        return byRound;
+    }
+
     private static void report(EndToEndBenchmark.Options options, List<Path> files) throws IOException {
         Map<String, List<List<double[]>>> byRun = new LinkedHashMap<>();
         long appRss = -1;
@@ -158,8 +166,9 @@ final class Forks {
                 while (forks.size() <= fork) {
                     forks.add(new ArrayList<>());
                 }
-                forks.get(fork).add(new double[] {
-                        Double.parseDouble(fields[2]), Double.parseDouble(fields[3]), Double.parseDouble(fields[4])});
+                // records/s, × baseline, CPU × baseline, round
+                forks.get(fork).add(new double[] {Double.parseDouble(fields[2]), Double.parseDouble(fields[3]),
+                        Double.parseDouble(fields[4]), Integer.parseInt(fields[1])});
             }
         }
         System.out.printf(Locale.ROOT, "## All forks: %d × %d rounds, %,d records, %d partitions, num.stream.threads=%d%n%n",
@@ -185,6 +194,21 @@ final class Forks {
                     EndToEndBenchmark.min(ratios), EndToEndBenchmark.max(ratios),
                     String.join(", ", perFork), target, EndToEndBenchmark.median(all.stream().map(r -> r[2]).toList()));
         });
+        List<List<double[]>> eos = byRun.get(EndToEndBenchmark.NOTIFICATIONS_EOS);
+        List<List<double[]>> alos = byRun.get(EndToEndBenchmark.NOTIFICATIONS_ALOS);
+        if (eos != null && alos != null) {
+            List<Double> ratios = new ArrayList<>();
+            List<Double> forkMedians = new ArrayList<>();
+            List<Double> cpuRatios = new ArrayList<>();
+            for (int fork = 0; fork < Math.min(eos.size(), alos.size()); fork++) {
+                // records/s, and CPU per record × baseline of the same round, whose baseline cancels out.
+                List<Double> forkRatios = EndToEndBenchmark.sameRoundRatios(byRound(eos.get(fork), 0), byRound(alos.get(fork), 0));
+                ratios.addAll(forkRatios);
+                forkMedians.add(EndToEndBenchmark.median(forkRatios));
+                cpuRatios.addAll(EndToEndBenchmark.sameRoundRatios(byRound(eos.get(fork), 2), byRound(alos.get(fork), 2)));
+            }
+            System.out.printf(Locale.ROOT, "%n%s%n", EndToEndBenchmark.exactlyOnceCost(ratios, forkMedians, cpuRatios));
+        }
         System.out.printf(Locale.ROOT, "%npeak RSS over all forks: benchmark JVM %d MiB, broker JVM %d MiB%n",
                 appRss >> 20, brokerRss >> 20);
     }

@@ -5,6 +5,7 @@ import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.logs.LogEvent;
 import io.eventpipelines.logs.LogRoutingTopology;
 import io.eventpipelines.orders.InventoryTopology;
+import io.eventpipelines.orders.NotificationTopology;
 import io.eventpipelines.orders.Order;
 import io.eventpipelines.orders.OrderSimulator;
 import io.eventpipelines.orders.Restock;
@@ -110,6 +111,25 @@ final class Preload {
      * Every record yields exactly one inventory update.
      */
     Counts inventory(long n, long seed) {
+        return ordersAndRestocks(n, seed, true);
+    }
+
+    /**
+     * Notifications' input when inventory's is not loaded: the orders {@link #inventory} writes with the same
+     * arguments, the same ones, without the restocks, so that notifications reads the same orders whichever
+     * pipelines run beside it.
+     */
+    Counts notifications(long n, long seed) {
+        return notifications(ordersAndRestocks(n, seed, false));
+    }
+
+    /** What notifications must produce from the orders of {@code inventory}: one notification per order. */
+    static Counts notifications(Counts inventory) {
+        long orders = inventory.byTopic().get(InventoryTopology.ORDERS_TOPIC);
+        return new Counts(orders, orders, Map.of(NotificationTopology.NOTIFICATIONS_TOPIC, orders), inventory.seconds());
+    }
+
+    private Counts ordersAndRestocks(long n, long seed, boolean sendRestocks) {
         long start = System.nanoTime();
         OrderSimulator simulator = new OrderSimulator(seed, OrderSimulator.DEFAULT_PRODUCTS);
         Random kind = new Random(seed * 31 + 7);
@@ -125,7 +145,11 @@ final class Preload {
             long timestamp = base + i;
             Instant now = Instant.ofEpochMilli(timestamp);
             if (kind.nextDouble() < RESTOCK_SHARE) {
+                // Drawn even when not sent: the orders after it stay the same.
                 KeyValue<String, Restock> kv = simulator.nextRestock(now);
+                if (!sendRestocks) {
+                    continue;
+                }
                 send(InventoryTopology.RESTOCKS_TOPIC, timestamp, kv.key, restocks.serialize(InventoryTopology.RESTOCKS_TOPIC, kv.value));
                 stock.merge(kv.value.getProductId(), (long) kv.value.getQuantity(), Long::sum);
                 restockCount++;
