@@ -63,6 +63,7 @@ final class StockProcessor implements FixedKeyProcessor<String, InventoryCommand
         if (update.getStockAfter() != before) {
             stock.put(productId, update.getStockAfter());
         }
+        // Outside the transaction, like Counted: an update of an aborted transaction stays counted.
         updates.get(update.getStatus()).increment();
         context.forward(record.withValue(update).withHeaders(headers));
     }
