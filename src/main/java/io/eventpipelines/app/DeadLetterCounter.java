@@ -11,6 +11,8 @@ import java.util.Map;
  * {@code eventpipelines_dead_letter_records_total{pipeline=..., stage=deserialization|processing}}. Kafka Streams
  * instantiates the handlers from their class names, so the instance's registry reaches them through the Streams
  * configuration, under {@link #REGISTRY_CONFIG}; without one (a bare TopologyTestDriver) nothing is exported.
+ * Counted when a handler hands the dead letter over, outside the transaction that writes it: under exactly-once
+ * a dead letter of an aborted transaction stays counted and is counted again when its record is reprocessed.
  */
 final class DeadLetterCounter {
     static final String METER = "eventpipelines.dead.letter.records";

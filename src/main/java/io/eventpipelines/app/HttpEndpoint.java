@@ -7,15 +7,23 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -29,8 +37,12 @@ final class HttpEndpoint implements AutoCloseable {
     private static final int DEFAULT_PAGE = 100;
     private static final int MAX_PAGE = 1000;
 
+    /** Inventory queries waiting for a pool thread beyond this are answered 503 at once rather than queued. */
+    private static final int QUERY_BACKLOG = 32;
+
     private final HttpServer server;
     private final ExecutorService executor;
+    private final ThreadPoolExecutor queries;
     private final PipelineRunner runner;
     private final Supplier<String> metrics;
     private final InventoryQueries inventory;
@@ -41,11 +53,11 @@ final class HttpEndpoint implements AutoCloseable {
         this.metrics = metrics;
         this.inventory = inventory;
         this.server = HttpServer.create(new InetSocketAddress(host, port), 0);
-        this.executor = Executors.newFixedThreadPool(4, r -> {
-            Thread thread = new Thread(r, "http-endpoint");
-            thread.setDaemon(true);
-            return thread;
-        });
+        // Two pools: inventory queries may wait up to InventoryQueries.PEER_TIMEOUT for a peer, and enough of them
+        // must never delay /health/live past the Docker health check's 3 s timeout (a restart), nor /metrics.
+        this.executor = Executors.newFixedThreadPool(2, daemon("http-endpoint"));
+        this.queries = new ThreadPoolExecutor(4, 4, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUERY_BACKLOG),
+                daemon("http-inventory-query"));
         server.setExecutor(executor);
         server.createContext("/", this::handle);
     }
@@ -59,39 +71,135 @@ final class HttpEndpoint implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
+    private static ThreadFactory daemon(String name) {
+        return r -> {
+            Thread thread = new Thread(r, name);
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
     @Override
     public void close() {
         server.stop(0);
+        queries.shutdownNow();
         executor.shutdownNow();
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            if (!exchange.getRequestMethod().equals("GET")) {
-                json(exchange, 405, Map.of("error", "only GET is supported"));
-                return;
-            }
-            String path = exchange.getRequestURI().getRawPath();
-            Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
-            switch (path) {
-                case "/health/live" -> health(exchange, runner.isLive());
-                case "/health/ready" -> health(exchange, runner.isReady());
-                case "/topology" -> json(exchange, 200, runner.describe());
-                case "/metrics" -> text(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.get());
-                case "/inventory" -> inventoryPage(exchange, query);
-                default -> {
-                    if (path.startsWith("/inventory/") && path.length() > "/inventory/".length()) {
-                        inventoryItem(exchange, URLDecoder.decode(path.substring("/inventory/".length()), StandardCharsets.UTF_8),
-                                query.containsKey("local"));
-                    } else {
-                        json(exchange, 404, Map.of("error", "no such endpoint: " + path));
-                    }
+    private void handle(HttpExchange exchange) {
+        String rawPath = exchange.getRequestURI().getRawPath();
+        if (rawPath.equals("/inventory") || rawPath.startsWith("/inventory/")) {
+            try {
+                queries.execute(() -> respond(exchange));
+            } catch (RejectedExecutionException busy) {
+                try (exchange) {
+                    unavailable(exchange, "too many inventory queries in progress on this instance");
+                } catch (IOException e) {
+                    log.debug("HTTP response to {} failed", exchange.getRequestURI(), e);
                 }
             }
-        } catch (RuntimeException e) {
-            log.warn("HTTP request {} failed", exchange.getRequestURI(), e);
-            json(exchange, 500, Map.of("error", String.valueOf(e.getMessage())));
+            return;
         }
+        respond(exchange);
+    }
+
+    private void respond(HttpExchange exchange) {
+        try (exchange) {
+            try {
+                route(exchange);
+            } catch (BadRequest e) {
+                json(exchange, 400, Map.of("error", e.getMessage()));
+            } catch (RuntimeException e) {
+                // The exception's text is for the log, not for any client that can reach the port.
+                log.warn("HTTP request {} failed", exchange.getRequestURI(), e);
+                json(exchange, 500, Map.of("error", "internal error, see the instance's log"));
+            }
+        } catch (IOException e) {
+            log.debug("HTTP response to {} failed", exchange.getRequestURI(), e);
+        }
+    }
+
+    private void route(HttpExchange exchange) throws IOException {
+        if (!exchange.getRequestMethod().equals("GET")) {
+            json(exchange, 405, Map.of("error", "only GET is supported"));
+            return;
+        }
+        String path = exchange.getRequestURI().getRawPath();
+        Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
+        switch (path) {
+            case "/health/live" -> health(exchange, runner.isLive());
+            case "/health/ready" -> health(exchange, runner.isReady());
+            case "/topology" -> json(exchange, 200, runner.describe());
+            case "/metrics" -> text(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.get());
+            case "/inventory" -> inventoryPage(exchange, query);
+            default -> {
+                if (path.startsWith("/inventory/") && path.length() > "/inventory/".length()) {
+                    inventoryItem(exchange, decoded(path.substring("/inventory/".length())), localOnly(query));
+                } else {
+                    json(exchange, 404, Map.of("error", "no such endpoint: " + path));
+                }
+            }
+        }
+    }
+
+    /** A request this endpoint cannot answer as asked: 400 with the message. */
+    private static final class BadRequest extends RuntimeException {
+        BadRequest(String message) {
+            super(message);
+        }
+    }
+
+    /** {@code local=true} marks a forwarded request; absent or {@code false} is an ordinary one. */
+    private static boolean localOnly(Map<String, String> query) {
+        String local = query.get("local");
+        if (local == null || local.equals("false")) {
+            return false;
+        }
+        if (local.equals("true")) {
+            return true;
+        }
+        throw new BadRequest("local must be true or false");
+    }
+
+    /**
+     * Percent-decodes a path segment or query part as URIs are decoded, not as HTML forms are: {@code +} is
+     * {@code +} ({@code %20} is a space), so product ids with {@code +} are found. The JDK's server already
+     * refuses a {@code %} not followed by two hex digits (400); escapes that are not UTF-8 are refused here, rather
+     * than replaced by U+FFFD and answered for a product nobody asked for.
+     */
+    static String decoded(String raw) {
+        StringBuilder decoded = new StringBuilder(raw.length());
+        ByteArrayOutputStream escaped = new ByteArrayOutputStream();
+        for (int i = 0; i < raw.length(); i++) {
+            if (raw.charAt(i) != '%') {
+                decoded.append(utf8(escaped, raw)).append(raw.charAt(i));
+                continue;
+            }
+            int high = i + 1 < raw.length() ? hex(raw.charAt(i + 1)) : -1;
+            int low = i + 2 < raw.length() ? hex(raw.charAt(i + 2)) : -1;
+            if (high < 0 || low < 0) {
+                throw new BadRequest("malformed percent-encoding in '" + raw + "'");
+            }
+            escaped.write(high * 16 + low);
+            i += 2;
+        }
+        return decoded.append(utf8(escaped, raw)).toString();
+    }
+
+    /** Consecutive escapes, as one UTF-8 sequence; then empties {@code escaped}. */
+    private static String utf8(ByteArrayOutputStream escaped, String raw) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(escaped.toByteArray())).toString();
+        } catch (CharacterCodingException e) {
+            throw new BadRequest("percent-encoding in '" + raw + "' is not UTF-8");
+        } finally {
+            escaped.reset();
+        }
+    }
+
+    private static int hex(char c) {
+        return c < 128 ? Character.digit(c, 16) : -1;
     }
 
     private void health(HttpExchange exchange, boolean healthy) throws IOException {
@@ -131,7 +239,7 @@ final class HttpEndpoint implements AutoCloseable {
             return;
         }
         try {
-            InventoryQueries.Page page = inventory.page(query.get("after"), limit, query.containsKey("local"));
+            InventoryQueries.Page page = inventory.page(query.get("after"), limit, localOnly(query));
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("items", page.items());
             body.put("next", page.next());
@@ -153,8 +261,7 @@ final class HttpEndpoint implements AutoCloseable {
         }
         for (String pair : raw.split("&")) {
             int eq = pair.indexOf('=');
-            String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            params.put(key, eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+            params.put(decoded(eq < 0 ? pair : pair.substring(0, eq)), eq < 0 ? "" : decoded(pair.substring(eq + 1)));
         }
         return params;
     }

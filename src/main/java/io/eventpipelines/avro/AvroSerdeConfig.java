@@ -1,7 +1,9 @@
 package io.eventpipelines.avro;
 
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -234,13 +236,15 @@ public final class AvroSerdeConfig {
                 + "}";
     }
 
-    /** Returns the percent-decoded user info embedded in {@code url}, or null. */
+    /**
+     * Returns the percent-decoded user info embedded in {@code url}, or null. The user info is everything between
+     * {@code ://} and the URL's last {@code @} (see {@link #userInfoEnd}), so a password may contain {@code /},
+     * {@code @}, {@code :}, {@code ?}, {@code #} as they are. Valid {@code %XX} escapes are decoded (UTF-8), as in
+     * any URL; a {@code %} not followed by two hex digits can only be meant literally and is kept.
+     */
     static String userInfoOf(String url) {
-        try {
-            return new URI(url).getUserInfo();
-        } catch (URISyntaxException e) {
-            return null;
-        }
+        int at = userInfoEnd(url);
+        return at < 0 ? null : percentDecoded(url.substring(url.indexOf("://") + 3, at));
     }
 
     /**
@@ -248,20 +252,46 @@ public final class AvroSerdeConfig {
      * header instead) and for printing.
      */
     static String withoutUserInfo(String url, String replacement) {
+        int at = userInfoEnd(url);
+        return at < 0 ? url : url.substring(0, url.indexOf("://") + 3) + replacement + url.substring(at + 1);
+    }
+
+    /**
+     * The index of the {@code @} that ends a URL's user info, or -1. Generated secrets often contain {@code /}
+     * and {@code +} and are pasted unescaped, so the user info runs to the URL's last
+     * {@code @}, not to the first {@code /} as RFC 3986 would have it: cutting at the first {@code /} printed the
+     * rest of such a password and sent the wrong credentials. The price: an {@code @} in a registry URL's path
+     * or query must be written {@code %40}, or it is taken for the end of the credentials (and hidden with them
+     * when printed, never shown).
+     */
+    private static int userInfoEnd(String url) {
         int schemeEnd = url.indexOf("://");
         if (schemeEnd < 0) {
-            return url;
+            return -1;
         }
-        int authorityStart = schemeEnd + 3;
-        int authorityEnd = url.indexOf('/', authorityStart);
-        if (authorityEnd < 0) {
-            authorityEnd = url.length();
+        int at = url.lastIndexOf('@');
+        return at >= schemeEnd + 3 ? at : -1;
+    }
+
+    private static String percentDecoded(String raw) {
+        StringBuilder decoded = new StringBuilder(raw.length());
+        ByteArrayOutputStream escaped = new ByteArrayOutputStream();
+        for (int i = 0; i < raw.length(); i++) {
+            if (raw.charAt(i) == '%' && hex(raw, i + 1) >= 0 && hex(raw, i + 2) >= 0) {
+                // Consecutive escapes are one UTF-8 sequence, decoded together.
+                escaped.write(hex(raw, i + 1) * 16 + hex(raw, i + 2));
+                i += 2;
+            } else {
+                decoded.append(escaped.toString(StandardCharsets.UTF_8)).append(raw.charAt(i));
+                escaped.reset();
+            }
         }
-        int at = url.lastIndexOf('@', authorityEnd - 1);
-        if (at < authorityStart) {
-            return url;
-        }
-        return url.substring(0, authorityStart) + replacement + url.substring(at + 1);
+        return decoded.append(escaped.toString(StandardCharsets.UTF_8)).toString();
+    }
+
+    private static int hex(String s, int index) {
+        // ASCII only: Character.digit also accepts other scripts' digits.
+        return index < s.length() && s.charAt(index) < 128 ? Character.digit(s.charAt(index), 16) : -1;
     }
 
     private static List<String> parseUrls(Object value, boolean required) {
@@ -306,7 +336,8 @@ public final class AvroSerdeConfig {
 
     private static void validateHttpUrl(String url, Object configuredValue) {
         try {
-            URI uri = new URI(url);
+            // The credentials may hold characters a URI refuses; they are not part of where to connect.
+            URI uri = new URI(withoutUserInfo(url, ""));
             String scheme = uri.getScheme();
             if (scheme == null
                     || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))

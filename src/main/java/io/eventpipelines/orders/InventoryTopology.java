@@ -6,7 +6,10 @@ import io.eventpipelines.orders.internal.InventoryCommandKind;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -18,8 +21,12 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.Stores;
 
+import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Properties;
@@ -55,6 +62,7 @@ public final class InventoryTopology {
             updates.put(status, meters.counter(UPDATES_METER, "pipeline", "inventory", "status", status.name()));
         }
         Serde<InventoryCommand> commandSerde = serdes.value(InventoryCommand.class);
+        Serializer<Restock> restockSerializer = serdes.value(Restock.class).serializer();
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsConfig)));
         // Cached: a product's stock changes with most records, and the cache sends only its latest value per
         // commit to the changelog instead of one changelog record per order.
@@ -69,14 +77,13 @@ public final class InventoryTopology {
         KStream<String, InventoryCommand> restocks = builder
                 .stream(RESTOCKS_TOPIC, Consumed.with(Serdes.String(), serdes.value(Restock.class))
                         .withName("restocks-source"))
-                .map((productId, restock) -> KeyValue.pair(requireRestock(restock).getProductId(), fromRestock(restock)),
-                        Named.as("restock-to-command"));
+                .process(RestockToCommand::new, Named.as("restock-to-command"));
 
         orders.merge(restocks, Named.as("merge-commands"))
                 .repartition(Repartitioned.<String, InventoryCommand>as(COMMANDS_BY_PRODUCT)
                         .withKeySerde(Serdes.String())
                         .withValueSerde(commandSerde))
-                .processValues(() -> new StockProcessor(updates), Named.as("apply-to-stock"), STOCK_STORE)
+                .processValues(() -> new StockProcessor(updates, restockSerializer), Named.as("apply-to-stock"), STOCK_STORE)
                 .to(UPDATES_TOPIC, Produced.with(Serdes.String(), serdes.value(InventoryUpdate.class))
                         .withName("inventory-updates-sink"));
         return builder.build(streamsConfig);
@@ -87,6 +94,35 @@ public final class InventoryTopology {
             throw new IllegalArgumentException("order has no value (null record value)");
         }
         return order;
+    }
+
+    /**
+     * Where a restock was read, carried through the repartition so that a restock {@link StockProcessor} rejects
+     * (one that would overflow the stock, known only there) is dead-lettered naming it. {@link StockProcessor}
+     * removes them again, so they never reach {@code inventory-updates}.
+     */
+    static final String RESTOCK_PARTITION_HEADER = "eventpipelines.restock.partition";
+    static final String RESTOCK_OFFSET_HEADER = "eventpipelines.restock.offset";
+
+    /** A restock as a command keyed by its product, carrying where it was read. */
+    private static final class RestockToCommand implements Processor<String, Restock, String, InventoryCommand> {
+        private ProcessorContext<String, InventoryCommand> context;
+
+        @Override
+        public void init(ProcessorContext<String, InventoryCommand> context) {
+            this.context = context;
+        }
+
+        @Override
+        public void process(Record<String, Restock> record) {
+            Restock restock = requireRestock(record.value());
+            Headers headers = new RecordHeaders(record.headers().toArray());
+            context.recordMetadata().ifPresent(source -> {
+                headers.add(RESTOCK_PARTITION_HEADER, String.valueOf(source.partition()).getBytes(StandardCharsets.UTF_8));
+                headers.add(RESTOCK_OFFSET_HEADER, String.valueOf(source.offset()).getBytes(StandardCharsets.UTF_8));
+            });
+            context.forward(record.withKey(restock.getProductId()).withValue(fromRestock(restock)).withHeaders(headers));
+        }
     }
 
     /** Invalid restocks are rejected here, before the repartition, so the dead-letter record is the original one. */

@@ -155,8 +155,8 @@ class BrokerRestartIT {
                 int duplicates = assertAtLeastOnceOutputs(inputs, outputs);
                 assertExactlyOnceOutputs(inputs, outputs);
                 for (Pipeline pipeline : PIPELINES) {
-                    assertEquals(0, TopicReader.read(STACK.kafka().bootstrapServers(), pipeline.deadLetterTopic(), 0, TIMEOUT).size(),
-                            "an outage is not a poison record: " + pipeline.deadLetterTopic());
+                    TopicReader.assertEmpty(STACK.kafka().bootstrapServers(), pipeline.deadLetterTopic(), TIMEOUT,
+                            "an outage is not a poison record");
                 }
                 await(history, "every pipeline RUNNING again", BrokerRestartIT::allRunning);
                 assertFalse(runner.anyFailed(), "no pipeline stopped in ERROR");

@@ -109,8 +109,8 @@ class FailoverIT {
                 assertTrue(ledger.count("RESERVED", null) > 100, "RESERVED " + ledger.count("RESERVED", null));
                 assertTrue(ledger.count("REJECTED", "OUT_OF_STOCK") > 100,
                         "OUT_OF_STOCK " + ledger.count("REJECTED", "OUT_OF_STOCK"));
-                assertEquals(0, TopicReader.read(STACK.kafka().bootstrapServers(), Pipeline.INVENTORY.deadLetterTopic(), 0, TIMEOUT)
-                        .size(), "nothing dead-lettered");
+                TopicReader.assertEmpty(STACK.kafka().bootstrapServers(), Pipeline.INVENTORY.deadLetterTopic(), TIMEOUT,
+                        "nothing dead-lettered");
                 long aborted = Transactions.allRecords(STACK.kafka().bootstrapServers(), InventoryTopology.UPDATES_TOPIC, TIMEOUT)
                         - ledger.updates().size();
                 assertTrue(aborted >= abandoned, "the killed transaction's " + abandoned

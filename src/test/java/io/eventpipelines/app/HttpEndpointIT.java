@@ -6,15 +6,20 @@ import io.eventpipelines.orders.Restock;
 import io.eventpipelines.testing.RealStack;
 import io.eventpipelines.testing.Poll;
 import io.eventpipelines.testing.PrometheusText;
+import io.eventpipelines.testing.Transactions;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -22,10 +27,13 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -61,6 +69,12 @@ class HttpEndpointIT {
     }
 
     private static PipelineRunner instance(String name) throws IOException {
+        return instance(name, "http-it", "inventory,temperature", 0);
+    }
+
+    /** @param advertisedPort where the instance tells its peers to reach it; 0 for its own HTTP port */
+    private static PipelineRunner instance(String name, String applicationId, String pipelines, int advertisedPort)
+            throws IOException {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
@@ -68,12 +82,12 @@ class HttpEndpointIT {
         Map<String, String> settings = new HashMap<>(Map.of(
                 "bootstrap.servers", STACK.kafka().bootstrapServers(),
                 "schema.registry.url", STACK.registry().url(),
-                "application.id", "http-it",
-                "pipelines", "inventory,temperature",
+                "application.id", applicationId,
+                "pipelines", pipelines,
                 "state.dir", STACK.dir().resolve(name).toString(),
                 "http.port", String.valueOf(port),
                 "http.host", "127.0.0.1",
-                "application.server", "127.0.0.1:" + port,
+                "application.server", "127.0.0.1:" + (advertisedPort == 0 ? port : advertisedPort),
                 "commit.interval.ms", "100",
                 "metrics.refresh.interval.ms", "500"));
         PipelineRunner runner = new PipelineRunner(AppConfig.of(settings));
@@ -92,6 +106,21 @@ class HttpEndpointIT {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
         }
+    }
+
+    private static String rawStatusLine(PipelineRunner runner, String path) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", runner.httpPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            return response.lines().findFirst().orElse("");
+        }
+    }
+
+    /** A product id as a path segment or query value: percent-encoded, but with its '+' left as it is. */
+    private static String segment(String productId) {
+        return URLEncoder.encode(productId, StandardCharsets.UTF_8).replace("+", "%20").replace("%2B", "+");
     }
 
     private static JsonNode json(HttpResponse<String> response) {
@@ -118,7 +147,8 @@ class HttpEndpointIT {
         try (KafkaProducer<String, Restock> producer = new KafkaProducer<>(Map.of("bootstrap.servers", STACK.kafka().bootstrapServers()),
                 new StringSerializer(), serdes.value(Restock.class).serializer())) {
             for (int i = 0; i < PRODUCTS; i++) {
-                String product = String.format("http-p%02d", i);
+                // A '+' and a space in product ids: in a path, '+' is '+' and a space is %20.
+                String product = String.format(i == 0 ? "http-p+%02d" : i == 1 ? "http-p %02d" : "http-p%02d", i);
                 expected.put(product, 10 + i);
                 producer.send(new ProducerRecord<>(InventoryTopology.RESTOCKS_TOPIC, product, new Restock(product, 10 + i, Instant.now())));
             }
@@ -135,8 +165,9 @@ class HttpEndpointIT {
 
         for (PipelineRunner asked : List.of(a, b)) {
             for (Map.Entry<String, Integer> product : expected.entrySet()) {
-                Poll.until(TIMEOUT, product.getKey() + " restocked", () -> get(asked, "/inventory/" + product.getKey()).statusCode() == 200);
-                JsonNode body = json(get(asked, "/inventory/" + product.getKey()));
+                String path = "/inventory/" + segment(product.getKey());
+                Poll.until(TIMEOUT, product.getKey() + " restocked", () -> get(asked, path).statusCode() == 200);
+                JsonNode body = json(get(asked, path));
                 assertEquals(product.getKey(), body.get("productId").asText());
                 assertEquals(product.getValue(), body.get("stock").asInt());
             }
@@ -147,13 +178,33 @@ class HttpEndpointIT {
         String after = null;
         int pages = 0;
         do {
-            JsonNode page = json(get(b, "/inventory?limit=10" + (after == null ? "" : "&after=" + after)));
-            page.get("items").forEach(item -> paged.put(item.get("productId").asText(), item.get("stock").asInt()));
+            JsonNode page = json(get(b, "/inventory?limit=10" + (after == null ? "" : "&after=" + segment(after))));
+            // Other tests' products ("page-…", after these in order) may follow on the last page.
+            page.get("items").forEach(item -> {
+                if (item.get("productId").asText().startsWith("http-")) {
+                    paged.put(item.get("productId").asText(), item.get("stock").asInt());
+                }
+            });
             after = page.get("next").isNull() ? null : page.get("next").asText();
             pages++;
-        } while (after != null);
+        } while (after != null && after.startsWith("http-"));
         assertEquals(expected, paged);
         assertEquals(3, pages);
+
+        // local=false is an ordinary request, answered through the owner; local=true (a forwarded one) looks only here.
+        String ownedByB = expected.keySet().stream().filter(product -> inventoryA.queryMetadataForKey(InventoryTopology.STOCK_STORE,
+                product, Serdes.String().serializer()).activeHost().port() == b.httpPort()).findFirst().orElseThrow();
+        assertEquals(200, get(a, "/inventory/" + segment(ownedByB) + "?local=false").statusCode());
+        assertEquals(404, get(a, "/inventory/" + segment(ownedByB) + "?local=true").statusCode());
+        assertEquals(400, get(a, "/inventory/" + segment(ownedByB) + "?local=yes").statusCode());
+        // Malformed escapes are the client's error, answered 400 without the server's exception text.
+        for (String malformed : List.of("/inventory/http-p%FF", "/inventory/%C3%28", "/inventory?after=%E2%82")) {
+            HttpResponse<String> response = get(a, malformed);
+            assertEquals(400, response.statusCode(), malformed + ": " + response.body());
+            assertTrue(json(response).get("error").asText().contains("not UTF-8"), response.body());
+        }
+        // Not even a URI: the JDK's server answers 400 before any handler (an HTTP client would not send it).
+        assertTrue(rawStatusLine(a, "/inventory/http-p%zz").contains(" 400 "));
 
         JsonNode ready = json(get(a, "/health/ready"));
         assertEquals("UP", ready.get("status").asText());
@@ -175,11 +226,17 @@ class HttpEndpointIT {
             String value = line.substring(line.lastIndexOf(' ') + 1);
             Double.parseDouble(value); // every sample line parses as Prometheus text
         }
-        // The app's own counter is per instance: the two together counted each restock once.
+        // The app's own counter is per instance: the two together counted each restock once, this test's and those
+        // other tests of this class wrote before it (all at-least-once, so the end offsets count records).
+        long restocksWritten;
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", STACK.kafka().bootstrapServers()))) {
+            restocksWritten = Transactions.end(admin, InventoryTopology.RESTOCKS_TOPIC).highWatermark();
+        }
+        assertTrue(restocksWritten >= PRODUCTS, "restocks written: " + restocksWritten);
         Map<String, String> restocks = Map.of("pipeline", "inventory", "status", "RESTOCKED");
         Poll.until(TIMEOUT, "every restock counted", () -> PrometheusText.sum(get(a, "/metrics").body(),
                 "eventpipelines_inventory_updates_total", restocks) + PrometheusText.sum(get(b, "/metrics").body(),
-                "eventpipelines_inventory_updates_total", restocks) == PRODUCTS);
+                "eventpipelines_inventory_updates_total", restocks) == restocksWritten);
         assertEquals(0.0, PrometheusText.sum(metrics, "eventpipelines_inventory_updates_total",
                 Map.of("status", "REJECTED")), "registered from the start, at zero");
     }
@@ -199,5 +256,100 @@ class HttpEndpointIT {
         });
         assertEquals(503, statuses.get(0), "asked before its first assignment: " + statuses);
         Poll.until(TIMEOUT, "ready", () -> get(c, "/health/ready").statusCode() == 200);
+    }
+
+    @Test
+    void pagesListEveryProductOnceWhenAPeerHoldsMoreThanAPage() throws Exception {
+        PipelineRunner p1 = instance("pages-1", "http-it-pages", "inventory", 0);
+        PipelineRunner p2 = instance("pages-2", "http-it-pages", "inventory", 0);
+        Poll.until(TIMEOUT, "both instances RUNNING", () -> running(p1) && running(p2)
+                && get(p1, "/health/ready").statusCode() == 200 && get(p2, "/health/ready").statusCode() == 200);
+        // Every product on p1, asked through p2: p2's pages come almost wholly from its peer, in pages of the
+        // largest size (1000), so that more than two pages' worth of a peer's keys must be listed.
+        KafkaStreams inventory1 = p1.streams().get(Pipeline.INVENTORY);
+        List<String> products = new ArrayList<>();
+        for (int i = 0; products.size() < 2_100; i++) {
+            String product = String.format("page-%05d", i);
+            if (inventory1.queryMetadataForKey(InventoryTopology.STOCK_STORE, product, Serdes.String().serializer())
+                    .activeHost().port() == p1.httpPort()) {
+                products.add(product);
+            }
+        }
+        AvroSerdes serdes = new AvroSerdes(Map.of("schema.registry.url", STACK.registry().url()));
+        try (KafkaProducer<String, Restock> producer = new KafkaProducer<>(Map.of("bootstrap.servers", STACK.kafka().bootstrapServers()),
+                new StringSerializer(), serdes.value(Restock.class).serializer())) {
+            for (String product : products) {
+                producer.send(new ProducerRecord<>(InventoryTopology.RESTOCKS_TOPIC, product, new Restock(product, 3, Instant.now())));
+            }
+        }
+        ReadOnlyKeyValueStore<String, Integer> stock1 = inventory1.store(StoreQueryParameters.fromNameAndType(
+                InventoryTopology.STOCK_STORE, QueryableStoreTypes.keyValueStore()));
+        Poll.until(TIMEOUT, "every product stocked on p1", () -> products.stream().allMatch(p -> stock1.get(p) != null));
+
+        List<String> listed = new ArrayList<>();
+        String after = null;
+        do {
+            JsonNode page = json(get(p2, "/inventory?limit=1000" + (after == null ? "" : "&after=" + segment(after))));
+            page.get("items").forEach(item -> listed.add(item.get("productId").asText()));
+            after = page.get("next").isNull() ? null : page.get("next").asText();
+        } while (after != null);
+        List<String> listedPages = listed.stream().filter(p -> p.startsWith("page-")).toList();
+        assertEquals(products, listedPages, "every product once, in order");
+        assertEquals(listed.stream().sorted().toList(), listed, "in order");
+        assertEquals(new HashSet<>(listed).size(), listed.size(), "none twice");
+        p1.close();
+        p2.close();
+    }
+
+    @Test
+    void aPeerThatDoesNotAnswerDelaysNeitherHealthNorMetrics() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0)) {
+            // A peer that accepts connections and never answers: each query forwarded to it waits for the timeout.
+            List<Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread acceptor = new Thread(() -> {
+                while (!silent.isClosed()) {
+                    try {
+                        held.add(silent.accept());
+                    } catch (IOException closed) {
+                        return;
+                    }
+                }
+            }, "silent-peer");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            // The mute instance starts first, so it keeps stock partitions when the asked one joins.
+            PipelineRunner mute = instance("slow-2", "http-it-slow", "inventory", silent.getLocalPort());
+            Poll.until(TIMEOUT, "the mute instance RUNNING", () -> running(mute));
+            PipelineRunner asked = instance("slow-1", "http-it-slow", "inventory", 0);
+            Poll.until(TIMEOUT, "both instances RUNNING, the mute one owning stock", () -> running(asked) && running(mute)
+                    && get(asked, "/health/ready").statusCode() == 200
+                    && asked.streams().get(Pipeline.INVENTORY).metadataForAllStreamsClients().stream().anyMatch(instance ->
+                            instance.hostInfo().port() == silent.getLocalPort()
+                                    && instance.stateStoreNames().contains(InventoryTopology.STOCK_STORE)));
+
+            List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> pages = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                pages.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + asked.httpPort() + "/inventory"))
+                        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString()));
+            }
+            Poll.until(TIMEOUT, "queries waiting for the silent peer", () -> held.size() >= 4);
+            for (String path : List.of("/health/live", "/health/ready", "/metrics")) {
+                long start = System.nanoTime();
+                assertEquals(200, get(asked, path).statusCode(), path);
+                long millis = (System.nanoTime() - start) / 1_000_000;
+                // The Docker health check gives /health/live 3 s.
+                assertTrue(millis < 2_000, path + " took " + millis + " ms while queries waited for a peer");
+            }
+            for (java.util.concurrent.CompletableFuture<HttpResponse<String>> page : pages) {
+                HttpResponse<String> response = page.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                assertEquals(503, response.statusCode(), response.body());
+                assertEquals("1", response.headers().firstValue("Retry-After").orElse(null));
+            }
+            for (Socket socket : held) {
+                socket.close();
+            }
+            asked.close();
+            mute.close();
+        }
     }
 }

@@ -38,6 +38,17 @@ class MainTest {
     }
 
     @Test
+    void theExitTwoLineHidesARegistryPasswordHoldingASlash() throws IOException {
+        Path file = dir.resolve("bad-url.properties");
+        Files.writeString(file, "bootstrap.servers=localhost:9092\nschema.registry.url=https://app:ab/cd@sr:8081,mock://x\n");
+
+        assertEquals(2, run(file.toString()));
+        assertEquals(1, err.toString().strip().lines().count(), err.toString());
+        assertTrue(err.toString().contains("https://[hidden]@sr:8081"), err.toString());
+        assertTrue(!err.toString().contains("ab/cd") && !err.toString().contains("app:"), err.toString());
+    }
+
+    @Test
     void aMissingFileExitsWithTwo() {
         assertEquals(2, run("run", dir.resolve("missing.properties").toString()));
         assertTrue(err.toString().strip().endsWith("missing.properties: does not exist"), err.toString());

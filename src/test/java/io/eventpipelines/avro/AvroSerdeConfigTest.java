@@ -2,6 +2,7 @@ package io.eventpipelines.avro;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -175,6 +176,28 @@ class AvroSerdeConfigTest {
         ConfigException e = assertThrows(ConfigException.class, () -> new AvroSerdeConfig(with(
                 AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, "https://bob:hunter2@registry:8081,mock://x")));
         assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+    }
+
+    @Test
+    void passwordsWithSlashAtColonQuestionMarkHashAndPercentAreNeverPrinted() {
+        for (String secret : List.of("ab/cd", "p@ss/w:rd", "50%off", "a?b#c", "x%2Fy", "%")) {
+            String url = "https://app:" + secret + "@sr:8081/apis/ccompat/v7";
+            assertEquals("https://[hidden]@sr:8081/apis/ccompat/v7", AvroSerdeConfig.redactUrls(url + ",http://other:8081")
+                    .split(",")[0], secret);
+            AvroSerdeConfig config = new AvroSerdeConfig(with(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, url));
+            assertFalse(config.toString().contains(secret), config.toString());
+            assertTrue(config.toString().contains("sr:8081/apis/ccompat/v7"), config.toString());
+            // The exit-2 line is this message.
+            ConfigException e = assertThrows(ConfigException.class, () -> new AvroSerdeConfig(with(
+                    AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, url + ",mock://x")));
+            assertFalse(e.getMessage().contains(secret), e.getMessage());
+            assertTrue(e.getMessage().contains("[hidden]@sr:8081"), e.getMessage());
+        }
+        assertEquals("app:ab/cd", AvroSerdeConfig.userInfoOf("https://app:ab/cd@sr:8081"));
+        assertEquals("https://sr:8081/x", AvroSerdeConfig.withoutUserInfo("https://app:ab/cd@sr:8081/x", ""));
+        assertEquals("u:\u00e9/%zz", AvroSerdeConfig.userInfoOf("http://u:%C3%A9%2F%zz@sr"), "UTF-8 escapes; a bare % kept");
+        assertNull(AvroSerdeConfig.userInfoOf("https://sr:8081/apis"));
+        assertEquals("https://sr:8081/apis", AvroSerdeConfig.redactUrls("https://sr:8081/apis"));
     }
 
     @Test

@@ -200,6 +200,21 @@ class RestSchemaRegistryClientTest {
     }
 
     @Test
+    void credentialsInTheUrlMayHoldSlashAtColonAndPercent() {
+        server.respondWith(r -> Response.ok("{\"id\":1}"));
+        // Generated secrets (with '/' and '+') are pasted as they are; escapes are decoded.
+        String raw = server.url().replace("http://", "http://app:ab/cd@e:f%g+h@") + "/apis/ccompat/v7";
+        String escaped = server.url().replace("http://", "http://app%40team:p%2Fw%25x%3Ay@");
+
+        client(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, raw).register(SUBJECT, SCHEMA);
+        client(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, escaped).register(SUBJECT, SCHEMA);
+
+        assertEquals(basic("app:ab/cd@e:f%g+h"), server.requests().get(0).header("Authorization"));
+        assertEquals("/apis/ccompat/v7/subjects/" + SUBJECT + "/versions", server.requests().get(0).rawPath());
+        assertEquals(basic("app@team:p/w%x:y"), server.requests().get(1).header("Authorization"));
+    }
+
+    @Test
     void userInfoIsIgnoredUnlessItIsTheCredentialsSourceAsInConfluent() {
         server.respondWith(r -> Response.ok("{\"id\":1}"));
         client(AvroSerdeConfig.USER_INFO_CONFIG, "alice:s3cret").register(SUBJECT, SCHEMA);

@@ -4,6 +4,7 @@ import io.eventpipelines.app.DeadLetters;
 import io.eventpipelines.app.Pipeline;
 import io.eventpipelines.app.PipelineTestDriver;
 
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 
@@ -125,13 +127,38 @@ class InventoryTopologyTest {
     }
 
     @Test
-    void restockThatWouldOverflowIsDeadLettered() {
+    void aRestockThatWouldOverflowIsDeadLetteredAsTheRestockNotTheInternalCommand() {
         restock("p-6", Integer.MAX_VALUE);
-        restock("p-6", 1);
-        assertEquals(1, updates.readValuesToList().size());
-        assertTrue(DeadLetters.header(pipeline.deadLetters().readRecord().headers(), DeadLetters.MESSAGE)
-                .contains("overflow"));
+        restocks.pipeInput(new TestRecord<>("p-6", new Restock("p-6", 1, T0),
+                new RecordHeaders().add("trace-id", "t-42".getBytes(StandardCharsets.UTF_8)), T0));
+        List<TestRecord<String, InventoryUpdate>> applied = updates.readRecordsToList();
+        assertEquals(1, applied.size());
         assertEquals(Integer.MAX_VALUE, stock.get("p-6"));
+        assertNull(applied.get(0).headers().lastHeader(InventoryTopology.RESTOCK_OFFSET_HEADER),
+                "where a restock was read travels to the stock step only");
+
+        List<TestRecord<byte[], byte[]>> dead = pipeline.deadLetters().readRecordsToList();
+        assertEquals(1, dead.size());
+        TestRecord<byte[], byte[]> letter = dead.get(0);
+        assertEquals("p-6", new String(letter.key(), StandardCharsets.UTF_8));
+        // The value is a restock in inventory-restocks' format, not the repartition topic's InventoryCommand.
+        Restock rejected = pipeline.serdes.value(Restock.class).deserializer().deserialize(InventoryTopology.RESTOCKS_TOPIC, letter.value());
+        assertEquals(new Restock("p-6", 1, T0), rejected);
+        assertEquals(InventoryTopology.RESTOCKS_TOPIC, DeadLetters.header(letter.headers(), DeadLetters.TOPIC));
+        assertEquals("0", DeadLetters.header(letter.headers(), DeadLetters.PARTITION));
+        assertEquals("1", DeadLetters.header(letter.headers(), DeadLetters.OFFSET), "the second restock read");
+        assertEquals(IllegalArgumentException.class.getName(), DeadLetters.header(letter.headers(), DeadLetters.EXCEPTION));
+        assertEquals("restock of 1 for product 'p-6' would overflow its stock of 2147483647",
+                DeadLetters.header(letter.headers(), DeadLetters.MESSAGE));
+        assertEquals("t-42", DeadLetters.header(letter.headers(), "trace-id"), "the restock's own headers are kept");
+        assertNull(letter.headers().lastHeader(InventoryTopology.RESTOCK_PARTITION_HEADER));
+        assertEquals(1.0, pipeline.deadLettersCounted("processing"));
+
+        // Replayed as it is once the stock has room, it is an ordinary restock.
+        order("o-1", "p-6", 5);
+        pipeline.rawInput(InventoryTopology.RESTOCKS_TOPIC).pipeInput(letter.key(), letter.value());
+        List<InventoryUpdate> after = updates.readValuesToList();
+        assertEquals(update("p-6", null, InventoryStatus.RESTOCKED, 1, Integer.MAX_VALUE - 4, null), after.get(1));
     }
 
     @Test
