@@ -101,10 +101,14 @@ class AppConfigTest {
     }
 
     @Test
-    void onlyInventoryDefaultsToExactlyOnceAndTheFileAndPerPipelineKeysOverride() {
+    void inventoryAndNotificationsDefaultToExactlyOnceAndTheFileAndPerPipelineKeysOverride() {
         AppConfig defaults = AppConfig.of(MINIMAL);
         assertEquals("exactly_once_v2", defaults.streamsProperties(Pipeline.INVENTORY).get("processing.guarantee"));
+        assertEquals("exactly_once_v2", defaults.streamsProperties(Pipeline.NOTIFICATIONS).get("processing.guarantee"));
         assertNull(defaults.streamsProperties(Pipeline.LOGS).get("processing.guarantee"));
+        assertNull(defaults.streamsProperties(Pipeline.TEMPERATURE).get("processing.guarantee"));
+        assertEquals("at_least_once", AppConfig.of(minimalWith("pipeline.notifications.processing.guarantee", "at_least_once"))
+                .streamsProperties(Pipeline.NOTIFICATIONS).get("processing.guarantee"));
 
         AppConfig tuned = AppConfig.of(minimalWith("processing.guarantee", "at_least_once",
                 "pipeline.inventory.processing.guarantee", "exactly_once_v2",
