@@ -27,23 +27,29 @@ public final class CommittedCounts implements AutoCloseable {
         this.identity = identity;
     }
 
-    /** Reads what is readable now; every identity seen so far with how often. */
-    public Map<String, Long> read() {
-        List<ConsumerRecord<byte[], byte[]>> records = reader.drain();
+    /**
+     * Everything readable now (polling until a poll brings nothing), every identity seen so far with how often.
+     * Only once the input has stopped: while the app writes, there may never be an empty poll.
+     */
+    public Map<String, Long> readAll() {
+        return count(reader.drain());
+    }
+
+    /** True once each of {@code identities} has been answered (at least once). One poll, for {@link Poll#until}. */
+    public boolean answered(Collection<String> identities) {
+        return count(reader.poll()).keySet().containsAll(identities);
+    }
+
+    /** Every record read so far, for checks on their content. */
+    public List<ConsumerRecord<byte[], byte[]>> records() {
+        return reader.records();
+    }
+
+    private Map<String, Long> count(List<ConsumerRecord<byte[], byte[]>> records) {
         for (; decoded < records.size(); decoded++) {
             counts.merge(identity.apply(decoder.decode(records.get(decoded).value())), 1L, Long::sum);
         }
         return counts;
-    }
-
-    /** True once each of {@code identities} has been answered (at least once). */
-    public boolean answered(Collection<String> identities) {
-        return read().keySet().containsAll(identities);
-    }
-
-    /** Every record read, for checks on their content. */
-    public List<ConsumerRecord<byte[], byte[]>> records() {
-        return reader.drain();
     }
 
     @Override
