@@ -166,10 +166,15 @@ public final class PipelineRunner implements AutoCloseable {
         if (http != null) {
             http.close();
         }
-        CloseOptions options = CloseOptions.groupMembershipOperation(membershipOnClose(config))
-                .withTimeout(config.shutdownTimeout());
+        CloseOptions.GroupMembershipOperation membership = membershipOnClose(config);
+        CloseOptions options = CloseOptions.groupMembershipOperation(membership).withTimeout(config.shutdownTimeout());
+        // Which one shows why partitions did or did not move to the other instances right after this close.
+        String how = membership == CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP
+                ? "staying in its group as static member " + config.instanceId().orElseThrow()
+                        + " until session.timeout.ms (its partitions wait for its return)"
+                : "leaving its group (its partitions move to the other instances now)";
         streams.forEach((pipeline, instance) -> {
-            log.info("Closing pipeline {}", pipeline.id());
+            log.info("Closing pipeline {}, {}", pipeline.id(), how);
             if (!instance.close(options)) {
                 log.warn("Pipeline {} did not close within {} ms", pipeline.id(), config.shutdownTimeout().toMillis());
             }
