@@ -30,7 +30,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs the selected pipelines, each as its own {@link KafkaStreams}, so that one failing or lagging pipeline
  * never stalls another. Closing leaves each consumer group at once (no wait for the session timeout before
- * the partitions move to the remaining instances).
+ * the partitions move to the remaining instances), unless the instance has an {@code instance.id}: then it
+ * stays in its groups, so that it gets its tasks back when it returns within the session timeout.
  */
 public final class PipelineRunner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PipelineRunner.class);
@@ -167,10 +168,15 @@ public final class PipelineRunner implements AutoCloseable {
         if (http != null) {
             http.close();
         }
-        CloseOptions options = CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-                .withTimeout(config.shutdownTimeout());
+        CloseOptions.GroupMembershipOperation membership = membershipOnClose(config);
+        CloseOptions options = CloseOptions.groupMembershipOperation(membership).withTimeout(config.shutdownTimeout());
+        // Which one shows why partitions did or did not move to the other instances right after this close.
+        String how = membership == CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP
+                ? "staying in its group as static member " + config.instanceId().orElseThrow()
+                        + " until session.timeout.ms (its partitions wait for its return)"
+                : "leaving its group (its partitions move to the other instances now)";
         streams.forEach((pipeline, instance) -> {
-            log.info("Closing pipeline {}", pipeline.id());
+            log.info("Closing pipeline {}, {}", pipeline.id(), how);
             if (!instance.close(options)) {
                 log.warn("Pipeline {} did not close within {} ms", pipeline.id(), config.shutdownTimeout().toMillis());
             }
@@ -184,6 +190,16 @@ public final class PipelineRunner implements AutoCloseable {
             }
         }
         metrics.close();
+    }
+
+    /**
+     * A dynamic member leaves, so that its partitions move at once rather than after the session timeout. A
+     * static member stays: leaving would remove its group.instance.id and rebalance the others now, and again
+     * when it returns, which is what an instance.id is set to avoid.
+     */
+    static CloseOptions.GroupMembershipOperation membershipOnClose(AppConfig config) {
+        return config.instanceId().isPresent() ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP
+                : CloseOptions.GroupMembershipOperation.LEAVE_GROUP;
     }
 
     /**

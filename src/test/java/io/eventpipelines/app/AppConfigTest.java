@@ -1,5 +1,6 @@
 package io.eventpipelines.app;
 
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -123,10 +124,14 @@ class AppConfigTest {
     }
 
     @Test
-    void onlyInventoryDefaultsToExactlyOnceAndTheFileAndPerPipelineKeysOverride() {
+    void inventoryAndNotificationsDefaultToExactlyOnceAndTheFileAndPerPipelineKeysOverride() {
         AppConfig defaults = AppConfig.of(MINIMAL);
         assertEquals("exactly_once_v2", defaults.streamsProperties(Pipeline.INVENTORY).get("processing.guarantee"));
+        assertEquals("exactly_once_v2", defaults.streamsProperties(Pipeline.NOTIFICATIONS).get("processing.guarantee"));
         assertNull(defaults.streamsProperties(Pipeline.LOGS).get("processing.guarantee"));
+        assertNull(defaults.streamsProperties(Pipeline.TEMPERATURE).get("processing.guarantee"));
+        assertEquals("at_least_once", AppConfig.of(minimalWith("pipeline.notifications.processing.guarantee", "at_least_once"))
+                .streamsProperties(Pipeline.NOTIFICATIONS).get("processing.guarantee"));
 
         AppConfig tuned = AppConfig.of(minimalWith("processing.guarantee", "at_least_once",
                 "pipeline.inventory.processing.guarantee", "exactly_once_v2",
@@ -347,5 +352,55 @@ class AppConfigTest {
                 "retention.ms", "5"));
         assertEquals(List.of("consumer.max.pol.records", "num.stream.thread", "pipeline.billing.num.stream.threads",
                 "retention.ms"), config.unknownKeys());
+    }
+
+    @Test
+    void instanceIdMakesEachPipelinesThreadsStaticMembersOfItsGroup() throws IOException {
+        Path file = dir.resolve("app.properties");
+        Files.writeString(file, "bootstrap.servers=b:9092\nschema.registry.url=http://r:8081\ninstance.id=from-file\n");
+        // As a StatefulSet passes the pod's name.
+        AppConfig config = AppConfig.load(file, Map.of("EVENT_PIPELINES_INSTANCE_ID", "event-pipelines-0"));
+        assertEquals(java.util.Optional.of("event-pipelines-0"), config.instanceId());
+        assertEquals(List.of(), config.unknownKeys());
+        for (Pipeline pipeline : Pipeline.values()) {
+            Properties props = config.streamsProperties(pipeline);
+            assertEquals("event-pipelines-0", props.get("group.instance.id"), pipeline.id());
+            assertFalse(props.containsKey("instance.id"), "the app's key stays out of the Kafka config");
+            // What Kafka Streams makes of it: a name per stream thread, none for the restore consumer.
+            StreamsConfig streams = new StreamsConfig(props);
+            assertEquals("event-pipelines-0-2", streams.getMainConsumerConfigs("g", "c", 2).get("group.instance.id"));
+            assertNull(streams.getRestoreConsumerConfigs("c").get("group.instance.id"));
+        }
+
+        AppConfig dynamic = AppConfig.of(MINIMAL);
+        assertTrue(dynamic.instanceId().isEmpty());
+        for (Pipeline pipeline : Pipeline.values()) {
+            assertNull(dynamic.streamsProperties(pipeline).get("group.instance.id"), pipeline.id());
+        }
+    }
+
+    @Test
+    void aStaticMemberStaysInItsGroupOnCloseAndADynamicOneLeaves() {
+        assertEquals(CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP,
+                PipelineRunner.membershipOnClose(AppConfig.of(minimalWith("instance.id", "a"))));
+        assertEquals(CloseOptions.GroupMembershipOperation.LEAVE_GROUP, PipelineRunner.membershipOnClose(AppConfig.of(MINIMAL)));
+    }
+
+    @Test
+    void badInstanceIdsAndGroupInstanceIdsGivenDirectlyFailNamingTheKey() {
+        assertEquals("instance.id: 'pod 0' is not an instance name: 1 to 200 letters, digits, '.', '_' and '-', unique "
+                + "among the instances (leave it out for no static membership)", problem(minimalWith("instance.id", "pod 0")));
+        assertTrue(problem(minimalWith("instance.id", "")).startsWith("instance.id: '' is not an instance name"));
+        assertTrue(problem(minimalWith("instance.id", "x".repeat(201))).startsWith("instance.id: "));
+        assertEquals(java.util.Optional.of("x".repeat(200)), AppConfig.of(minimalWith("instance.id", "x".repeat(200))).instanceId());
+        for (String key : List.of("group.instance.id", "consumer.group.instance.id", "main.consumer.group.instance.id",
+                "pipeline.logs.group.instance.id")) {
+            assertEquals(key + ": is set by the app from instance.id (static membership, kept on close); set instance.id instead",
+                    problem(minimalWith(key, "a")));
+        }
+        assertEquals("instance.id: static membership needs group.protocol=classic: Kafka Streams' streams protocol does "
+                + "not support it (pipeline logs)", problem(minimalWith("instance.id", "a", "pipelines", "logs",
+                "pipeline.logs.group.protocol", "streams")));
+        assertTrue(problem(minimalWith("instance.id", "a", "group.protocol", "streams")).startsWith("instance.id: "));
     }
 }

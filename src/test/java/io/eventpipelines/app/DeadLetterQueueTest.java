@@ -89,8 +89,8 @@ class DeadLetterQueueTest {
     @SuppressWarnings({"unchecked", "rawtypes"})
     void poisonGoesToTheDeadLetterTopicAndTheNextRecordFlows(Input input, Poison kind) {
         // TopologyTestDriver under exactly_once_v2 does not surface dead letters sent while a record is being
-        // deserialized (processing-time ones it does: see InventoryTopologyTest); the inventory pipeline's
-        // exactly-once dead-lettering is checked against a real broker by the integration tests.
+        // deserialized (processing-time ones it does: see InventoryTopologyTest, NotificationTopologyTest); the
+        // exactly-once dead-lettering of inventory and notifications is checked against a real broker by PipelinesIT.
         try (PipelineTestDriver pipeline = PipelineTestDriver.start(input.pipeline(),
                 Map.of("processing.guarantee", "at_least_once"))) {
             byte[] good = serialize(pipeline, input);

@@ -1,11 +1,14 @@
 package io.eventpipelines.orders;
 
 import io.eventpipelines.app.Pipeline;
+import io.eventpipelines.app.DeadLetters;
 import io.eventpipelines.app.PipelineTestDriver;
 
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,6 +53,22 @@ class NotificationTopologyTest {
         assertEquals(T0, first.getTimestamp());
         assertEquals("We received your order o-1: 2 x product p-1.", first.getMessage());
         assertTrue(out.get(2).value.getMessage().contains("500 x product p-1"));
+    }
+
+    /**
+     * Under the pipeline's default, exactly_once_v2, as {@code run} has it: the driver must still show what a
+     * failed record leaves, or the empty dead-letter checks here would pass whatever happened.
+     */
+    @Test
+    void runsExactlyOnceAndAnOrderWithoutValueIsDeadLettered() {
+        assertEquals(StreamsConfig.EXACTLY_ONCE_V2,
+                pipeline.config.streamsProperties(Pipeline.NOTIFICATIONS).get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
+        orders.pipeInput("o-5", null);
+        orders.pipeInput("o-6", new Order("o-6", "u-4", "p-1", 1, T0));
+        assertEquals(List.of("o-6"), notifications.readValuesToList().stream().map(Notification::getOrderId).toList());
+        List<TestRecord<byte[], byte[]>> dead = pipeline.deadLetters().readRecordsToList();
+        assertEquals(1, dead.size());
+        assertTrue(DeadLetters.header(dead.get(0).headers(), DeadLetters.MESSAGE).contains("no value"));
     }
 
     @Test

@@ -63,6 +63,11 @@ public final class TopicReader implements AutoCloseable {
         return records;
     }
 
+    /** Everything read so far, without polling. */
+    public List<ConsumerRecord<byte[], byte[]>> records() {
+        return records;
+    }
+
     /** Polls until at least {@code count} records were read, then drains, so extra records show too. */
     public List<ConsumerRecord<byte[], byte[]>> readAtLeast(int count, Duration timeout) {
         Poll.until(timeout, count + " records", () -> poll().size() >= count);
