@@ -335,7 +335,10 @@ class HttpEndpointIT {
             Poll.until(TIMEOUT, "queries waiting for the silent peer", () -> held.size() >= 4);
             for (String path : List.of("/health/live", "/health/ready", "/metrics")) {
                 long start = System.nanoTime();
-                assertEquals(200, get(asked, path).statusCode(), path);
+                int status = get(asked, path).statusCode();
+                // Readiness may flip to 503 while the group rebalances once more after the second join: what is
+                // measured is that it answers at all, in time.
+                assertTrue(status == 200 || (path.equals("/health/ready") && status == 503), path + " answered " + status);
                 long millis = (System.nanoTime() - start) / 1_000_000;
                 // The Docker health check gives /health/live 3 s.
                 assertTrue(millis < 2_000, path + " took " + millis + " ms while queries waited for a peer");
