@@ -15,7 +15,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -59,15 +58,7 @@ class RegistryAnswersTest {
     }
 
     private static Map<String, Object> config(String url, Object... keyValues) {
-        Map<String, Object> config = new HashMap<>();
-        config.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, url);
-        config.put(AvroSerdeConfig.MAX_RETRIES_CONFIG, 2);
-        config.put(AvroSerdeConfig.RETRIES_WAIT_MS_CONFIG, 1);
-        config.put(AvroSerdeConfig.RETRIES_MAX_WAIT_MS_CONFIG, 4);
-        for (int i = 0; i < keyValues.length; i += 2) {
-            config.put((String) keyValues[i], keyValues[i + 1]);
-        }
-        return config;
+        return TestRecords.registryConfig(url, keyValues);
     }
 
     private RestSchemaRegistryClient client(String url, Object... keyValues) {

@@ -26,7 +26,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -66,15 +65,7 @@ class RestSchemaRegistryClientTest {
 
     /** Fast retries so that failure paths take milliseconds. */
     private Map<String, Object> config(Object... keyValues) {
-        Map<String, Object> config = new HashMap<>();
-        config.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, server.url());
-        config.put(AvroSerdeConfig.MAX_RETRIES_CONFIG, 2);
-        config.put(AvroSerdeConfig.RETRIES_WAIT_MS_CONFIG, 1);
-        config.put(AvroSerdeConfig.RETRIES_MAX_WAIT_MS_CONFIG, 4);
-        for (int i = 0; i < keyValues.length; i += 2) {
-            config.put((String) keyValues[i], keyValues[i + 1]);
-        }
-        return config;
+        return TestRecords.registryConfig(server.url(), keyValues);
     }
 
     private RestSchemaRegistryClient client(Object... keyValues) {

@@ -97,6 +97,19 @@ final class TestRecords {
                 .build();
     }
 
+    /** A registry client's settings for {@code url}, with fast retries so that failure paths take milliseconds. */
+    static java.util.Map<String, Object> registryConfig(String url, Object... keyValues) {
+        java.util.Map<String, Object> config = new java.util.HashMap<>();
+        config.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, url);
+        config.put(AvroSerdeConfig.MAX_RETRIES_CONFIG, 2);
+        config.put(AvroSerdeConfig.RETRIES_WAIT_MS_CONFIG, 1);
+        config.put(AvroSerdeConfig.RETRIES_MAX_WAIT_MS_CONFIG, 4);
+        for (int i = 0; i < keyValues.length; i += 2) {
+            config.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        return config;
+    }
+
     /** Confluent framing around {@code avro}. */
     static byte[] framed(int schemaId, byte[] avro) {
         byte[] framed = Arrays.copyOf(WireFormat.header(schemaId), WireFormat.HEADER_SIZE + avro.length);
