@@ -3,7 +3,7 @@ package io.eventpipelines.app;
 import io.eventpipelines.avro.SchemaRegistryException;
 import io.eventpipelines.streams.DeadLetter;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
@@ -26,9 +26,9 @@ import java.util.Map;
  *
  * <p>Two kinds of failure are not the record's and fail the task instead, so that it is retried and nothing is
  * dead-lettered: a registry problem (an outage, a misconfigured URL, refused credentials or a refused schema, as in
- * {@link DeadLetterDeserializationHandler}), and an output or state that cannot be serialized, which
- * {@link OutputExceptionHandler} has already failed: dead-lettering the input and going on would commit a state
- * change without its output.
+ * {@link DeadLetterDeserializationHandler}), and an output or state that cannot be serialized or sent, which
+ * {@link OutputExceptionHandler} has already failed: dead-lettering the record at hand and going on would commit a
+ * state change without its output, or lose an earlier record's output.
  */
 public class DeadLetterProcessingHandler extends LogAndContinueProcessingExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(DeadLetterProcessingHandler.class);
@@ -58,8 +58,11 @@ public class DeadLetterProcessingHandler extends LogAndContinueProcessingExcepti
                     context.processorNodeId(), context.topic(), context.partition(), context.offset(), exception.getMessage());
             return Response.fail();
         }
-        if (Causes.any(exception, SerializationException.class::isInstance)) {
-            log.error("Output or state of processor {} for {}-{}@{} cannot be serialized; failing the task: {}",
+        // Our steps reject a record with an IllegalArgumentException or a DeadLetter; a KafkaException comes from
+        // below them: an output or state that cannot be serialized, or a send of an earlier output that failed
+        // (Kafka Streams reports it at the next send, inside whichever record forwards next).
+        if (Causes.any(exception, KafkaException.class::isInstance)) {
+            log.error("Output or state of processor {} failed while processing {}-{}@{}; failing the task: {}",
                     context.processorNodeId(), context.topic(), context.partition(), context.offset(), exception.getMessage());
             return Response.fail();
         }

@@ -25,6 +25,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -187,6 +188,61 @@ class OutputFailuresIT {
             }
         } finally {
             cli.shutdownNow();
+        }
+    }
+
+    /**
+     * An output the broker refuses (here larger than its topic's max.message.bytes) fails the pipeline, which
+     * stops; nothing is dead-lettered. Kafka Streams reports a failed send at the next record's send, inside that
+     * record's processing: dead-lettering there would put an innocent record in the DLQ, commit its offset and
+     * lose the refused output.
+     */
+    @Test
+    void anOutputTheBrokerRefusesStopsThePipelineAndDeadLettersNothing() throws Exception {
+        String infoTopic = io.eventpipelines.logs.LogRoutingTopology.Route.INFO.topic();
+        try (Admin admin = STACK.kafka().admin()) {
+            List<org.apache.kafka.clients.admin.NewTopic> topics = new java.util.ArrayList<>();
+            topics.add(new org.apache.kafka.clients.admin.NewTopic(io.eventpipelines.logs.LogRoutingTopology.APP_LOGS_TOPIC, 1, (short) 1));
+            for (String topic : Pipeline.LOGS.outputTopics()) {
+                var newTopic = new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1);
+                topics.add(topic.equals(infoTopic) ? newTopic.configs(Map.of("max.message.bytes", "1024")) : newTopic);
+            }
+            admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
+            PipelineRunner runner = new PipelineRunner(AppConfig.of(Map.of(
+                    "bootstrap.servers", STACK.kafka().bootstrapServers(),
+                    "schema.registry.url", STACK.registry().url(),
+                    "application.id", "output-too-large",
+                    "state.dir", STACK.dir().resolve("too-large-state").toString(),
+                    "pipelines", "logs")));
+            Map<String, Object> props = new HashMap<>();
+            props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.kafka().bootstrapServers());
+            Serializer<io.eventpipelines.logs.LogEvent> serializer = new AvroSerdes(Map.of("schema.registry.url",
+                    STACK.registry().url())).value(io.eventpipelines.logs.LogEvent.class).serializer();
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+                runner.start();
+                Poll.until(TIMEOUT, "logs RUNNING", runner::isReady);
+                java.util.function.Consumer<String> log = message -> producer.send(new ProducerRecord<>(
+                        io.eventpipelines.logs.LogRoutingTopology.APP_LOGS_TOPIC, "svc", serializer.serialize(
+                                io.eventpipelines.logs.LogRoutingTopology.APP_LOGS_TOPIC, new io.eventpipelines.logs.LogEvent(
+                                        Instant.now(), io.eventpipelines.logs.LogLevel.INFO, "svc", message, null))));
+                log.accept("x".repeat(4000));
+                producer.flush();
+                // Good records keep coming after the refused one, as in production.
+                int[] sent = {0};
+                Poll.until(TIMEOUT, "the logs pipeline to stop", () -> {
+                    log.accept("small " + sent[0]++);
+                    producer.flush();
+                    KafkaStreams.State state = runner.states().get(Pipeline.LOGS);
+                    return state == KafkaStreams.State.ERROR
+                            || Transactions.end(admin, Pipeline.LOGS.deadLetterTopic()).highWatermark() > 0;
+                });
+                assertEquals(0, Transactions.end(admin, Pipeline.LOGS.deadLetterTopic()).highWatermark(),
+                        "a good record dead-lettered for another's refused output");
+                assertEquals(KafkaStreams.State.ERROR, runner.states().get(Pipeline.LOGS));
+                System.out.printf("OutputFailuresIT: logs stopped after %d more records%n", sent[0]);
+            } finally {
+                runner.close();
+            }
         }
     }
 
