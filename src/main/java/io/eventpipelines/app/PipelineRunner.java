@@ -169,26 +169,33 @@ public final class PipelineRunner implements AutoCloseable {
             http.close();
         }
         CloseOptions.GroupMembershipOperation membership = membershipOnClose(config);
-        CloseOptions options = CloseOptions.groupMembershipOperation(membership).withTimeout(config.shutdownTimeout());
         // Which one shows why partitions did or did not move to the other instances right after this close.
         String how = membership == CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP
                 ? "staying in its group as static member " + config.instanceId().orElseThrow()
                         + " until session.timeout.ms (its partitions wait for its return)"
                 : "leaving its group (its partitions move to the other instances now)";
+        // Every pipeline closes at once, all within shutdown.timeout.ms: a timeout zero only starts the close.
+        long timeoutNanos = config.shutdownTimeout().toNanos();
+        long deadline = System.nanoTime() + timeoutNanos;
         streams.forEach((pipeline, instance) -> {
             log.info("Closing pipeline {}, {}", pipeline.id(), how);
-            if (!instance.close(options)) {
-                log.warn("Pipeline {} did not close within {} ms", pipeline.id(), config.shutdownTimeout().toMillis());
-            }
+            instance.close(CloseOptions.groupMembershipOperation(membership).withTimeout(Duration.ZERO));
         });
-        if (serdes != null && serdes.client() instanceof AutoCloseable client) {
-            // A stream thread still waiting for a hung registry after its pipeline's close timed out stops waiting.
-            try {
-                client.close();
-            } catch (Exception e) {
-                log.warn("Closing the Schema Registry client failed", e);
-            }
+        // Kafka Streams never interrupts its stream threads, and a thread waiting for a hung registry holds its
+        // pipeline's close for up to schema.registry.call.timeout.ms. Half the time is theirs; then their waits end.
+        if (!awaitClosed(membership, deadline - timeoutNanos / 2)) {
+            log.warn("Pipelines still closing after {} ms; ending their waits for the Schema Registry",
+                    config.shutdownTimeout().toMillis() / 2);
+            closeRegistryClient();
         }
+        if (!awaitClosed(membership, deadline)) {
+            streams.forEach((pipeline, instance) -> {
+                if (instance.state() != KafkaStreams.State.NOT_RUNNING && instance.state() != KafkaStreams.State.ERROR) {
+                    log.warn("Pipeline {} did not close within {} ms", pipeline.id(), config.shutdownTimeout().toMillis());
+                }
+            });
+        }
+        closeRegistryClient();
         metrics.close();
     }
 
@@ -197,6 +204,27 @@ public final class PipelineRunner implements AutoCloseable {
      * static member stays: leaving would remove its group.instance.id and rebalance the others now, and again
      * when it returns, which is what an instance.id is set to avoid.
      */
+    /** Whether every pipeline reached a final state by {@code deadline} (a {@link System#nanoTime()}). */
+    private boolean awaitClosed(CloseOptions.GroupMembershipOperation membership, long deadline) {
+        boolean all = true;
+        for (KafkaStreams instance : streams.values()) {
+            // On a client already closing, close waits for a final state, at most the time given.
+            long left = Math.max(0, deadline - System.nanoTime());
+            all &= instance.close(CloseOptions.groupMembershipOperation(membership).withTimeout(Duration.ofNanos(left)));
+        }
+        return all;
+    }
+
+    private void closeRegistryClient() {
+        if (serdes != null && serdes.client() instanceof AutoCloseable client) {
+            try {
+                client.close();
+            } catch (Exception e) {
+                log.warn("Closing the Schema Registry client failed", e);
+            }
+        }
+    }
+
     static CloseOptions.GroupMembershipOperation membershipOnClose(AppConfig config) {
         return config.instanceId().isPresent() ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP
                 : CloseOptions.GroupMembershipOperation.LEAVE_GROUP;

@@ -67,6 +67,17 @@ class OutputFailuresIT {
                 InventoryTopology.ORDERS_TOPIC, InventoryTopology.RESTOCKS_TOPIC, InventoryTopology.UPDATES_TOPIC,
                 Pipeline.INVENTORY.deadLetterTopic()));
         STACK.kafka().createTopics(1, List.of(TemperatureTopology.THRESHOLDS_TOPIC));
+        // logs-info refuses records over 1 KiB, for the test of an output the broker refuses.
+        String infoTopic = io.eventpipelines.logs.LogRoutingTopology.Route.INFO.topic();
+        List<org.apache.kafka.clients.admin.NewTopic> topics = new java.util.ArrayList<>();
+        topics.add(new org.apache.kafka.clients.admin.NewTopic(io.eventpipelines.logs.LogRoutingTopology.APP_LOGS_TOPIC, 1, (short) 1));
+        for (String topic : Pipeline.LOGS.outputTopics()) {
+            var newTopic = new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1);
+            topics.add(topic.equals(infoTopic) ? newTopic.configs(Map.of("max.message.bytes", "1024")) : newTopic);
+        }
+        try (Admin admin = STACK.kafka().admin()) {
+            admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
+        }
     }
 
     /** Temperature runs at-least-once: Kafka's default handler dead-lettered the reading once per retry here. */
@@ -199,15 +210,7 @@ class OutputFailuresIT {
      */
     @Test
     void anOutputTheBrokerRefusesStopsThePipelineAndDeadLettersNothing() throws Exception {
-        String infoTopic = io.eventpipelines.logs.LogRoutingTopology.Route.INFO.topic();
         try (Admin admin = STACK.kafka().admin()) {
-            List<org.apache.kafka.clients.admin.NewTopic> topics = new java.util.ArrayList<>();
-            topics.add(new org.apache.kafka.clients.admin.NewTopic(io.eventpipelines.logs.LogRoutingTopology.APP_LOGS_TOPIC, 1, (short) 1));
-            for (String topic : Pipeline.LOGS.outputTopics()) {
-                var newTopic = new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1);
-                topics.add(topic.equals(infoTopic) ? newTopic.configs(Map.of("max.message.bytes", "1024")) : newTopic);
-            }
-            admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
             PipelineRunner runner = new PipelineRunner(AppConfig.of(Map.of(
                     "bootstrap.servers", STACK.kafka().bootstrapServers(),
                     "schema.registry.url", STACK.registry().url(),
@@ -241,6 +244,67 @@ class OutputFailuresIT {
                 assertEquals(KafkaStreams.State.ERROR, runner.states().get(Pipeline.LOGS));
                 System.out.printf("OutputFailuresIT: logs stopped after %d more records%n", sent[0]);
             } finally {
+                runner.close();
+            }
+        }
+    }
+
+    /**
+     * Stream threads of two pipelines wait for a registry that never answers their lookups: closing still keeps to
+     * shutdown.timeout.ms, all pipelines together, and leaves them stopped, not still waiting.
+     */
+    @Test
+    void closingKeepsToTheShutdownTimeoutWhileTheRegistryHangs() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger hung = new AtomicInteger();
+        try (FakeRegistryServer registry = new FakeRegistryServer()) {
+            registry.respondWith(request -> {
+                if (request.rawPath().startsWith("/schemas/ids/")) {
+                    hung.incrementAndGet();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return Response.error(503, 50301, "released");
+                }
+                return request.rawPath().equals("/subjects") ? Response.ok("[]")
+                        : Response.error(404, 40401, "Subject not found");
+            });
+            PipelineRunner runner = new PipelineRunner(AppConfig.of(Map.of(
+                    "bootstrap.servers", STACK.kafka().bootstrapServers(),
+                    "schema.registry.url", registry.url(),
+                    "application.id", "registry-hang",
+                    "state.dir", STACK.dir().resolve("hang-state").toString(),
+                    "pipelines", "temperature,logs",
+                    "schema.registry.call.timeout.ms", "60000",
+                    "shutdown.timeout.ms", "4000")));
+            try {
+                runner.start();
+                // Good records, written with the real registry's ids (other tests read these topics too): the hung
+                // registry is asked for their schemas, one id per pipeline, and never answers.
+                Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.kafka().bootstrapServers());
+                AvroSerdes apicurio = new AvroSerdes(Map.of("schema.registry.url", STACK.registry().url()));
+                String logs = io.eventpipelines.logs.LogRoutingTopology.APP_LOGS_TOPIC;
+                try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+                    producer.send(new ProducerRecord<>(TemperatureTopology.READINGS_TOPIC, "cold", apicurio.value(TemperatureReading.class)
+                            .serializer().serialize(TemperatureTopology.READINGS_TOPIC,
+                                    new TemperatureReading("cold", 12.0, Instant.now(), null))));
+                    producer.send(new ProducerRecord<>(logs, "svc", apicurio.value(io.eventpipelines.logs.LogEvent.class)
+                            .serializer().serialize(logs, new io.eventpipelines.logs.LogEvent(Instant.now(),
+                                    io.eventpipelines.logs.LogLevel.DEBUG, "svc", "while the registry hangs", null))));
+                }
+                Poll.until(TIMEOUT, "both pipelines waiting for the registry", () -> hung.get() >= 2);
+
+                long start = System.nanoTime();
+                runner.close();
+                long tookMs = (System.nanoTime() - start) / 1_000_000;
+                assertTrue(tookMs < 4000 + 1500, "close took " + tookMs + " ms with shutdown.timeout.ms=4000");
+                runner.states().forEach((pipeline, state) -> assertEquals(KafkaStreams.State.NOT_RUNNING, state,
+                        pipeline.id() + " still closing when close() returned"));
+                System.out.printf("OutputFailuresIT: closed in %d ms while the registry hung%n", tookMs);
+            } finally {
+                release.countDown();
                 runner.close();
             }
         }
