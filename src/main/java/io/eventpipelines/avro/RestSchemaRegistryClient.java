@@ -54,6 +54,9 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
     private static final int MAX_ERROR_BODY_CHARS = 300;
     /** How often, at most, a 40403 by id is asked again (within {@link #maxRetries} and the call's time). */
     private static final int MAX_MISSING_ID_RETRIES = 3;
+    /** A replica lags its leader by milliseconds: longer waits would only stall every record with a deleted id. */
+    private static final long MAX_MISSING_ID_WAIT_MS = 500;
+    private static final int MAX_CONFIRMED_MISSING = 10_000;
 
     /** {@code user} is the basic-auth user name, for messages; never the password. */
     private record Endpoint(String baseUrl, String authorization, String user) {}
@@ -77,6 +80,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
             java.util.concurrent.ConcurrentHashMap.newKeySet();
     // Registries hand out ids in increasing order: an id at or below one seen here exists (or existed).
     private final java.util.concurrent.atomic.AtomicInteger highestSeenId = new java.util.concurrent.atomic.AtomicInteger(-1);
+    // Ids still missing after being asked again (deleted schemas, most often): asked once more per record, not waited for.
+    private final java.util.Set<Integer> confirmedMissing = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     // Registering and looking up are cached apart: a concurrent lookup that fails with 40403 must
     // not be handed to a caller that asked to register. Each consults the other's finished answers.
@@ -166,8 +171,12 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
                     return parseSchema(execute("GET", "/schemas/ids/" + id, null, call, deadline), call);
                 } catch (SchemaRegistryException e) {
                     boolean mayBeLagging = e.errorCode() == SchemaRegistryException.SCHEMA_NOT_FOUND
-                            && id <= highestSeenId.get() && retry < Math.min(maxRetries, MAX_MISSING_ID_RETRIES);
-                    if (!mayBeLagging || !pause(backoffMs(retry), deadline)) {
+                            && id <= highestSeenId.get() && !confirmedMissing.contains(id)
+                            && retry < Math.min(maxRetries, MAX_MISSING_ID_RETRIES);
+                    if (!mayBeLagging || !pause(Math.min(backoffMs(retry), MAX_MISSING_ID_WAIT_MS), deadline)) {
+                        if (e.errorCode() == SchemaRegistryException.SCHEMA_NOT_FOUND && retry > 0) {
+                            rememberMissing(id);
+                        }
                         throw e;
                     }
                 }
@@ -260,6 +269,13 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
 
     private long deadline() {
         return System.nanoTime() + callTimeoutMs * 1_000_000L;
+    }
+
+    private void rememberMissing(int id) {
+        if (confirmedMissing.size() >= MAX_CONFIRMED_MISSING) {
+            confirmedMissing.clear();
+        }
+        confirmedMissing.add(id);
     }
 
     private void seen(int id, Schema schema) {
@@ -500,6 +516,7 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
         } catch (java.util.concurrent.CancellationException e) {
             throw new IOException("client closed", e);
         } catch (java.util.concurrent.TimeoutException e) {
+            exchange.cancel(true);
             throw new java.net.http.HttpTimeoutException("request timed out");
         } catch (InterruptedException e) {
             exchange.cancel(true);
@@ -517,7 +534,7 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
         return value.intValue();
     }
 
-    private static Schema parseSchema(JsonNode response, Call call) {
+    private Schema parseSchema(JsonNode response, Call call) {
         JsonNode schemaType = response.get("schemaType");
         if (schemaType != null && !schemaType.isNull() && !"AVRO".equals(schemaType.asText())) {
             throw new SchemaRegistryException(
@@ -532,9 +549,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
         }
         JsonNode text = response.get("schema");
         if (text == null || !text.isTextual()) {
-            throw new SchemaRegistryException(
-                    call.rejectedPrefix() + ": response has no 'schema': " + truncate(response.toString()),
-                    200, SchemaRegistryException.NO_ERROR_CODE, call.subject());
+            // Not the registry's answer about a schema: another API, or a proxy's page that happens to be JSON.
+            throw misconfigured(call, 200, "the answer has no 'schema': " + truncate(response.toString()), null);
         }
         try {
             return new Schema.Parser().parse(text.asText());

@@ -74,13 +74,15 @@ public class SchemaRegistryException extends RuntimeException {
      * Whether {@code error} or one of its causes is a certificate or trust failure of a TLS handshake: a chain that
      * does not validate, a certificate that cannot be parsed or does not match the host name, a peer that sent none,
      * or the peer's fatal alert saying one of those of ours. Anything else a handshake may end with (the connection
-     * reset or closed mid-handshake) says nothing about credentials.
+     * reset or closed mid-handshake) says nothing about credentials. Under TLS 1.3 a server may refuse a client
+     * certificate after the handshake, with an alert (found here) or by closing the connection, which cannot be
+     * told from an outage.
      */
     public static boolean isCertificateFailure(Throwable error) {
         return anyCause(error, t -> t instanceof java.security.cert.CertPathValidatorException
                 || t instanceof java.security.cert.CertificateException
                 || t instanceof javax.net.ssl.SSLPeerUnverifiedException
-                || (t instanceof javax.net.ssl.SSLHandshakeException && t.getMessage() != null
+                || (t instanceof javax.net.ssl.SSLException && t.getMessage() != null
                         && CERTIFICATE_ALERT.matcher(t.getMessage()).find()));
     }
 

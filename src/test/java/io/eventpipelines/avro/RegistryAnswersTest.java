@@ -74,27 +74,30 @@ class RegistryAnswersTest {
                 () -> deserializer.deserialize(TOPIC, TestRecords.framed(1, new byte[] {2, 'x'})));
     }
 
+    /** An answer that is not the Confluent API's, and how often a call asks before it gives up (max.retries=2). */
     static List<Arguments> notTheRegistryApi() {
         return List.of(
-                Arguments.of("404 HTML page", new Response(404, "<html><body>Not Found</body></html>")),
-                Arguments.of("404 JSON of another API", new Response(404, "{\"title\":\"Not Found\",\"status\":404}")),
-                Arguments.of("404 for a path the registry does not serve", Response.error(404, 404, "HTTP 404 Not Found")),
-                Arguments.of("200 HTML page", new Response(200, "<!DOCTYPE html><html>Apicurio Registry</html>")),
-                Arguments.of("400", Response.error(400, 400, "Bad Request")),
-                Arguments.of("405", new Response(405, "")));
+                Arguments.of("404 HTML page", new Response(404, "<html><body>Not Found</body></html>"), 3),
+                Arguments.of("404 JSON of another API", new Response(404, "{\"title\":\"Not Found\",\"status\":404}"), 3),
+                Arguments.of("404 for a path the registry does not serve", Response.error(404, 404, "HTTP 404 Not Found"), 3),
+                Arguments.of("200 HTML page", new Response(200, "<!DOCTYPE html><html>Apicurio Registry</html>"), 3),
+                // Well-formed, but not an answer about a schema: found after the call, which is not repeated.
+                Arguments.of("200 JSON without a schema", Response.ok("{\"name\":\"Apicurio Registry\"}"), 1),
+                Arguments.of("400", Response.error(400, 400, "Bad Request"), 3),
+                Arguments.of("405", new Response(405, ""), 3));
     }
 
     /** A user who points schema.registry.url at Apicurio's root, or at a proxy's error page, loses no record. */
     @ParameterizedTest(name = "{0}")
     @MethodSource("notTheRegistryApi")
-    void anAnswerThatIsNotTheRegistryApisIsRetriedAndNeverPoison(String what, Response answer) {
+    void anAnswerThatIsNotTheRegistryApisIsRetriedAndNeverPoison(String what, Response answer, int attempts) {
         server.respondWith(request -> answer);
 
         SchemaRegistryUnavailableException e = assertThrows(SchemaRegistryUnavailableException.class,
                 () -> client(server.url()).getSchemaById(1));
         assertInstanceOf(SchemaRegistryMisconfiguredException.class, e);
         assertTrue(e.getMessage().contains(server.url()) && e.getMessage().contains("Confluent-compatible"), e.getMessage());
-        assertEquals(3, server.requests().size(), "retried like an outage: the proxy or route may come back");
+        assertEquals(attempts, server.requests().size(), "retried like an outage: the proxy or route may come back");
 
         SerializationException decoding = decodeFailure(server.url());
         assertTrue(SchemaRegistryException.isRegistryFailure(decoding), () -> "must fail the task, not dead-letter: " + decoding);
@@ -144,6 +147,10 @@ class RegistryAnswersTest {
         assertTrue(unknown.blamesTheRecord(), unknown::toString);
         assertEquals(3, server.requests().stream().filter(r -> r.rawPath().equals("/schemas/ids/3")).count(),
                 "asked again, a bounded number of times (max.retries=2)");
+        // A schema deleted for good must not stall every record that carries its id.
+        assertThrows(SchemaRegistryException.class, () -> client.getSchemaById(3));
+        assertEquals(4, server.requests().stream().filter(r -> r.rawPath().equals("/schemas/ids/3")).count(),
+                "an id confirmed missing is asked once, not waited for again");
     }
 
     /** A registry or load balancer that restarts cuts TLS handshakes short: an outage, not refused credentials. */
