@@ -58,13 +58,18 @@ public final class AppConfig {
      * static member of its group ({@code group.instance.id}), and closing keeps it in the group.
      */
     public static final String INSTANCE_ID_CONFIG = "instance.id";
+    /**
+     * RocksDB's memory, in bytes, for every persistent store of every pipeline together (block cache, index and
+     * filter blocks, memtables): see {@link BoundedRocksDBMemory}.
+     */
+    public static final String ROCKSDB_MEMORY_CONFIG = "rocksdb.memory.bytes";
 
     public static final String DEFAULT_APPLICATION_ID = "event-pipelines";
     public static final long DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000L;
 
     private static final Set<String> APP_KEYS = Set.of(PIPELINES_CONFIG, THRESHOLD_CONFIG, SHUTDOWN_TIMEOUT_CONFIG,
             STATS_GRACE_CONFIG, ERROR_RATE_GRACE_CONFIG,
-            HTTP_PORT_CONFIG, HTTP_HOST_CONFIG, METRICS_REFRESH_CONFIG, INSTANCE_ID_CONFIG,
+            HTTP_PORT_CONFIG, HTTP_HOST_CONFIG, METRICS_REFRESH_CONFIG, INSTANCE_ID_CONFIG, ROCKSDB_MEMORY_CONFIG,
             TopicAdmin.PARTITIONS_CONFIG, TopicAdmin.REPLICATION_FACTOR_CONFIG, TopicAdmin.AUTO_CREATE_CONFIG);
     private static final Set<String> KAFKA_KEYS = kafkaKeys();
     private static final List<String> CLIENT_PREFIXES = List.of(StreamsConfig.CONSUMER_PREFIX,
@@ -95,6 +100,7 @@ public final class AppConfig {
     private final int httpPort;
     private final Duration metricsRefreshInterval;
     private final Optional<String> instanceId;
+    private final long rocksDbMemoryBytes;
 
     private AppConfig(Map<String, String> values) {
         this.values = Collections.unmodifiableMap(new TreeMap<>(values));
@@ -113,6 +119,7 @@ public final class AppConfig {
         this.httpPort = parsePort(HTTP_PORT_CONFIG);
         this.metricsRefreshInterval = Duration.ofMillis(parsePositiveLong(METRICS_REFRESH_CONFIG, 15_000L));
         this.instanceId = parseInstanceId();
+        this.rocksDbMemoryBytes = parseRocksDbMemory();
         validateWithLibraries();
     }
 
@@ -212,6 +219,11 @@ public final class AppConfig {
         return instanceId;
     }
 
+    /** The RocksDB budget every pipeline's persistent stores share. */
+    public long rocksDbMemoryBytes() {
+        return rocksDbMemoryBytes;
+    }
+
     public String httpHost() {
         return values.getOrDefault(HTTP_HOST_CONFIG, "0.0.0.0");
     }
@@ -300,6 +312,10 @@ public final class AppConfig {
         if (pipeline == Pipeline.INVENTORY || pipeline == Pipeline.NOTIFICATIONS) {
             props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         }
+        // Every persistent store of every pipeline in the JVM draws on one bounded cache (a setter of the user's
+        // own, below, replaces it and with it the bound).
+        props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDBMemory.class.getName());
+        props.put(BoundedRocksDBMemory.BYTES_CONFIG, Long.toString(rocksDbMemoryBytes));
         String overridePrefix = PIPELINE_OVERRIDE_PREFIX + pipeline.id() + ".";
         values.forEach((key, value) -> {
             if (!APP_KEYS.contains(key) && !key.startsWith(PIPELINE_OVERRIDE_PREFIX)) {
@@ -462,6 +478,31 @@ public final class AppConfig {
             }
         }
         return Optional.of(raw);
+    }
+
+    private long parseRocksDbMemory() {
+        // One budget for the JVM: a pipeline's own would be a second cache beside the first, not a share of it.
+        for (Pipeline pipeline : Pipeline.values()) {
+            String perPipeline = PIPELINE_OVERRIDE_PREFIX + pipeline.id() + "." + ROCKSDB_MEMORY_CONFIG;
+            if (values.containsKey(perPipeline)) {
+                throw new InvalidConfigException(perPipeline, "is one budget shared by every pipeline; set "
+                        + ROCKSDB_MEMORY_CONFIG + " instead");
+            }
+        }
+        String raw = values.get(ROCKSDB_MEMORY_CONFIG);
+        if (raw == null) {
+            return BoundedRocksDBMemory.DEFAULT_BYTES;
+        }
+        try {
+            long bytes = Long.parseLong(raw);
+            if (bytes >= BoundedRocksDBMemory.MIN_BYTES) {
+                return bytes;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new InvalidConfigException(ROCKSDB_MEMORY_CONFIG, "'" + raw + "' is not a size in bytes of at least "
+                + BoundedRocksDBMemory.MIN_BYTES + " (8 MiB; default " + BoundedRocksDBMemory.DEFAULT_BYTES + ", 64 MiB)");
     }
 
     private List<Pipeline> parsePipelines() {

@@ -217,6 +217,43 @@ class AppConfigTest {
     }
 
     @Test
+    void everyPipelineSharesOneBoundedRocksDBBudget() {
+        AppConfig defaults = AppConfig.of(MINIMAL);
+        assertEquals(64L * 1024 * 1024, defaults.rocksDbMemoryBytes());
+        AppConfig sized = AppConfig.of(minimalWith("rocksdb.memory.bytes", "100000000"));
+        for (Pipeline pipeline : Pipeline.values()) {
+            Properties props = sized.streamsProperties(pipeline);
+            assertEquals(BoundedRocksDBMemory.class, new StreamsConfig(props).getClass(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG),
+                    pipeline.id());
+            assertEquals("100000000", props.get(BoundedRocksDBMemory.BYTES_CONFIG), pipeline.id());
+            assertEquals(String.valueOf(64L * 1024 * 1024), defaults.streamsProperties(pipeline).get(BoundedRocksDBMemory.BYTES_CONFIG));
+        }
+        assertTrue(sized.unknownKeys().isEmpty(), "an app key: " + sized.unknownKeys());
+        assertEquals("33554432", AppConfig.fromEnvironment(Map.of("EVENT_PIPELINES_ROCKSDB_MEMORY_BYTES", "33554432"))
+                .get(AppConfig.ROCKSDB_MEMORY_CONFIG));
+    }
+
+    @Test
+    void badRocksDBBudgetsFailNamingTheKey() {
+        assertEquals("rocksdb.memory.bytes: '64MiB' is not a size in bytes of at least 8388608 (8 MiB; default 67108864, 64 MiB)",
+                problem(minimalWith("rocksdb.memory.bytes", "64MiB")));
+        assertTrue(problem(minimalWith("rocksdb.memory.bytes", "8388607")).startsWith("rocksdb.memory.bytes: '8388607' is not"));
+        assertTrue(problem(minimalWith("rocksdb.memory.bytes", "-1")).startsWith("rocksdb.memory.bytes: '-1' is not"));
+        assertTrue(problem(minimalWith("rocksdb.memory.bytes", "")).startsWith("rocksdb.memory.bytes: '' is not"));
+        assertEquals(8L * 1024 * 1024, AppConfig.of(minimalWith("rocksdb.memory.bytes", "8388608")).rocksDbMemoryBytes());
+        assertEquals("pipeline.logs.rocksdb.memory.bytes: is one budget shared by every pipeline; set rocksdb.memory.bytes instead",
+                problem(minimalWith("pipeline.logs.rocksdb.memory.bytes", "1000000000")));
+    }
+
+    /** A setter of the user's own replaces the bounded one (and with it the bound), like any Kafka setting. */
+    @Test
+    void aUsersOwnRocksDBConfigSetterWins() {
+        Properties props = AppConfig.of(minimalWith("rocksdb.config.setter", BoundedRocksDBMemoryTest.class.getName()))
+                .streamsProperties(Pipeline.INVENTORY);
+        assertEquals(BoundedRocksDBMemoryTest.class.getName(), props.get(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG));
+    }
+
+    @Test
     void kafkaStreamsOwnValidationSurfacesAtStartNamingTheKey() {
         String message = problem(minimalWith("processing.guarantee", "twice"));
         assertTrue(message.contains("processing.guarantee") && message.contains("twice"), message);
