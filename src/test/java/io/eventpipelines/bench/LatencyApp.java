@@ -57,7 +57,8 @@ import java.util.stream.Stream;
  * <p>It talks over its standard streams: it prints {@code @running} once every Kafka Streams client is RUNNING,
  * answers {@code lag} with {@code @lag <records> <states>} (the main consumers' {@code records-lag} summed over
  * their partitions: how far the app's positions are behind the end of its inputs, repartition topics included, as
- * of each consumer's last fetch; unlike committed offsets, it does not wait for the next commit), and closes on
+ * of each consumer's last fetch; unlike committed offsets, it does not wait for the next commit), answers
+ * {@code threads} with {@code @threads} and each live Java thread's CPU time so far (for where the CPU goes), and closes on
  * {@code stop} or end of input (the benchmark JVM died). Every other line it prints is its log.
  */
 final class LatencyApp {
@@ -109,6 +110,21 @@ final class LatencyApp {
             String reply = await("@lag", Duration.ofSeconds(10));
             String[] fields = reply.split(" ");
             return new Lag(Long.parseLong(fields[1]), fields.length > 2 ? fields[2] : "");
+        }
+
+        /** CPU nanoseconds so far of each live Java thread, by name (GC, JIT and other VM threads are not Java threads). */
+        Map<String, Long> threadCpuNanos() throws InterruptedException {
+            replies.clear();
+            commands.println("threads");
+            String reply = await("@threads", Duration.ofSeconds(10));
+            Map<String, Long> threads = new HashMap<>();
+            for (String entry : reply.substring("@threads".length()).split("\t")) {
+                int eq = entry.indexOf('=');
+                if (eq > 0) {
+                    threads.merge(entry.substring(eq + 1), Long.parseLong(entry.substring(0, eq)), Long::sum);
+                }
+            }
+            return threads;
         }
 
         String logTail(int lines) {
@@ -243,6 +259,8 @@ final class LatencyApp {
             while ((line = in.readLine()) != null && !line.equals("stop")) {
                 if (line.equals("lag")) {
                     out.println("@lag " + lag(clients.values()) + " " + states(clients));
+                } else if (line.equals("threads")) {
+                    out.println("@threads" + threadCpu());
                 }
             }
         } catch (Throwable t) {
@@ -271,6 +289,19 @@ final class LatencyApp {
         builder.stream(PASS_THROUGH_INPUT, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
                 .to(PASS_THROUGH_OUTPUT, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
         return new KafkaStreams(builder.build(), props);
+    }
+
+    /** {@code \t<cpu nanos>=<name>} for each live Java thread. */
+    private static String threadCpu() {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        StringBuilder out = new StringBuilder();
+        for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            long cpu = info == null ? -1 : threads.getThreadCpuTime(info.getThreadId());
+            if (cpu > 0) {
+                out.append('\t').append(cpu).append('=').append(info.getThreadName().replace('\t', ' ').replace('\n', ' '));
+            }
+        }
+        return out.toString();
     }
 
     private static String states(Map<String, KafkaStreams> clients) {

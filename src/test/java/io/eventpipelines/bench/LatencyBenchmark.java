@@ -602,6 +602,7 @@ public final class LatencyBenchmark {
         feeders.forEach(Feeder::start);
 
         sleepUntil(windowStart);
+        Map<String, Long> threads0 = app.threadCpuNanos();
         long app0 = app.cpuNanos();
         long broker0 = broker.cpuNanos();
         long self0 = ProcStatus.selfCpuNanos();
@@ -611,6 +612,7 @@ public final class LatencyBenchmark {
         long brokerCpu = broker.cpuNanos() - broker0;
         long selfCpu = ProcStatus.selfCpuNanos() - self0;
         double wall = (System.nanoTime() - wall0) / 1e9;
+        Map<String, Long> threads1 = app.threadCpuNanos();
         LatencyApp.Lag lagAtEnd = app.lag();
         for (Feeder feeder : feeders) {
             feeder.join();
@@ -650,6 +652,7 @@ public final class LatencyBenchmark {
         }
         System.out.printf(Locale.ROOT, "  done: app lag at the window's end %,d records; outputs %s%n", lagAtEnd.records(),
                 phase.summary());
+        printThreads(threads0, threads1, appCpu, wall);
     }
 
     /** Waits (at most a minute) until the app has consumed everything; returns the lag it had when called. */
@@ -672,6 +675,7 @@ public final class LatencyBenchmark {
         long lagAtStart = awaitCaughtUp(app);
         Thread.sleep(5_000);
         System.out.printf(Locale.ROOT, "%nidle: %d s, no input%n", options.idleSeconds());
+        Map<String, Long> threads0 = app.threadCpuNanos();
         long app0 = app.cpuNanos();
         long broker0 = broker.cpuNanos();
         long wall0 = System.nanoTime();
@@ -679,11 +683,34 @@ public final class LatencyBenchmark {
         long appCpu = app.cpuNanos() - app0;
         long brokerCpu = broker.cpuNanos() - broker0;
         double wall = (System.nanoTime() - wall0) / 1e9;
+        printThreads(threads0, app.threadCpuNanos(), appCpu, wall);
         LatencyApp.Lag lag = app.lag();
         results.add(line("idle", wall, appCpu, brokerCpu, lagAtStart, lag.states()));
         if (!lag.allRunning()) {
             results.add(line("invalid", "idle: not every pipeline RUNNING: " + lag.states()));
         }
+    }
+
+    /**
+     * Where the app's CPU went during a window: its busiest Java threads (names with the application id prefix and
+     * client UUIDs left out, same names summed), and the rest of the process (GC, JIT, other VM threads, and threads
+     * that ended meanwhile). Printed per fork, not reported as a figure.
+     */
+    private void printThreads(Map<String, Long> before, Map<String, Long> after, long processCpuNanos, double wallSeconds) {
+        Map<String, Long> byName = new HashMap<>();
+        long javaThreads = 0;
+        for (Map.Entry<String, Long> thread : after.entrySet()) {
+            long used = thread.getValue() - before.getOrDefault(thread.getKey(), 0L);
+            javaThreads += used;
+            String name = thread.getKey().replace(applicationIdPrefix + "-", "")
+                    .replaceAll("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "*");
+            byName.merge(name, used, Long::sum);
+        }
+        List<String> top = byName.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(8)
+                .map(e -> String.format(Locale.ROOT, "%s %.3f", e.getKey(), e.getValue() / 1e9 / wallSeconds)).toList();
+        System.out.printf(Locale.ROOT, "  app CPU %.3f cores: Java threads %.3f (busiest: %s); GC, JIT and other VM threads %.3f%n",
+                processCpuNanos / 1e9 / wallSeconds, javaThreads / 1e9 / wallSeconds, String.join(", ", top),
+                (processCpuNanos - javaThreads) / 1e9 / wallSeconds);
     }
 
     private void checkDeadLetters() throws Exception {
