@@ -91,8 +91,8 @@ import java.util.function.ToLongFunction;
  *   once its transaction commits, and LogAppendTime is the record's append, not the commit. The broker keeps no
  *   commit time per record that a client can read (the commit marker's timestamp is not returned to consumers), so
  *   the time is the wall clock when a read_committed consumer in this JVM, on the same machine and clock, received
- *   it, with {@code fetch.max.wait.ms=10}. That includes one fetch round trip on the loopback and this JVM's
- *   scheduling (a GC pause here would show); the LogAppendTime figure of the same records is printed beside it, so
+ *   it, with {@code fetch.max.wait.ms=10}: up to about 10 ms more than the commit itself, plus a fetch round trip on
+ *   the loopback and this JVM's scheduling (a GC pause here would show); the LogAppendTime figure of the same records is printed beside it, so
  *   the difference is the wait for the commit.
  * </ul>
  * Only records created within the measured window count, after {@code --warmup-seconds}; the feed stops at the

@@ -27,8 +27,8 @@ import java.util.function.ToLongFunction;
  *   when the broker wrote it; how fast this consumer reads does not matter;
  *   <li>visible ({@code readCommitted}): the wall clock when {@code poll} returned it to this read_committed consumer,
  *   i.e. once its transaction committed. Then this consumer must fetch promptly: {@code fetch.max.wait.ms} is
- *   {@value #VISIBLE_FETCH_MAX_WAIT_MS} ms, so a fetch with nothing to return is answered again within that, and
- *   the broker answers a waiting fetch as soon as the commit marker makes records readable.
+ *   {@value #VISIBLE_FETCH_MAX_WAIT_MS} ms (Kafka's default is 500), so a fetch that found nothing committed is
+ *   answered within that and sent again: the receipt trails the commit by at most about that plus a round trip.
  * </ul>
  * Each record is matched to its input's creation time by the event timestamp the topology copies into it.
  */
