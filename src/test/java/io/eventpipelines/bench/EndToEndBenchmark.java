@@ -275,14 +275,7 @@ public final class EndToEndBenchmark {
      * {@link io.eventpipelines.avro.SerdeBenchmark#main}.
      */
     public static void main(String[] args) {
-        List<String> tokens = new ArrayList<>();
-        for (String arg : args) {
-            for (String token : arg.trim().split("\\s+")) {
-                if (!token.isEmpty()) {
-                    tokens.add(token);
-                }
-            }
-        }
+        List<String> tokens = tokens(args);
         loadProjectClasses();
         Options options;
         try {
@@ -307,6 +300,19 @@ public final class EndToEndBenchmark {
         }
         System.out.flush();
         System.exit(status);
+    }
+
+    /** The arguments split on whitespace: Maven passes {@code -D<name>.args} as one argument. */
+    static List<String> tokens(String[] args) {
+        List<String> tokens = new ArrayList<>();
+        for (String arg : args) {
+            for (String token : arg.trim().split("\\s+")) {
+                if (!token.isEmpty()) {
+                    tokens.add(token);
+                }
+            }
+        }
+        return tokens;
     }
 
     /**

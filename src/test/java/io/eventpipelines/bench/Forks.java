@@ -18,10 +18,11 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 /**
- * Runs the end-to-end benchmark in several JVMs, one after the other, and reports every fork's ratios together.
- * Each fork is a complete run (its own broker, pre-load, warm-up and measured rounds) that also writes its
- * measured results to a file for this JVM. Rounds within one JVM share how its JIT compiled the hot paths, so
- * they agree with each other more than two runs agree: only forks show that spread.
+ * Runs a benchmark in several JVMs, one after the other, and reports every fork's results together (the end-to-end
+ * benchmark's ratios here; {@link LatencyBenchmark} reports its own). Each fork is a complete run (its own broker,
+ * warm-up and measured rounds) that also writes its measured results to a file for this JVM. Rounds within one JVM
+ * share how its JIT compiled the hot paths, so they agree with each other more than two runs agree: only forks show
+ * that spread.
  */
 final class Forks {
     private static final String RSS = "rss";
@@ -38,31 +39,46 @@ final class Forks {
         return String.join("\t", RSS, Long.toString(appBytes), Long.toString(brokerBytes));
     }
 
+    /** What reads the forks' result files, once every fork has run. */
+    interface Report {
+        void print(List<Path> resultFiles) throws IOException;
+    }
+
     /** @return 0 when every fork ran and found every output as expected */
     static int run(EndToEndBenchmark.Options options, List<String> tokens) throws IOException, InterruptedException {
-        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target").toAbsolutePath()), "e2e-forks-");
+        return run("e2e", EndToEndBenchmark.class, options.forks(), tokens, files -> report(options, files));
+    }
+
+    /**
+     * Runs {@code main} with {@code tokens} in {@code forks} JVMs, one after the other, each with {@code --forks 1
+     * --results-file FILE}; then hands the files to {@code report}.
+     * @return 0 when every fork exited with 0, else the first failing fork's status
+     */
+    static int run(String name, Class<?> main, int forks, List<String> tokens, Report report)
+            throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target").toAbsolutePath()), name + "-forks-");
         AtomicReference<Process> current = new AtomicReference<>();
         // Stopping this JVM stops the fork too, which then stops its broker and deletes its files itself.
         Thread cleanup = new Thread(() -> {
             stop(current.get());
             BrokerProcess.deleteQuietly(dir);
-        }, "e2e-forks-cleanup");
+        }, name + "-forks-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             String classpath = frozenClasspath(dir.resolve("classpath"));
             List<Path> files = new ArrayList<>();
-            for (int fork = 1; fork <= options.forks(); fork++) {
-                System.out.printf(Locale.ROOT, "# fork %d of %d%n%n", fork, options.forks());
+            for (int fork = 1; fork <= forks; fork++) {
+                System.out.printf(Locale.ROOT, "# fork %d of %d%n%n", fork, forks);
                 Path file = dir.resolve("fork-" + fork + ".tsv");
-                int status = runFork(tokens, classpath, file, current);
+                int status = runFork(main, tokens, classpath, file, current);
                 if (status != 0) {
-                    System.out.printf(Locale.ROOT, "e2e: fork %d failed (exit %d)%n", fork, status);
+                    System.out.printf(Locale.ROOT, "%s: fork %d failed (exit %d)%n", name, fork, status);
                     return status;
                 }
                 files.add(file);
                 System.out.println();
             }
-            report(options, files);
+            report.print(files);
             return 0;
         } finally {
             stop(current.get());
@@ -100,14 +116,14 @@ final class Forks {
     }
 
     /** This JVM's command line again (its JVM options included), with one fork and a results file. */
-    private static int runFork(List<String> tokens, String classpath, Path resultsFile, AtomicReference<Process> current)
-            throws IOException, InterruptedException {
+    private static int runFork(Class<?> main, List<String> tokens, String classpath, Path resultsFile,
+                               AtomicReference<Process> current) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
         command.add("-cp");
         command.add(classpath);
-        command.add(EndToEndBenchmark.class.getName());
+        command.add(main.getName());
         for (int i = 0; i < tokens.size(); i++) {
             if (tokens.get(i).equals("--forks") || tokens.get(i).equals("--results-file")) {
                 i++;
