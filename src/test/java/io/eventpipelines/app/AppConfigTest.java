@@ -52,6 +52,24 @@ class AppConfigTest {
         assertEquals(30_000, config.shutdownTimeout().toMillis());
     }
 
+    /**
+     * Kafka Streams makes its producers linger 100 ms, which every output of a steadily fed pipeline waited: the
+     * app's producers linger 5 ms, as the effective producer configuration shows, unless a linger.ms is given.
+     */
+    @Test
+    void thePipelinesProducersLingerFiveMillisecondsUnlessTold() {
+        for (Pipeline pipeline : Pipeline.values()) {
+            Map<String, Object> producer = new org.apache.kafka.streams.StreamsConfig(AppConfig.of(MINIMAL)
+                    .streamsProperties(pipeline)).getProducerConfigs("client");
+            assertEquals("5", String.valueOf(producer.get("linger.ms")), pipeline.id());
+        }
+        for (String key : List.of("linger.ms", "producer.linger.ms", "pipeline.logs.linger.ms", "pipeline.logs.producer.linger.ms")) {
+            Map<String, Object> producer = new org.apache.kafka.streams.StreamsConfig(AppConfig.of(minimalWith(key, "50"))
+                    .streamsProperties(Pipeline.LOGS)).getProducerConfigs("client");
+            assertEquals("50", String.valueOf(producer.get("linger.ms")), key);
+        }
+    }
+
     /** Kafka's default production handler dead-letters the input when an output fails; the app's never does. */
     @Test
     void everyPipelineFailsOnAnOutputErrorInsteadOfDeadLetteringTheInput() {
