@@ -228,26 +228,15 @@ public final class EndToEndBenchmark {
         }
 
         private static String value(List<String> args, int i, String option) {
-            if (i >= args.size()) {
-                throw new IllegalArgumentException(option + " needs a value");
-            }
-            return args.get(i);
+            return Args.value(args, i, option);
         }
 
         private static long number(String option, String raw) {
-            try {
-                return Long.parseLong(raw.replace("_", ""));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(option + ": '" + raw + "' is not a whole number");
-            }
+            return Args.number(option, raw);
         }
 
         private static long positive(String option, String raw) {
-            long value = number(option, raw);
-            if (value <= 0 || value > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException(option + ": '" + raw + "' must be between 1 and " + Integer.MAX_VALUE);
-            }
-            return value;
+            return Args.positive(option, raw, Integer.MAX_VALUE);
         }
     }
 

@@ -201,26 +201,15 @@ public final class LatencyBenchmark {
         }
 
         private static String value(List<String> args, int i, String option) {
-            if (i >= args.size()) {
-                throw new IllegalArgumentException(option + " needs a value");
-            }
-            return args.get(i);
+            return Args.value(args, i, option);
         }
 
         private static long number(String option, String raw) {
-            try {
-                return Long.parseLong(raw.replace("_", ""));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(option + ": '" + raw + "' is not a whole number");
-            }
+            return Args.number(option, raw);
         }
 
         private static int positive(String option, String raw) {
-            long value = number(option, raw);
-            if (value <= 0 || value > 1_000_000) {
-                throw new IllegalArgumentException(option + ": '" + raw + "' must be between 1 and 1000000");
-            }
-            return (int) value;
+            return (int) Args.positive(option, raw, 1_000_000);
         }
 
         private static int nonNegative(String option, String raw) {
