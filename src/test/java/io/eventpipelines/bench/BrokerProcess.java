@@ -133,6 +133,13 @@ final class BrokerProcess implements AutoCloseable {
         } catch (IOException gone) {
             // already exited
         }
+        awaitExit(process);
+        ShutdownHooks.remove(shutdownHook);
+        deleteQuietly(dir);
+    }
+
+    /** Waits a minute for a child told to stop, then kills it. */
+    static void awaitExit(Process process) {
         try {
             if (!process.waitFor(60, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
@@ -142,8 +149,6 @@ final class BrokerProcess implements AutoCloseable {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
         }
-        ShutdownHooks.remove(shutdownHook);
-        deleteQuietly(dir);
     }
 
     static void deleteQuietly(Path dir) {

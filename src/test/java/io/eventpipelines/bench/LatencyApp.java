@@ -174,15 +174,7 @@ final class LatencyApp {
         public void close() {
             commands.println("stop");
             commands.close();
-            try {
-                if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                    process.destroyForcibly();
-                    process.waitFor(10, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                process.destroyForcibly();
-                Thread.currentThread().interrupt();
-            }
+            BrokerProcess.awaitExit(process);
             ShutdownHooks.remove(shutdownHook);
         }
     }
