@@ -26,6 +26,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
@@ -305,6 +306,11 @@ public final class LatencyBenchmark {
                     Duration.ofSeconds(180))) {
                 System.out.printf(Locale.ROOT, "app: pid %d, four pipelines RUNNING in %.1f s (log %s)%n", app.pid(),
                         (System.nanoTime() - t) / 1e9, runDir.resolve("app.log"));
+                if (exactlyOnce(Pipeline.INVENTORY)) {
+                    OutputWatcher hop = hopWatcher();
+                    watchers.add(hop);
+                    hop.start();
+                }
                 for (int rate : options.rates()) {
                     runPhase(PIPELINES_PHASE, rate, app, pipelineSources(), watchers);
                 }
@@ -436,11 +442,26 @@ public final class LatencyBenchmark {
     }
 
     private OutputWatcher watcher(String name, boolean visible) {
-        Map<String, ToLongFunction<byte[]>> eventTimes = new HashMap<>();
+        Map<String, ToLongFunction<ConsumerRecord<byte[], byte[]>>> eventTimes = new HashMap<>();
         for (String topic : outputTopics(visible)) {
-            eventTimes.put(topic, eventTime(topic));
+            ToLongFunction<byte[]> eventTime = eventTime(topic);
+            eventTimes.put(topic, record -> eventTime.applyAsLong(record.value()));
         }
         return new OutputWatcher(name, broker.bootstrapServers(), visible, eventTimes, current::get);
+    }
+
+    /**
+     * Inventory's first transactional hop, not an output: when its commands became visible on the repartition
+     * topic, which splits inventory's latency into its two commits. A repartitioned record keeps its input's
+     * timestamp, the creation time. Started once the app created the topic.
+     */
+    private OutputWatcher hopWatcher() {
+        return new OutputWatcher("hop", broker.bootstrapServers(), true,
+                Map.of(inventoryHopTopic(), ConsumerRecord::timestamp), current::get);
+    }
+
+    private String inventoryHopTopic() {
+        return Pipeline.INVENTORY.internalTopics(applicationIdPrefix).keySet().iterator().next();
     }
 
     /** How to read the input's creation time from an output record of {@code topic}: the event timestamp it carries. */
@@ -533,11 +554,15 @@ public final class LatencyBenchmark {
 
         OrderSimulator orders = new OrderSimulator(options.seed(), OrderSimulator.DEFAULT_PRODUCTS);
         Random kind = new Random(options.seed() * 31 + 7);
+        String hopTopic = inventoryHopTopic();
         Serializer<Order> orderValues = serdes.value(Order.class).serializer();
         Serializer<Restock> restockValues = serdes.value(Restock.class).serializer();
         sources.put("orders+restocks", (created, expect) -> {
             Instant now = Instant.ofEpochMilli(created);
             expect.accept(InventoryTopology.UPDATES_TOPIC);
+            if (exactlyOnce(Pipeline.INVENTORY)) {
+                expect.accept(hopTopic);
+            }
             if (kind.nextDouble() < RESTOCK_SHARE) {
                 KeyValue<String, Restock> kv = orders.nextRestock(now);
                 String topic = InventoryTopology.RESTOCKS_TOPIC;
@@ -576,6 +601,10 @@ public final class LatencyBenchmark {
         if (name.equals(PIPELINES_PHASE)) {
             measuredOutputs().forEach((topic, pipeline) ->
                     outputs.put(topic, new Phase.Output(topic, pipeline.id(), guarantee(pipeline))));
+            if (exactlyOnce(Pipeline.INVENTORY)) {
+                outputs.put(inventoryHopTopic(), new Phase.Output(inventoryHopTopic(), Pipeline.INVENTORY.id() + ", hop 1 of 2",
+                        guarantee(Pipeline.INVENTORY)));
+            }
         } else {
             outputs.put(LatencyApp.PASS_THROUGH_OUTPUT, new Phase.Output(LatencyApp.PASS_THROUGH_OUTPUT, PASS_THROUGH_PHASE,
                     StreamsConfig.AT_LEAST_ONCE));

@@ -37,7 +37,7 @@ final class OutputWatcher implements Runnable {
 
     private final String name;
     private final boolean readCommitted;
-    private final Map<String, ToLongFunction<byte[]>> eventTimes;
+    private final Map<String, ToLongFunction<ConsumerRecord<byte[], byte[]>>> eventTimes;
     private final Supplier<LatencyBenchmark.Phase> phase;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final CountDownLatch positioned = new CountDownLatch(1);
@@ -46,8 +46,9 @@ final class OutputWatcher implements Runnable {
     private volatile boolean stopped;
     private long notLogAppendTime;
 
-    /** @param eventTimes each topic's way to read the event timestamp (epoch ms) from a record's value */
-    OutputWatcher(String name, String bootstrapServers, boolean readCommitted, Map<String, ToLongFunction<byte[]>> eventTimes,
+    /** @param eventTimes each topic's way to read the input's creation time (epoch ms) from a record */
+    OutputWatcher(String name, String bootstrapServers, boolean readCommitted,
+                  Map<String, ToLongFunction<ConsumerRecord<byte[], byte[]>>> eventTimes,
                   Supplier<LatencyBenchmark.Phase> phase) {
         this.name = name;
         this.readCommitted = readCommitted;
@@ -95,7 +96,7 @@ final class OutputWatcher implements Runnable {
                         notLogAppendTime++;
                         continue;
                     }
-                    long event = eventTimes.get(record.topic()).applyAsLong(record.value());
+                    long event = eventTimes.get(record.topic()).applyAsLong(record);
                     current.record(record.topic(), event, record.timestamp(), received);
                 }
             }
