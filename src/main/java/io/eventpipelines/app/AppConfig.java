@@ -69,6 +69,8 @@ public final class AppConfig {
     public static final long DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000L;
     /** The pipelines' producers' linger.ms unless one is set: see {@link #streamsProperties}. */
     static final String DEFAULT_LINGER_MS = "5";
+    /** The pipelines' producers' buffer.memory unless one is set: 8 MiB. */
+    static final String DEFAULT_PRODUCER_BUFFER_BYTES = Long.toString(8L << 20);
 
     private static final Set<String> APP_KEYS = Set.of(PIPELINES_CONFIG, THRESHOLD_CONFIG, SHUTDOWN_TIMEOUT_CONFIG,
             STATS_GRACE_CONFIG, ERROR_RATE_GRACE_CONFIG,
@@ -344,10 +346,11 @@ public final class AppConfig {
         // more records before a batch is sent: every output of a steadily fed pipeline waited about that long. With 5,
         // at_least_once outputs at 1,000 records/s appeared after 33 ms at the median instead of 80-106 ms (latency
         // benchmark, 2026-12-02). A backlog still fills batches (batch.size) long before 5 ms pass.
-        if (!props.containsKey(ProducerConfig.LINGER_MS_CONFIG)
-                && !props.containsKey(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG))) {
-            props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), DEFAULT_LINGER_MS);
-        }
+        producerDefault(props, ProducerConfig.LINGER_MS_CONFIG, DEFAULT_LINGER_MS);
+        // Each stream thread's producer may hold buffer.memory of unsent records on the heap (Kafka: 32 MiB): four
+        // pipelines catching up at once could fill 128 MiB, most of the heap README recommends. 8 MiB is still 512
+        // batches of batch.size (16 KiB) per producer, far more than its 5 requests in flight per broker carry.
+        producerDefault(props, ProducerConfig.BUFFER_MEMORY_CONFIG, DEFAULT_PRODUCER_BUFFER_BYTES);
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationIdPrefix + "-" + pipeline.id());
         // Each pipeline is a group of its own, so the same name is unique in each; Kafka Streams appends
         // -<thread index> per stream thread (its restore and global consumers get none).
@@ -356,6 +359,13 @@ public final class AppConfig {
             props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer());
         }
         return props;
+    }
+
+    /** Sets a producer setting of the pipelines unless the user gave it, with or without the producer prefix. */
+    private static void producerDefault(Properties props, String key, String value) {
+        if (!props.containsKey(key) && !props.containsKey(StreamsConfig.producerPrefix(key))) {
+            props.put(StreamsConfig.producerPrefix(key), value);
+        }
     }
 
     /**

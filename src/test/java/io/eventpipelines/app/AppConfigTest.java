@@ -70,6 +70,21 @@ class AppConfigTest {
         }
     }
 
+    /** Four producers' default 32 MiB buffers would fill most of a small heap when every pipeline catches up at once. */
+    @Test
+    void thePipelinesProducersBufferEightMebibytesUnlessTold() {
+        for (Pipeline pipeline : Pipeline.values()) {
+            Map<String, Object> producer = new org.apache.kafka.streams.StreamsConfig(AppConfig.of(MINIMAL)
+                    .streamsProperties(pipeline)).getProducerConfigs("client");
+            assertEquals(String.valueOf(8 * 1024 * 1024), String.valueOf(producer.get("buffer.memory")), pipeline.id());
+        }
+        for (String key : List.of("buffer.memory", "producer.buffer.memory", "pipeline.logs.producer.buffer.memory")) {
+            Map<String, Object> producer = new org.apache.kafka.streams.StreamsConfig(AppConfig.of(minimalWith(key, "1048576"))
+                    .streamsProperties(Pipeline.LOGS)).getProducerConfigs("client");
+            assertEquals("1048576", String.valueOf(producer.get("buffer.memory")), key);
+        }
+    }
+
     /** Kafka's default production handler dead-letters the input when an output fails; the app's never does. */
     @Test
     void everyPipelineFailsOnAnOutputErrorInsteadOfDeadLetteringTheInput() {

@@ -66,8 +66,8 @@ final class LatencyApp {
     static final String PASS_THROUGH = "passthrough";
     static final String PASS_THROUGH_INPUT = "latency-passthrough-in";
     static final String PASS_THROUGH_OUTPUT = "latency-passthrough-out";
-    /** The heap the e2e benchmark's JVM has; Kafka Streams' and the JVM's other defaults apply. */
-    static final List<String> JVM_OPTIONS = List.of("-Xmx1g");
+    /** The JVM options README recommends for all four pipelines in one JVM (see its Memory section). */
+    static final List<String> RECOMMENDED_JVM_OPTIONS = List.of("-Xmx192m", "-XX:+UseSerialGC");
 
     private LatencyApp() {
     }
@@ -186,7 +186,7 @@ final class LatencyApp {
     }
 
     /** Starts a child in {@code mode} on {@code properties}, logging to {@code log}; returns once it is RUNNING. */
-    static Handle start(String mode, Path properties, Path log, Duration timeout) throws IOException, InterruptedException {
+    static Handle start(String mode, List<String> jvmOptions, Path properties, Path log, Duration timeout) throws IOException, InterruptedException {
         String classpath = Stream.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
                 .filter(entry -> !entry.isEmpty())
                 .map(entry -> Path.of(entry).toAbsolutePath().toString())
@@ -194,7 +194,7 @@ final class LatencyApp {
         Path tmp = Files.createDirectories(log.resolveSibling(mode + "-tmp"));
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(JVM_OPTIONS);
+        command.addAll(jvmOptions);
         // RocksDB unpacks its native library into java.io.tmpdir: keep it with the run's files.
         command.add("-Djava.io.tmpdir=" + tmp);
         // The app's own logging (the test classpath's logback-test.xml would win otherwise).

@@ -123,8 +123,10 @@ public final class LatencyBenchmark {
               --forks F            runs the whole benchmark in F JVMs one after the other (each with its own broker
                                    and app), default 3
               --seed S             simulator seed, default 42
+              --app-jvm OPTIONS    the app's and the pass-through's JVM options, comma-separated, default
+                                   %s (what README recommends)
               --set KEY=VALUE      a setting of the app (and the pass-through), as in its properties file (repeatable)
-            """;
+            """.formatted(String.join(",", LatencyApp.RECOMMENDED_JVM_OPTIONS));
     static final long DRAIN_SECONDS = 60;
     static final double IDLE_TARGET_CORES = 0.02;
     static final double CPU_TARGET_RATIO = 2.0;
@@ -158,7 +160,7 @@ public final class LatencyBenchmark {
     }
 
     record Options(List<Integer> rates, int seconds, int warmupSeconds, int idleSeconds, int forks, long seed,
-                   Map<String, String> settings, Path resultsFile, boolean help) {
+                   List<String> appJvm, Map<String, String> settings, Path resultsFile, boolean help) {
         static Options parse(List<String> args) {
             List<Integer> rates = List.of(1_000, 10_000);
             int seconds = 60;
@@ -166,6 +168,7 @@ public final class LatencyBenchmark {
             int idleSeconds = 20;
             int forks = 3;
             long seed = 42;
+            List<String> appJvm = LatencyApp.RECOMMENDED_JVM_OPTIONS;
             Map<String, String> settings = new LinkedHashMap<>();
             Path resultsFile = null;
             boolean help = false;
@@ -185,6 +188,13 @@ public final class LatencyBenchmark {
                     case "--idle-seconds" -> idleSeconds = nonNegative(arg, value(args, ++i, arg));
                     case "--forks" -> forks = positive(arg, value(args, ++i, arg));
                     case "--seed" -> seed = number(arg, value(args, ++i, arg));
+                    case "--app-jvm" -> {
+                        appJvm = List.of(value(args, ++i, arg).split(","));
+                        if (!appJvm.stream().allMatch(option -> option.startsWith("-"))) {
+                            throw new IllegalArgumentException("--app-jvm: '" + String.join(",", appJvm)
+                                    + "' is not a comma-separated list of JVM options");
+                        }
+                    }
                     // Internal: where a fork writes its results for the JVM that started it.
                     case "--results-file" -> resultsFile = Path.of(value(args, ++i, arg));
                     case "--set" -> {
@@ -198,7 +208,7 @@ public final class LatencyBenchmark {
                     default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
                 }
             }
-            return new Options(rates, seconds, warmupSeconds, idleSeconds, forks, seed, settings, resultsFile, help);
+            return new Options(rates, seconds, warmupSeconds, idleSeconds, forks, seed, appJvm, settings, resultsFile, help);
         }
 
         private static String value(List<String> args, int i, String option) {
@@ -302,7 +312,7 @@ public final class LatencyBenchmark {
 
             t = System.nanoTime();
             long appPeakRss;
-            try (LatencyApp.Handle app = LatencyApp.start(LatencyApp.PIPELINES, properties, runDir.resolve("app.log"),
+            try (LatencyApp.Handle app = LatencyApp.start(LatencyApp.PIPELINES, options.appJvm(), properties, runDir.resolve("app.log"),
                     Duration.ofSeconds(180))) {
                 System.out.printf(Locale.ROOT, "app: pid %d, four pipelines RUNNING in %.1f s (log %s)%n", app.pid(),
                         (System.nanoTime() - t) / 1e9, runDir.resolve("app.log"));
@@ -318,7 +328,7 @@ public final class LatencyBenchmark {
                 appPeakRss = app.peakRssBytes().orElse(-1);
             }
             long passThroughPeakRss;
-            try (LatencyApp.Handle passThrough = LatencyApp.start(LatencyApp.PASS_THROUGH, properties,
+            try (LatencyApp.Handle passThrough = LatencyApp.start(LatencyApp.PASS_THROUGH, options.appJvm(), properties,
                     runDir.resolve("passthrough.log"), Duration.ofSeconds(180))) {
                 System.out.printf(Locale.ROOT, "%npass-through: pid %d RUNNING%n", passThrough.pid());
                 for (int rate : options.rates()) {
@@ -392,7 +402,7 @@ public final class LatencyBenchmark {
                 options.rates(), options.warmupSeconds(), options.seconds(), config.topicPartitions(), options.seed());
         System.out.println("settings beyond the app's defaults: " + (options.settings().isEmpty() ? "none" : options.settings()));
         System.out.printf(Locale.ROOT, "guarantees: %s%n", guarantees());
-        System.out.println("app and pass-through: each in its own JVM " + LatencyApp.JVM_OPTIONS + "; broker: single-node "
+        System.out.println("app and pass-through: each in its own JVM " + options.appJvm() + "; broker: single-node "
                 + "KRaft in its own JVM " + BrokerProcess.JVM_OPTIONS);
         if (options.seconds() < 60 || options.warmupSeconds() < 15) {
             System.out.println("NOTE: shorter than 15 s warm-up + 60 s measured: not for reported figures");
