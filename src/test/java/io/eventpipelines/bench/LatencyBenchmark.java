@@ -123,10 +123,10 @@ public final class LatencyBenchmark {
               --forks F            runs the whole benchmark in F JVMs one after the other (each with its own broker
                                    and app), default 3
               --seed S             simulator seed, default 42
-              --app-jvm OPTIONS    the app's and the pass-through's JVM options, comma-separated, default
-                                   %s (what README recommends)
+              --app-jvm OPTION     a JVM option of the app and the pass-through (repeatable; given once, it replaces
+                                   the default %s, what README recommends)
               --set KEY=VALUE      a setting of the app (and the pass-through), as in its properties file (repeatable)
-            """.formatted(String.join(",", LatencyApp.RECOMMENDED_JVM_OPTIONS));
+            """.formatted(String.join(" ", LatencyApp.RECOMMENDED_JVM_OPTIONS));
     static final long DRAIN_SECONDS = 60;
     static final double IDLE_TARGET_CORES = 0.02;
     static final double CPU_TARGET_RATIO = 2.0;
@@ -168,7 +168,7 @@ public final class LatencyBenchmark {
             int idleSeconds = 20;
             int forks = 3;
             long seed = 42;
-            List<String> appJvm = LatencyApp.RECOMMENDED_JVM_OPTIONS;
+            List<String> appJvm = new ArrayList<>();
             Map<String, String> settings = new LinkedHashMap<>();
             Path resultsFile = null;
             boolean help = false;
@@ -189,11 +189,11 @@ public final class LatencyBenchmark {
                     case "--forks" -> forks = positive(arg, value(args, ++i, arg));
                     case "--seed" -> seed = number(arg, value(args, ++i, arg));
                     case "--app-jvm" -> {
-                        appJvm = List.of(value(args, ++i, arg).split(","));
-                        if (!appJvm.stream().allMatch(option -> option.startsWith("-"))) {
-                            throw new IllegalArgumentException("--app-jvm: '" + String.join(",", appJvm)
-                                    + "' is not a comma-separated list of JVM options");
+                        String option = value(args, ++i, arg);
+                        if (!option.startsWith("-")) {
+                            throw new IllegalArgumentException("--app-jvm: '" + option + "' is not a JVM option");
                         }
+                        appJvm.add(option);
                     }
                     // Internal: where a fork writes its results for the JVM that started it.
                     case "--results-file" -> resultsFile = Path.of(value(args, ++i, arg));
@@ -208,7 +208,8 @@ public final class LatencyBenchmark {
                     default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
                 }
             }
-            return new Options(rates, seconds, warmupSeconds, idleSeconds, forks, seed, appJvm, settings, resultsFile, help);
+            return new Options(rates, seconds, warmupSeconds, idleSeconds, forks, seed,
+                    appJvm.isEmpty() ? LatencyApp.RECOMMENDED_JVM_OPTIONS : List.copyOf(appJvm), settings, resultsFile, help);
         }
 
         private static String value(List<String> args, int i, String option) {
