@@ -70,6 +70,19 @@ class AppConfigTest {
         }
     }
 
+    /**
+     * README's latency figures for exactly-once outputs rest on Kafka Streams' 100 ms commit interval under
+     * exactly-once (30 s under at_least_once): a Kafka upgrade that changes either must be noticed.
+     */
+    @Test
+    void exactlyOncePipelinesCommitEveryHundredMilliseconds() {
+        for (Pipeline pipeline : Pipeline.values()) {
+            StreamsConfig effective = new StreamsConfig(AppConfig.of(MINIMAL).streamsProperties(pipeline));
+            boolean exactlyOnce = pipeline == Pipeline.INVENTORY || pipeline == Pipeline.NOTIFICATIONS;
+            assertEquals(exactlyOnce ? 100L : 30_000L, effective.getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG), pipeline.id());
+        }
+    }
+
     /** Four producers' default 32 MiB buffers would fill most of a small heap when every pipeline catches up at once. */
     @Test
     void thePipelinesProducersBufferEightMebibytesUnlessTold() {
