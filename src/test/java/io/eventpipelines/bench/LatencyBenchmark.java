@@ -669,7 +669,11 @@ public final class LatencyBenchmark {
             read += phase.expected(NotificationTopology.NOTIFICATIONS_TOPIC);
         }
         for (Phase.Stats stats : phase.stats()) {
-            results.add(line("latency", name, rate, stats.output.topic(), stats.output.pipeline(), stats.output.guarantee(),
+            // Internal topics are named after each fork's application id: report them without it, so forks merge.
+            String topic = stats.output.topic().startsWith(applicationIdPrefix + "-")
+                    ? stats.output.topic().substring(stats.output.topic().indexOf('-', applicationIdPrefix.length() + 1) + 1)
+                    : stats.output.topic();
+            results.add(line("latency", name, rate, topic, stats.output.pipeline(), stats.output.guarantee(),
                     stats.expected.sum(), stats.received(), stats.latency().encode(),
                     stats.exactlyOnce() ? stats.appended().encode() : "-"));
         }
