@@ -3,6 +3,7 @@ package io.eventpipelines.bench;
 import io.eventpipelines.app.AppConfig;
 import io.eventpipelines.app.Pipeline;
 import io.eventpipelines.app.PipelineRunner;
+import io.eventpipelines.testing.Poll;
 import io.eventpipelines.testing.ShutdownHooks;
 
 import org.apache.kafka.common.Metric;
@@ -238,12 +239,9 @@ final class LatencyApp {
                 passThrough.start();
                 clients.put(PASS_THROUGH, passThrough);
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (!clients.values().stream().allMatch(streams -> streams.state() == KafkaStreams.State.RUNNING)) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("not RUNNING after 120 s: " + states(clients));
-                }
-                Thread.sleep(50);
+            if (!Poll.within(Duration.ofSeconds(120),
+                    () -> clients.values().stream().allMatch(streams -> streams.state() == KafkaStreams.State.RUNNING))) {
+                throw new IllegalStateException("not RUNNING after 120 s: " + states(clients));
             }
             out.println("@running");
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));

@@ -19,6 +19,7 @@ import io.eventpipelines.temperature.ReadingSimulator;
 import io.eventpipelines.temperature.TemperatureAlert;
 import io.eventpipelines.temperature.TemperatureReading;
 import io.eventpipelines.temperature.TemperatureTopology;
+import io.eventpipelines.testing.Poll;
 import io.eventpipelines.testing.ShutdownHooks;
 
 import org.apache.avro.specific.SpecificData;
@@ -519,17 +520,18 @@ public final class LatencyBenchmark {
                 request.put(new TopicPartition(topic, p), OffsetSpec.latest());
             }
         });
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
+        AtomicReference<Exception> lastRefusal = new AtomicReference<>();
+        boolean led = Poll.within(Duration.ofSeconds(60), () -> {
             try {
                 admin.listOffsets(request).all().get(10, TimeUnit.SECONDS);
-                return;
+                return true;
             } catch (Exception notYet) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("partitions not led after 60 s", notYet);
-                }
-                Thread.sleep(100);
+                lastRefusal.set(notYet);
+                return false;
             }
+        });
+        if (!led) {
+            throw new IllegalStateException("partitions not led after 60 s", lastRefusal.get());
         }
     }
 
@@ -613,7 +615,9 @@ public final class LatencyBenchmark {
             measuredOutputs().forEach((topic, pipeline) ->
                     outputs.put(topic, new Phase.Output(topic, pipeline.id(), guarantee(pipeline))));
             if (exactlyOnce(Pipeline.INVENTORY)) {
-                outputs.put(inventoryHopTopic(), new Phase.Output(inventoryHopTopic(), Pipeline.INVENTORY.id() + ", hop 1 of 2",
+                // Reported under the name Kafka Streams gives it after the application id, the same in every fork.
+                outputs.put(inventoryHopTopic(), new Phase.Output(InventoryTopology.COMMANDS_BY_PRODUCT + "-repartition",
+                        Pipeline.INVENTORY.id() + ", hop 1 of 2",
                         guarantee(Pipeline.INVENTORY)));
             }
         } else {
@@ -647,15 +651,15 @@ public final class LatencyBenchmark {
             feeder.join();
         }
 
-        long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DRAIN_SECONDS);
-        while (!phase.complete() && System.nanoTime() < drainDeadline) {
+        // Whatever has not arrived by then is reported missing.
+        Poll.within(Duration.ofSeconds(DRAIN_SECONDS), () -> {
             for (OutputWatcher watcher : watchers) {
                 if (watcher.failure() != null) {
                     throw new IllegalStateException("watcher failed", watcher.failure());
                 }
             }
-            Thread.sleep(100);
-        }
+            return phase.complete();
+        });
         current.set(null);
 
         long read = 0;
@@ -669,11 +673,7 @@ public final class LatencyBenchmark {
             read += phase.expected(NotificationTopology.NOTIFICATIONS_TOPIC);
         }
         for (Phase.Stats stats : phase.stats()) {
-            // Internal topics are named after each fork's application id: report them without it, so forks merge.
-            String topic = stats.output.topic().startsWith(applicationIdPrefix + "-")
-                    ? stats.output.topic().substring(stats.output.topic().indexOf('-', applicationIdPrefix.length() + 1) + 1)
-                    : stats.output.topic();
-            results.add(line("latency", name, rate, topic, stats.output.pipeline(), stats.output.guarantee(),
+            results.add(line("latency", name, rate, stats.output.topic(), stats.output.pipeline(), stats.output.guarantee(),
                     stats.expected.sum(), stats.received(), stats.latency().encode(),
                     stats.exactlyOnce() ? stats.appended().encode() : "-"));
         }
@@ -691,13 +691,18 @@ public final class LatencyBenchmark {
     /** Waits (at most a minute) until the app has consumed everything; returns the lag it had when called. */
     private static long awaitCaughtUp(LatencyApp.Handle app) throws InterruptedException {
         long first = app.lag().records();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        long lag = first;
-        while (lag > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(500);
-            lag = app.lag().records();
-        }
+        // Not caught up within the minute: the window's own lag figure then says so.
+        Poll.within(Duration.ofSeconds(60), () -> lagRecords(app) == 0);
         return first;
+    }
+
+    private static long lagRecords(LatencyApp.Handle app) {
+        try {
+            return app.lag().records();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted asking the app for its lag", e);
+        }
     }
 
     /** The app with no input: every pipeline RUNNING, after it caught up and settled for 5 s. */
@@ -781,6 +786,7 @@ public final class LatencyBenchmark {
 
     /** One rate's measured window: what the feeders expect on each output, and what the watchers saw of it. */
     static final class Phase {
+        /** @param topic the name it is reported under */
         record Output(String topic, String pipeline, String guarantee) {
         }
 

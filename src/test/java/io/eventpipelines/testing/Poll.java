@@ -13,12 +13,20 @@ public final class Poll {
     }
 
     public static void until(Duration timeout, String what, BooleanSupplier condition) {
+        if (!within(timeout, condition)) {
+            throw new AssertionError("Timed out after " + timeout + " waiting for " + what);
+        }
+    }
+
+    /** Like {@link #until}, for callers that go on either way: whether {@code condition} held before the timeout. */
+    public static boolean within(Duration timeout, BooleanSupplier condition) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("Timed out after " + timeout + " waiting for " + what);
+                return false;
             }
             LockSupport.parkNanos(INTERVAL_NANOS);
         }
+        return true;
     }
 }
