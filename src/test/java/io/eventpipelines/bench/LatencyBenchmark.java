@@ -639,11 +639,17 @@ public final class LatencyBenchmark {
         long app0 = app.cpuNanos();
         long broker0 = broker.cpuNanos();
         long self0 = ProcStatus.selfCpuNanos();
+        Map<String, ProcStatus.Sched> appSched0 = ProcStatus.sched(app.pid());
+        Map<String, ProcStatus.Sched> brokerSched0 = ProcStatus.sched(broker.pid());
+        Map<String, ProcStatus.Sched> selfSched0 = ProcStatus.selfSched();
         long wall0 = System.nanoTime();
         sleepUntil(windowEnd);
         long appCpu = app.cpuNanos() - app0;
         long brokerCpu = broker.cpuNanos() - broker0;
         long selfCpu = ProcStatus.selfCpuNanos() - self0;
+        ProcStatus.Sched appSched = ProcStatus.between(appSched0, ProcStatus.sched(app.pid()));
+        ProcStatus.Sched brokerSched = ProcStatus.between(brokerSched0, ProcStatus.sched(broker.pid()));
+        ProcStatus.Sched selfSched = ProcStatus.between(selfSched0, ProcStatus.selfSched());
         double wall = (System.nanoTime() - wall0) / 1e9;
         Map<String, Long> threads1 = app.threadCpuNanos();
         LatencyApp.Lag lagAtEnd = app.lag();
@@ -679,6 +685,8 @@ public final class LatencyBenchmark {
         }
         results.add(line("cost", name, rate, wall, read, appCpu, brokerCpu, selfCpu, app.peakRssBytes().orElse(-1),
                 lagAtStart, lagAtEnd.records(), lagAtEnd.states()));
+        results.add(line("cpuwait", name, rate, wall, appSched.waitNanos(), appSched.slices(), brokerSched.waitNanos(),
+                brokerSched.slices(), selfSched.waitNanos(), selfSched.slices()));
         if (!lagAtEnd.allRunning()) {
             results.add(line("invalid", name + " at " + rate + "/s: not every client RUNNING at the window's end: "
                     + lagAtEnd.states()));
@@ -686,6 +694,10 @@ public final class LatencyBenchmark {
         System.out.printf(Locale.ROOT, "  done: app lag at the window's end %,d records; outputs %s%n", lagAtEnd.records(),
                 phase.summary());
         printThreads(threads0, threads1, appCpu, wall);
+        System.out.printf(Locale.ROOT, "  runnable but waiting for a CPU: app %s, broker %s, benchmark JVM %s%n",
+                LatencyReport.cpuWait(appSched.waitNanos(), appSched.slices(), wall),
+                LatencyReport.cpuWait(brokerSched.waitNanos(), brokerSched.slices(), wall),
+                LatencyReport.cpuWait(selfSched.waitNanos(), selfSched.slices(), wall));
     }
 
     /** Waits (at most a minute) until the app has consumed everything; returns the lag it had when called. */

@@ -50,6 +50,7 @@ final class LatencyReport {
             printLatency(rate, latencies, forks.size());
             printFeed(rate, feeds, costs, latencies);
             printCost(rate, costs);
+            printCpuWait(rate, byKind.getOrDefault("cpuwait", List.of()));
         }
         printIdle(byKind.getOrDefault("idle", List.of()));
         for (Row row : byKind.getOrDefault("rss", List.of())) {
@@ -186,6 +187,38 @@ final class LatencyReport {
                 + "them); × pass-through = the pipelines' µs per record ÷ the pass-through's, same fork and rate (median "
                 + "over forks). Broker and benchmark JVM (feeders, watchers) shown for context; the broker's includes "
                 + "the benchmark's producers and consumers.");
+    }
+
+    /**
+     * How long each JVM's threads were runnable but had no CPU (Linux's schedstat), median over forks. On a machine
+     * whose cores the broker, the app and the benchmark share, this is the delay no setting of the app removes:
+     * every wake-up of a stream thread, a producer's sender or the broker's request handlers waits this long on average.
+     */
+    private static void printCpuWait(int rate, List<Row> waits) {
+        List<Row> rows = waits.stream().filter(r -> r.rate() == rate).toList();
+        if (rows.isEmpty()) {
+            return;
+        }
+        System.out.printf(Locale.ROOT, "%n| %,d records/s per input: waiting for a CPU | app | broker | benchmark JVM |%n", rate);
+        System.out.println("|---|---|---|---|");
+        Map<String, List<Row>> byPhase = new LinkedHashMap<>();
+        rows.forEach(r -> byPhase.computeIfAbsent(r.phase(), p -> new ArrayList<>()).add(r));
+        byPhase.forEach((phase, phaseRows) -> System.out.printf(Locale.ROOT, "| %s | %s | %s | %s |%n", phase,
+                cpuWait(phaseRows, 4), cpuWait(phaseRows, 6), cpuWait(phaseRows, 8)));
+        System.out.println();
+        System.out.println("waiting = time the JVM's threads were runnable but not running (schedstat, summed over threads) "
+                + "÷ wall seconds, and per wake-up: that time ÷ the times a thread was put on a CPU; median over forks.");
+    }
+
+    private static String cpuWait(List<Row> rows, int field) {
+        return cpuWait((long) median(rows, r -> Double.parseDouble(r.get(field))),
+                (long) median(rows, r -> Double.parseDouble(r.get(field + 1))),
+                median(rows, r -> Double.parseDouble(r.get(3))));
+    }
+
+    static String cpuWait(long waitNanos, long slices, double wallSeconds) {
+        return String.format(Locale.ROOT, "%.3f cores, %.2f ms per wake-up", waitNanos / 1e9 / wallSeconds,
+                slices == 0 ? 0.0 : waitNanos / 1e6 / slices);
     }
 
     private static void printIdle(List<Row> idle) {
