@@ -3,14 +3,6 @@ package io.eventpipelines.app;
 import io.eventpipelines.avro.AvroSerdeConfig;
 import io.eventpipelines.logs.LogRoutingTopology;
 import io.eventpipelines.temperature.TemperatureTopology;
-
-import org.apache.kafka.clients.CommonClientConfigs;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.config.ConfigException;
-import org.apache.kafka.streams.StreamsConfig;
-
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -19,9 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -31,6 +23,12 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * The app's configuration: one properties file holding Kafka Streams, client, security and Schema Registry
@@ -72,14 +70,28 @@ public final class AppConfig {
     /** The pipelines' producers' buffer.memory unless one is set: 8 MiB. */
     static final String DEFAULT_PRODUCER_BUFFER_BYTES = Long.toString(8L << 20);
 
-    private static final Set<String> APP_KEYS = Set.of(PIPELINES_CONFIG, THRESHOLD_CONFIG, SHUTDOWN_TIMEOUT_CONFIG,
-            STATS_GRACE_CONFIG, ERROR_RATE_GRACE_CONFIG,
-            HTTP_PORT_CONFIG, HTTP_HOST_CONFIG, METRICS_REFRESH_CONFIG, INSTANCE_ID_CONFIG, ROCKSDB_MEMORY_CONFIG,
-            TopicAdmin.PARTITIONS_CONFIG, TopicAdmin.REPLICATION_FACTOR_CONFIG, TopicAdmin.AUTO_CREATE_CONFIG);
+    private static final Set<String> APP_KEYS = Set.of(
+            PIPELINES_CONFIG,
+            THRESHOLD_CONFIG,
+            SHUTDOWN_TIMEOUT_CONFIG,
+            STATS_GRACE_CONFIG,
+            ERROR_RATE_GRACE_CONFIG,
+            HTTP_PORT_CONFIG,
+            HTTP_HOST_CONFIG,
+            METRICS_REFRESH_CONFIG,
+            INSTANCE_ID_CONFIG,
+            ROCKSDB_MEMORY_CONFIG,
+            TopicAdmin.PARTITIONS_CONFIG,
+            TopicAdmin.REPLICATION_FACTOR_CONFIG,
+            TopicAdmin.AUTO_CREATE_CONFIG);
     private static final Set<String> KAFKA_KEYS = kafkaKeys();
-    private static final List<String> CLIENT_PREFIXES = List.of(StreamsConfig.CONSUMER_PREFIX,
-            StreamsConfig.MAIN_CONSUMER_PREFIX, StreamsConfig.RESTORE_CONSUMER_PREFIX, StreamsConfig.GLOBAL_CONSUMER_PREFIX,
-            StreamsConfig.PRODUCER_PREFIX, StreamsConfig.ADMIN_CLIENT_PREFIX);
+    private static final List<String> CLIENT_PREFIXES = List.of(
+            StreamsConfig.CONSUMER_PREFIX,
+            StreamsConfig.MAIN_CONSUMER_PREFIX,
+            StreamsConfig.RESTORE_CONSUMER_PREFIX,
+            StreamsConfig.GLOBAL_CONSUMER_PREFIX,
+            StreamsConfig.PRODUCER_PREFIX,
+            StreamsConfig.ADMIN_CLIENT_PREFIX);
     private static final Set<String> TOPIC_KEYS = topicConfigNames();
     private static final Pattern APPLICATION_ID = Pattern.compile("[a-zA-Z0-9._-]+");
     /**
@@ -87,6 +99,7 @@ public final class AppConfig {
      * {@code -<thread>} suffix Kafka Streams appends.
      */
     private static final Pattern INSTANCE_ID = Pattern.compile("[a-zA-Z0-9._-]{1,200}");
+
     private static final Pattern SECRET_KEY = Pattern.compile(
             "(?i).*(password|secret|sasl\\.jaas\\.config|user\\.info|token|credentials(?!\\.source)|keystore\\.key$).*");
     /** Every key Kafka itself types PASSWORD (and so prints as [hidden]), whatever its name says. */
@@ -114,11 +127,12 @@ public final class AppConfig {
         this.applicationIdPrefix = parseApplicationId();
         this.pipelines = parsePipelines();
         this.thresholdCelsius = parseThreshold();
-        this.shutdownTimeout = Duration.ofMillis(parsePositiveLong(SHUTDOWN_TIMEOUT_CONFIG, DEFAULT_SHUTDOWN_TIMEOUT_MS));
+        this.shutdownTimeout =
+                Duration.ofMillis(parsePositiveLong(SHUTDOWN_TIMEOUT_CONFIG, DEFAULT_SHUTDOWN_TIMEOUT_MS));
         this.temperatureStatsGrace = parseGrace(STATS_GRACE_CONFIG, TemperatureTopology.DEFAULT_STATS_GRACE);
         this.errorRateGrace = parseGrace(ERROR_RATE_GRACE_CONFIG, LogRoutingTopology.DEFAULT_ERROR_RATE_GRACE);
-        this.topicPartitions = (int) Math.min(Integer.MAX_VALUE,
-                parsePositiveLong(TopicAdmin.PARTITIONS_CONFIG, TopicAdmin.DEFAULT_PARTITIONS));
+        this.topicPartitions = (int) Math.min(
+                Integer.MAX_VALUE, parsePositiveLong(TopicAdmin.PARTITIONS_CONFIG, TopicAdmin.DEFAULT_PARTITIONS));
         this.topicReplicationFactor = parseReplicationFactor();
         this.autoCreateTopics = parseBoolean(TopicAdmin.AUTO_CREATE_CONFIG, false);
         this.httpPort = parsePort(HTTP_PORT_CONFIG);
@@ -144,7 +158,9 @@ public final class AppConfig {
         Map<String, String> overrides = new HashMap<>();
         env.forEach((name, value) -> {
             if (name.startsWith(ENV_PREFIX) && name.length() > ENV_PREFIX.length()) {
-                String key = name.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
+                String key = name.substring(ENV_PREFIX.length())
+                        .toLowerCase(Locale.ROOT)
+                        .replace('_', '.');
                 overrides.put(key, value);
             }
         });
@@ -167,7 +183,8 @@ public final class AppConfig {
             throw new InvalidConfigException(key, "cannot be read: " + e.getMessage());
         }
         Map<String, String> values = new HashMap<>();
-        props.stringPropertyNames().forEach(name -> values.put(name, props.getProperty(name).trim()));
+        props.stringPropertyNames()
+                .forEach(name -> values.put(name, props.getProperty(name).trim()));
         return values;
     }
 
@@ -257,7 +274,8 @@ public final class AppConfig {
     public Map<String, Object> adminProperties() {
         Map<String, Object> props = new HashMap<>();
         values.forEach((key, value) -> {
-            if (!APP_KEYS.contains(key) && !key.startsWith(PIPELINE_OVERRIDE_PREFIX)
+            if (!APP_KEYS.contains(key)
+                    && !key.startsWith(PIPELINE_OVERRIDE_PREFIX)
                     && AdminClientConfig.configNames().contains(key)) {
                 props.put(key, value);
             }
@@ -277,7 +295,9 @@ public final class AppConfig {
      */
     public Properties streamsProperties(Pipeline pipeline) {
         Properties props = new Properties();
-        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterDeserializationHandler.class.getName());
+        props.put(
+                StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                DeadLetterDeserializationHandler.class.getName());
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class.getName());
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
         // Kafka's default production handler dead-letters the input whenever an output fails; ours fails the task.
@@ -338,7 +358,8 @@ public final class AppConfig {
         // tasks use this consumer; standby tasks, if configured, fetch up to 20 times a second when idle. Set
         // last and only when no fetch.max.wait.ms is given, which the more specific prefix would otherwise beat.
         String restoreFetchWait = StreamsConfig.restoreConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG);
-        if (!props.containsKey(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG) && !props.containsKey(restoreFetchWait)
+        if (!props.containsKey(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG)
+                && !props.containsKey(restoreFetchWait)
                 && !props.containsKey(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG))) {
             props.put(restoreFetchWait, "50");
         }
@@ -355,7 +376,9 @@ public final class AppConfig {
         // Each pipeline is a group of its own, so the same name is unique in each; Kafka Streams appends
         // -<thread index> per stream thread (its restore and global consumers get none).
         instanceId.ifPresent(id -> props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, id));
-        if (pipeline == Pipeline.INVENTORY && httpPort != 0 && !props.containsKey(StreamsConfig.APPLICATION_SERVER_CONFIG)) {
+        if (pipeline == Pipeline.INVENTORY
+                && httpPort != 0
+                && !props.containsKey(StreamsConfig.APPLICATION_SERVER_CONFIG)) {
             props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer());
         }
         return props;
@@ -401,23 +424,32 @@ public final class AppConfig {
                 return true;
             }
         }
-        return key.startsWith(StreamsConfig.TOPIC_PREFIX) && TOPIC_KEYS.contains(key.substring(StreamsConfig.TOPIC_PREFIX.length()));
+        return key.startsWith(StreamsConfig.TOPIC_PREFIX)
+                && TOPIC_KEYS.contains(key.substring(StreamsConfig.TOPIC_PREFIX.length()));
     }
 
     /** The settings as {@code key=value} lines, secrets masked (a password in a registry URL too): safe to log. */
     public String redacted() {
         StringBuilder out = new StringBuilder();
-        values.forEach((key, value) -> out.append(key).append('=')
-                .append(isSecret(key) ? "[hidden]" : key.endsWith(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG)
-                        ? AvroSerdeConfig.redactUrls(value) : value).append('\n'));
+        values.forEach((key, value) -> out.append(key)
+                .append('=')
+                .append(
+                        isSecret(key)
+                                ? "[hidden]"
+                                : key.endsWith(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG)
+                                        ? AvroSerdeConfig.redactUrls(value)
+                                        : value)
+                .append('\n'));
         return out.toString();
     }
 
     private static Set<String> kafkaPasswordKeys() {
         Set<String> keys = new java.util.HashSet<>();
-        for (org.apache.kafka.common.config.ConfigDef def : List.of(StreamsConfig.configDef(),
+        for (org.apache.kafka.common.config.ConfigDef def : List.of(
+                StreamsConfig.configDef(),
                 org.apache.kafka.clients.consumer.ConsumerConfig.configDef(),
-                org.apache.kafka.clients.producer.ProducerConfig.configDef(), AdminClientConfig.configDef())) {
+                org.apache.kafka.clients.producer.ProducerConfig.configDef(),
+                AdminClientConfig.configDef())) {
             def.configKeys().forEach((name, key) -> {
                 if (key.type == org.apache.kafka.common.config.ConfigDef.Type.PASSWORD) {
                     keys.add(name);
@@ -467,8 +499,9 @@ public final class AppConfig {
     private String parseApplicationId() {
         String id = values.getOrDefault(StreamsConfig.APPLICATION_ID_CONFIG, DEFAULT_APPLICATION_ID);
         if (!APPLICATION_ID.matcher(id).matches()) {
-            throw new InvalidConfigException(StreamsConfig.APPLICATION_ID_CONFIG, "'" + id
-                    + "' may only contain letters, digits, '.', '_' and '-' (it prefixes topic names)");
+            throw new InvalidConfigException(
+                    StreamsConfig.APPLICATION_ID_CONFIG,
+                    "'" + id + "' may only contain letters, digits, '.', '_' and '-' (it prefixes topic names)");
         }
         return id;
     }
@@ -477,9 +510,12 @@ public final class AppConfig {
         // A group.instance.id given directly would make members static that PipelineRunner then takes out of
         // their groups on close (leaving is right only for dynamic members): one key, which does both.
         for (String key : values.keySet()) {
-            if (key.equals(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG) || key.endsWith("." + ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)) {
-                throw new InvalidConfigException(key, "is set by the app from instance.id (static membership, kept on "
-                        + "close); set instance.id instead");
+            if (key.equals(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)
+                    || key.endsWith("." + ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)) {
+                throw new InvalidConfigException(
+                        key,
+                        "is set by the app from instance.id (static membership, kept on "
+                                + "close); set instance.id instead");
             }
         }
         String raw = values.get(INSTANCE_ID_CONFIG);
@@ -487,15 +523,20 @@ public final class AppConfig {
             return Optional.empty();
         }
         if (!INSTANCE_ID.matcher(raw).matches()) {
-            throw new InvalidConfigException(INSTANCE_ID_CONFIG, "'" + raw + "' is not an instance name: 1 to 200 letters, "
-                    + "digits, '.', '_' and '-', unique among the instances (leave it out for no static membership)");
+            throw new InvalidConfigException(
+                    INSTANCE_ID_CONFIG,
+                    "'" + raw + "' is not an instance name: 1 to 200 letters, "
+                            + "digits, '.', '_' and '-', unique among the instances (leave it out for no static membership)");
         }
         for (Pipeline pipeline : pipelines) {
             String protocolKey = PIPELINE_OVERRIDE_PREFIX + pipeline.id() + "." + StreamsConfig.GROUP_PROTOCOL_CONFIG;
             String protocol = values.getOrDefault(protocolKey, values.get(StreamsConfig.GROUP_PROTOCOL_CONFIG));
             if ("streams".equalsIgnoreCase(protocol)) {
-                throw new InvalidConfigException(INSTANCE_ID_CONFIG, "static membership needs group.protocol=classic: "
-                        + "Kafka Streams' streams protocol does not support it (pipeline " + pipeline.id() + ")");
+                throw new InvalidConfigException(
+                        INSTANCE_ID_CONFIG,
+                        "static membership needs group.protocol=classic: "
+                                + "Kafka Streams' streams protocol does not support it (pipeline " + pipeline.id()
+                                + ")");
             }
         }
         return Optional.of(raw);
@@ -506,8 +547,9 @@ public final class AppConfig {
         for (Pipeline pipeline : Pipeline.values()) {
             String perPipeline = PIPELINE_OVERRIDE_PREFIX + pipeline.id() + "." + ROCKSDB_MEMORY_CONFIG;
             if (values.containsKey(perPipeline)) {
-                throw new InvalidConfigException(perPipeline, "is one budget shared by every pipeline; set "
-                        + ROCKSDB_MEMORY_CONFIG + " instead");
+                throw new InvalidConfigException(
+                        perPipeline,
+                        "is one budget shared by every pipeline; set " + ROCKSDB_MEMORY_CONFIG + " instead");
             }
         }
         String raw = values.get(ROCKSDB_MEMORY_CONFIG);
@@ -522,8 +564,10 @@ public final class AppConfig {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new InvalidConfigException(ROCKSDB_MEMORY_CONFIG, "'" + raw + "' is not a size in bytes of at least "
-                + BoundedRocksDBMemory.MIN_BYTES + " (8 MiB; default " + BoundedRocksDBMemory.DEFAULT_BYTES + ", 64 MiB)");
+        throw new InvalidConfigException(
+                ROCKSDB_MEMORY_CONFIG,
+                "'" + raw + "' is not a size in bytes of at least " + BoundedRocksDBMemory.MIN_BYTES
+                        + " (8 MiB; default " + BoundedRocksDBMemory.DEFAULT_BYTES + ", 64 MiB)");
     }
 
     private List<Pipeline> parsePipelines() {
@@ -534,8 +578,9 @@ public final class AppConfig {
             if (id.isEmpty()) {
                 continue;
             }
-            selected.add(Pipeline.fromId(id).orElseThrow(() -> new InvalidConfigException(PIPELINES_CONFIG,
-                    "unknown pipeline '" + id + "' (known: " + Pipeline.allIds() + ")")));
+            selected.add(Pipeline.fromId(id)
+                    .orElseThrow(() -> new InvalidConfigException(
+                            PIPELINES_CONFIG, "unknown pipeline '" + id + "' (known: " + Pipeline.allIds() + ")")));
         }
         if (selected.isEmpty()) {
             throw new InvalidConfigException(PIPELINES_CONFIG, "names no pipeline (known: " + Pipeline.allIds() + ")");
@@ -555,8 +600,10 @@ public final class AppConfig {
             throw new InvalidConfigException(THRESHOLD_CONFIG, "'" + raw + "' is not a number");
         }
         if (!Double.isFinite(threshold) || threshold < TemperatureTopology.ABSOLUTE_ZERO_CELSIUS) {
-            throw new InvalidConfigException(THRESHOLD_CONFIG, "'" + raw + "' is not a temperature (finite, >= "
-                    + TemperatureTopology.ABSOLUTE_ZERO_CELSIUS + ")");
+            throw new InvalidConfigException(
+                    THRESHOLD_CONFIG,
+                    "'" + raw + "' is not a temperature (finite, >= " + TemperatureTopology.ABSOLUTE_ZERO_CELSIUS
+                            + ")");
         }
         return threshold;
     }
@@ -579,7 +626,8 @@ public final class AppConfig {
 
     private Optional<Short> parseReplicationFactor() {
         String key = values.containsKey(TopicAdmin.REPLICATION_FACTOR_CONFIG)
-                ? TopicAdmin.REPLICATION_FACTOR_CONFIG : StreamsConfig.REPLICATION_FACTOR_CONFIG;
+                ? TopicAdmin.REPLICATION_FACTOR_CONFIG
+                : StreamsConfig.REPLICATION_FACTOR_CONFIG;
         String raw = values.get(key);
         if (raw == null || raw.equals("-1")) {
             return Optional.empty();
@@ -592,7 +640,8 @@ public final class AppConfig {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new InvalidConfigException(key, "'" + raw + "' is not a replication factor (a positive number, or -1 for the broker's default)");
+        throw new InvalidConfigException(
+                key, "'" + raw + "' is not a replication factor (a positive number, or -1 for the broker's default)");
     }
 
     private int parsePort(String key) {
@@ -657,9 +706,12 @@ public final class AppConfig {
                 long maxPollInterval = configured == null ? 300_000L : Long.parseLong(String.valueOf(configured));
                 if (serde.callTimeoutMs() > maxPollInterval / 2) {
                     // A stream thread waiting that long for a hung registry would be thrown out of its group.
-                    throw new InvalidConfigException(AvroSerdeConfig.CALL_TIMEOUT_MS, "'" + serde.callTimeoutMs()
-                            + "' must be at most half of max.poll.interval.ms (" + maxPollInterval + ") of pipeline "
-                            + pipeline.id());
+                    throw new InvalidConfigException(
+                            AvroSerdeConfig.CALL_TIMEOUT_MS,
+                            "'" + serde.callTimeoutMs()
+                                    + "' must be at most half of max.poll.interval.ms (" + maxPollInterval
+                                    + ") of pipeline "
+                                    + pipeline.id());
                 }
             }
         } catch (ConfigException e) {

@@ -8,8 +8,7 @@ import java.util.function.Predicate;
 
 /** Walks an exception and its causes, each once (cause chains may loop). */
 final class Causes {
-    private Causes() {
-    }
+    private Causes() {}
 
     static boolean any(Throwable error, Predicate<Throwable> matches) {
         return first(error, Throwable.class, matches).isPresent();

@@ -1,13 +1,12 @@
 package io.eventpipelines.app;
 
-import org.apache.kafka.clients.CommonClientConfigs;
-import org.apache.kafka.common.config.SaslConfigs;
-import org.apache.kafka.common.config.SslConfigs;
-
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.config.SslConfigs;
 
 /**
  * Who the app's Kafka clients claim to be, from their settings, for error messages: the broker has no
@@ -18,18 +17,28 @@ record ClientIdentity(String bootstrapServers, String protocol, String mechanism
     private static final Pattern USERNAME = Pattern.compile("\\busername\\s*=\\s*\"([^\"]*)\"");
 
     static ClientIdentity of(Map<String, ?> clientConfig) {
-        String protocol = string(clientConfig, CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "PLAINTEXT").toUpperCase(Locale.ROOT);
+        String protocol = string(clientConfig, CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "PLAINTEXT")
+                .toUpperCase(Locale.ROOT);
         boolean sasl = protocol.startsWith("SASL");
-        String mechanism = sasl ? string(clientConfig, SaslConfigs.SASL_MECHANISM, SaslConfigs.DEFAULT_SASL_MECHANISM) : null;
+        String mechanism =
+                sasl ? string(clientConfig, SaslConfigs.SASL_MECHANISM, SaslConfigs.DEFAULT_SASL_MECHANISM) : null;
         String user = null;
         if (sasl) {
             Object jaas = clientConfig.get(SaslConfigs.SASL_JAAS_CONFIG);
-            String text = jaas instanceof org.apache.kafka.common.config.types.Password p ? p.value() : jaas == null ? "" : jaas.toString();
+            String text = jaas instanceof org.apache.kafka.common.config.types.Password p
+                    ? p.value()
+                    : jaas == null ? "" : jaas.toString();
             Matcher matcher = USERNAME.matcher(text);
             user = matcher.find() ? matcher.group(1) : null;
         }
-        String keystore = protocol.endsWith("SSL") ? string(clientConfig, SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG, null) : null;
-        return new ClientIdentity(string(clientConfig, CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "?"), protocol, mechanism, user, keystore);
+        String keystore =
+                protocol.endsWith("SSL") ? string(clientConfig, SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG, null) : null;
+        return new ClientIdentity(
+                string(clientConfig, CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "?"),
+                protocol,
+                mechanism,
+                user,
+                keystore);
     }
 
     /** The principal the broker most likely sees, as ACLs name it. */
@@ -63,6 +72,8 @@ record ClientIdentity(String bootstrapServers, String protocol, String mechanism
 
     private static String string(Map<String, ?> config, String key, String defaultValue) {
         Object value = config.get(key);
-        return value == null || value.toString().isBlank() ? defaultValue : value.toString().trim();
+        return value == null || value.toString().isBlank()
+                ? defaultValue
+                : value.toString().trim();
     }
 }

@@ -3,7 +3,6 @@ package io.eventpipelines.app;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-
 import java.util.Map;
 
 /**
@@ -21,11 +20,11 @@ final class DeadLetterCounter {
     /** Streams configuration entry holding the pipeline id, set by {@link AppConfig#streamsProperties}. */
     static final String PIPELINE_CONFIG = "eventpipelines.pipeline";
 
-    private DeadLetterCounter() {
-    }
+    private DeadLetterCounter() {}
 
     static Counter from(Map<String, ?> configs, String stage) {
-        MeterRegistry registry = configs.get(REGISTRY_CONFIG) instanceof MeterRegistry given ? given : new SimpleMeterRegistry();
+        MeterRegistry registry =
+                configs.get(REGISTRY_CONFIG) instanceof MeterRegistry given ? given : new SimpleMeterRegistry();
         Object pipeline = configs.get(PIPELINE_CONFIG);
         return registry.counter(METER, "pipeline", pipeline == null ? "unknown" : pipeline.toString(), "stage", stage);
     }

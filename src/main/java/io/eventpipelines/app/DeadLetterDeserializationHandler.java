@@ -1,14 +1,13 @@
 package io.eventpipelines.app;
 
 import io.eventpipelines.avro.SchemaRegistryException;
+import io.micrometer.core.instrument.Counter;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
-import io.micrometer.core.instrument.Counter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.util.Map;
 
 /**
  * Kafka Streams' log-and-continue handler with its built-in dead-letter queue (KIP-1034): a record that does
@@ -27,10 +26,15 @@ public class DeadLetterDeserializationHandler extends LogAndContinueExceptionHan
     }
 
     @Override
-    public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
+    public Response handleError(
+            ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
         if (SchemaRegistryException.isRegistryFailure(exception)) {
-            log.error("Schema Registry unreachable or refusing access while decoding {}-{}@{}; failing the task so the record is retried, not dead-lettered: {}",
-                    record.topic(), record.partition(), record.offset(), exception.getMessage());
+            log.error(
+                    "Schema Registry unreachable or refusing access while decoding {}-{}@{}; failing the task so the record is retried, not dead-lettered: {}",
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    exception.getMessage());
             return Response.fail();
         }
         Response response = super.handleError(context, record, exception);

@@ -2,21 +2,20 @@ package io.eventpipelines.app;
 
 import io.eventpipelines.avro.SchemaRegistryException;
 import io.eventpipelines.streams.DeadLetter;
+import io.micrometer.core.instrument.Counter;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
 import org.apache.kafka.streams.processor.api.Record;
-import io.micrometer.core.instrument.Counter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.Map;
 
 /**
  * Records a topology rejects (an unphysical temperature, a null value, a non-positive restock) go to the
@@ -54,21 +53,38 @@ public class DeadLetterProcessingHandler extends LogAndContinueProcessingExcepti
     @Override
     public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
         if (SchemaRegistryException.isRegistryFailure(exception)) {
-            log.error("Schema Registry unreachable, misconfigured or refusing in processor {} for {}-{}@{}; failing the task: {}",
-                    context.processorNodeId(), context.topic(), context.partition(), context.offset(), exception.getMessage());
+            log.error(
+                    "Schema Registry unreachable, misconfigured or refusing in processor {} for {}-{}@{}; failing the task: {}",
+                    context.processorNodeId(),
+                    context.topic(),
+                    context.partition(),
+                    context.offset(),
+                    exception.getMessage());
             return Response.fail();
         }
         // Our steps reject a record with an IllegalArgumentException or a DeadLetter; a KafkaException comes from
         // below them: an output or state that cannot be serialized, or a send of an earlier output that failed
         // (Kafka Streams reports it at the next send, inside whichever record forwards next).
         if (Causes.any(exception, KafkaException.class::isInstance)) {
-            log.error("Output or state of processor {} failed while processing {}-{}@{}; failing the task: {}",
-                    context.processorNodeId(), context.topic(), context.partition(), context.offset(), exception.getMessage());
+            log.error(
+                    "Output or state of processor {} failed while processing {}-{}@{}; failing the task: {}",
+                    context.processorNodeId(),
+                    context.topic(),
+                    context.partition(),
+                    context.offset(),
+                    exception.getMessage());
             return Response.fail();
         }
         if (exception instanceof DeadLetter letter && deadLetterTopic != null) {
-            log.warn("Record rejected in processor {} (task {}), dead-lettered as {} record {}-{}@{}: {}", context.processorNodeId(),
-                    context.taskId(), letter.topic(), letter.topic(), letter.partition(), letter.offset(), letter.getMessage());
+            log.warn(
+                    "Record rejected in processor {} (task {}), dead-lettered as {} record {}-{}@{}: {}",
+                    context.processorNodeId(),
+                    context.taskId(),
+                    letter.topic(),
+                    letter.topic(),
+                    letter.partition(),
+                    letter.offset(),
+                    letter.getMessage());
             deadLetters.increment();
             return Response.resume(List.of(deadLetterRecord(context, letter)));
         }
@@ -78,8 +94,8 @@ public class DeadLetterProcessingHandler extends LogAndContinueProcessingExcepti
     }
 
     private ProducerRecord<byte[], byte[]> deadLetterRecord(ErrorHandlerContext context, DeadLetter letter) {
-        ProducerRecord<byte[], byte[]> dead = new ProducerRecord<>(deadLetterTopic, null, context.timestamp(),
-                letter.key(), letter.value(), letter.headers());
+        ProducerRecord<byte[], byte[]> dead = new ProducerRecord<>(
+                deadLetterTopic, null, context.timestamp(), letter.key(), letter.value(), letter.headers());
         StringWriter stackTrace = new StringWriter();
         letter.reason().printStackTrace(new PrintWriter(stackTrace));
         header(dead, EXCEPTION_HEADER, letter.reason().getClass().getName());

@@ -2,18 +2,6 @@ package io.eventpipelines.app;
 
 import io.eventpipelines.logs.LogRoutingTopology;
 import io.eventpipelines.temperature.TemperatureTopology;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.utils.Utils;
-import org.apache.kafka.streams.KafkaStreams;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,22 +14,41 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.utils.Utils;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code demo}: the whole app on a machine with no Kafka installed. An embedded broker, the in-memory
  * registry, every topic, all four pipelines and the simulators of every input, with a summary read back from the
  * output topics every few seconds, until Ctrl-C.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Run everything locally with no Kafka installed: an embedded broker, an in-memory Schema Registry "
-                + "(mock://demo), all four pipelines and simulated input, printing a live summary until Ctrl-C.")
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
+        description =
+                "Run everything locally with no Kafka installed: an embedded broker, an in-memory Schema Registry "
+                        + "(mock://demo), all four pipelines and simulated input, printing a live summary until Ctrl-C.")
 final class DemoCommand implements Callable<Integer> {
     private static final String APPLICATION_ID = "demo";
 
-    @Option(names = "--seconds", defaultValue = "0", description = "Stop after this many seconds; 0 = until Ctrl-C (default).")
+    @Option(
+            names = "--seconds",
+            defaultValue = "0",
+            description = "Stop after this many seconds; 0 = until Ctrl-C (default).")
     long seconds;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Random seed of the simulators (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--seed",
+            defaultValue = "42",
+            description = "Random seed of the simulators (default ${DEFAULT-VALUE}).")
     long seed;
 
     @Spec
@@ -49,8 +56,16 @@ final class DemoCommand implements Callable<Integer> {
 
     /** Records per second each simulator produces: lively, yet light on a laptop. */
     private static final Map<Simulation, Double> RATES = new EnumMap<>(Map.of(
-            Simulation.TEMPERATURE, 20.0, Simulation.THRESHOLDS, 0.2, Simulation.LOGS, 40.0, Simulation.ORDERS, 8.0,
-            Simulation.RESTOCKS, 2.0));
+            Simulation.TEMPERATURE,
+            20.0,
+            Simulation.THRESHOLDS,
+            0.2,
+            Simulation.LOGS,
+            40.0,
+            Simulation.ORDERS,
+            8.0,
+            Simulation.RESTOCKS,
+            2.0));
 
     @Override
     public Integer call() throws Exception {
@@ -74,13 +89,23 @@ final class DemoCommand implements Callable<Integer> {
                 try (PipelineRunner runner = new PipelineRunner(config)) {
                     runner.start();
                     for (Simulation simulation : Simulation.values()) {
-                        Thread producer = new Thread(() -> ProduceCommand.produce(config, simulation, seed + simulation.ordinal(),
-                                RATES.get(simulation), 0, signal::stopping, false), "simulator-" + simulation.topic());
+                        Thread producer = new Thread(
+                                () -> ProduceCommand.produce(
+                                        config,
+                                        simulation,
+                                        seed + simulation.ordinal(),
+                                        RATES.get(simulation),
+                                        0,
+                                        signal::stopping,
+                                        false),
+                                "simulator-" + simulation.topic());
                         producer.setDaemon(true);
                         producer.start();
                         producers.add(producer);
                     }
-                    out.printf("Broker at %s, registry mock://demo. Simulators running; Ctrl-C to stop.%n", broker.bootstrapServers());
+                    out.printf(
+                            "Broker at %s, registry mock://demo. Simulators running; Ctrl-C to stop.%n",
+                            broker.bootstrapServers());
                     out.flush();
                     summarize(config, runner, out, signal);
                     signal.stop();
@@ -111,9 +136,11 @@ final class DemoCommand implements Callable<Integer> {
         Map<String, Long> counts = new TreeMap<>();
         Map<String, Integer> stock = new TreeMap<>();
         Map<String, Long> outcomes = new TreeMap<>();
-        long deadline = seconds > 0 ? System.nanoTime() + Duration.ofSeconds(seconds).toNanos() : Long.MAX_VALUE;
+        long deadline =
+                seconds > 0 ? System.nanoTime() + Duration.ofSeconds(seconds).toNanos() : Long.MAX_VALUE;
         long nextReport = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<String, byte[]> consumer =
+                new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(topics);
             while (!signal.stopping() && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
@@ -121,7 +148,10 @@ final class DemoCommand implements Callable<Integer> {
                     if (record.topic().equals(io.eventpipelines.orders.InventoryTopology.UPDATES_TOPIC)) {
                         var update = updates.deserialize(record.topic(), record.value());
                         stock.put(update.getProductId(), update.getStockAfter());
-                        outcomes.merge(update.getStatus() + (update.getReason() == null ? "" : " " + update.getReason()), 1L, Long::sum);
+                        outcomes.merge(
+                                update.getStatus() + (update.getReason() == null ? "" : " " + update.getReason()),
+                                1L,
+                                Long::sum);
                     }
                 }
                 if (System.nanoTime() >= nextReport) {
@@ -133,27 +163,53 @@ final class DemoCommand implements Callable<Integer> {
         printSummary(out, runner, counts, stock, outcomes);
     }
 
-    private static void printSummary(PrintWriter out, PipelineRunner runner, Map<String, Long> counts,
-                                     Map<String, Integer> stock, Map<String, Long> outcomes) {
+    private static void printSummary(
+            PrintWriter out,
+            PipelineRunner runner,
+            Map<String, Long> counts,
+            Map<String, Integer> stock,
+            Map<String, Long> outcomes) {
         long readings = counts.getOrDefault("temperature-readings", 0L);
         StringBuilder states = new StringBuilder();
-        runner.streams().forEach((pipeline, streams) -> states.append(pipeline.id()).append('=').append(streams.state()).append(' '));
-        out.println("---- " + java.time.LocalTime.now().withNano(0) + "  " + states.toString().trim());
-        out.printf(Locale.ROOT, "temperature   %6d readings -> %5d alerts (%.1f%%), %d closed one-minute windows of statistics%n",
-                readings, counts.getOrDefault("temperature-alerts", 0L),
+        runner.streams()
+                .forEach((pipeline, streams) -> states.append(pipeline.id())
+                        .append('=')
+                        .append(streams.state())
+                        .append(' '));
+        out.println("---- " + java.time.LocalTime.now().withNano(0) + "  "
+                + states.toString().trim());
+        out.printf(
+                Locale.ROOT,
+                "temperature   %6d readings -> %5d alerts (%.1f%%), %d closed one-minute windows of statistics%n",
+                readings,
+                counts.getOrDefault("temperature-alerts", 0L),
                 readings == 0 ? 0.0 : 100.0 * counts.getOrDefault("temperature-alerts", 0L) / readings,
                 counts.getOrDefault(TemperatureTopology.STATS_TOPIC, 0L));
         StringBuilder logs = new StringBuilder();
         for (String topic : LogRoutingTopology.routedTopics()) {
-            logs.append(topic.substring("logs-".length())).append(' ').append(counts.getOrDefault(topic, 0L)).append("  ");
+            logs.append(topic.substring("logs-".length()))
+                    .append(' ')
+                    .append(counts.getOrDefault(topic, 0L))
+                    .append("  ");
         }
-        out.printf(Locale.ROOT, "logs          %6d events  -> %s; %d error rates per service and minute%n",
-                counts.getOrDefault("app-logs", 0L), logs.toString().trim(),
+        out.printf(
+                Locale.ROOT,
+                "logs          %6d events  -> %s; %d error rates per service and minute%n",
+                counts.getOrDefault("app-logs", 0L),
+                logs.toString().trim(),
                 counts.getOrDefault(LogRoutingTopology.ERROR_RATES_TOPIC, 0L));
-        out.printf(Locale.ROOT, "inventory     %6d orders, %d restocks -> %s%n", counts.getOrDefault("orders", 0L),
-                counts.getOrDefault("inventory-restocks", 0L), outcomes);
-        String lowest = stock.entrySet().stream().sorted(Map.Entry.comparingByValue()).limit(5)
-                .map(e -> e.getKey() + "=" + e.getValue()).reduce((a, b) -> a + " " + b).orElse("-");
+        out.printf(
+                Locale.ROOT,
+                "inventory     %6d orders, %d restocks -> %s%n",
+                counts.getOrDefault("orders", 0L),
+                counts.getOrDefault("inventory-restocks", 0L),
+                outcomes);
+        String lowest = stock.entrySet().stream()
+                .sorted(Map.Entry.comparingByValue())
+                .limit(5)
+                .map(e -> e.getKey() + "=" + e.getValue())
+                .reduce((a, b) -> a + " " + b)
+                .orElse("-");
         out.printf(Locale.ROOT, "              lowest stock: %s%n", lowest);
         out.printf(Locale.ROOT, "notifications %6d sent%n", counts.getOrDefault("notifications", 0L));
         long dead = 0;
@@ -163,5 +219,4 @@ final class DemoCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "dead letters  %6d%n", dead);
         out.flush();
     }
-
 }

@@ -3,10 +3,6 @@ package io.eventpipelines.app;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import org.apache.kafka.streams.KafkaStreams;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -25,6 +21,8 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The instance's HTTP side: health for orchestrators, topology descriptions, Prometheus metrics and
@@ -56,7 +54,12 @@ final class HttpEndpoint implements AutoCloseable {
         // Two pools: inventory queries may wait up to InventoryQueries.PEER_TIMEOUT for a peer, and enough of them
         // must never delay /health/live past the Docker health check's 3 s timeout (a restart), nor /metrics.
         this.executor = Executors.newFixedThreadPool(2, daemon("http-endpoint"));
-        this.queries = new ThreadPoolExecutor(4, 4, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUERY_BACKLOG),
+        this.queries = new ThreadPoolExecutor(
+                4,
+                4,
+                0,
+                TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(QUERY_BACKLOG),
                 daemon("http-inventory-query"));
         server.setExecutor(executor);
         server.createContext("/", this::handle);
@@ -189,8 +192,12 @@ final class HttpEndpoint implements AutoCloseable {
     /** Consecutive escapes, as one UTF-8 sequence; then empties {@code escaped}. */
     private static String utf8(ByteArrayOutputStream escaped, String raw) {
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(escaped.toByteArray())).toString();
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(escaped.toByteArray()))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new BadRequest("percent-encoding in '" + raw + "' is not UTF-8");
         } finally {
@@ -233,7 +240,8 @@ final class HttpEndpoint implements AutoCloseable {
         }
         int limit;
         try {
-            limit = Math.min(MAX_PAGE, Math.max(1, Integer.parseInt(query.getOrDefault("limit", String.valueOf(DEFAULT_PAGE)))));
+            limit = Math.min(
+                    MAX_PAGE, Math.max(1, Integer.parseInt(query.getOrDefault("limit", String.valueOf(DEFAULT_PAGE)))));
         } catch (NumberFormatException e) {
             json(exchange, 400, Map.of("error", "limit must be a number"));
             return;

@@ -1,9 +1,23 @@
 package io.eventpipelines.app;
 
-import io.eventpipelines.orders.InventoryTopology;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.eventpipelines.orders.InventoryTopology;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
@@ -17,22 +31,6 @@ import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
-
-import java.io.IOException;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Arrays;
-import java.util.Iterator;
-import java.util.PriorityQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * Interactive queries of the inventory's stock store, answered by any instance: a key another instance owns
@@ -50,20 +48,15 @@ final class InventoryQueries {
     /** Marks a forwarded request: it is answered from local state only, so two instances never forward in a loop. */
     static final String LOCAL_ONLY_PARAM = "local=true";
 
-    sealed interface Answer permits Stock, NotFound, Unavailable {
-    }
+    sealed interface Answer permits Stock, NotFound, Unavailable {}
 
-    record Stock(String productId, int stock) implements Answer {
-    }
+    record Stock(String productId, int stock) implements Answer {}
 
-    record NotFound(String productId) implements Answer {
-    }
+    record NotFound(String productId) implements Answer {}
 
-    record Unavailable(String reason) implements Answer {
-    }
+    record Unavailable(String reason) implements Answer {}
 
-    record Page(List<Stock> items, String next) {
-    }
+    record Page(List<Stock> items, String next) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -73,7 +66,8 @@ final class InventoryQueries {
     private final KafkaStreams streams;
     private final HostInfo self;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     InventoryQueries(KafkaStreams streams, HostInfo self) {
         this.streams = streams;
@@ -83,12 +77,15 @@ final class InventoryQueries {
     Answer stock(String productId, boolean localOnly) {
         KeyQueryMetadata metadata;
         try {
-            metadata = streams.queryMetadataForKey(InventoryTopology.STOCK_STORE, productId, Serdes.String().serializer());
+            metadata = streams.queryMetadataForKey(
+                    InventoryTopology.STOCK_STORE, productId, Serdes.String().serializer());
         } catch (IllegalStateException | InvalidStateStoreException e) {
             return new Unavailable("the inventory pipeline is not running: " + e.getMessage());
         }
-        if (metadata == null || metadata.equals(KeyQueryMetadata.NOT_AVAILABLE)
-                || metadata.activeHost() == null || metadata.activeHost().port() < 0) {
+        if (metadata == null
+                || metadata.equals(KeyQueryMetadata.NOT_AVAILABLE)
+                || metadata.activeHost() == null
+                || metadata.activeHost().port() < 0) {
             return new Unavailable("the owner of product '" + productId + "' is not known yet (rebalancing)");
         }
         if (metadata.activeHost().equals(self) || localOnly) {
@@ -131,7 +128,9 @@ final class InventoryQueries {
             if (items.size() > limit) {
                 items = items.subList(0, limit);
             }
-            return new Page(List.copyOf(items), more && !items.isEmpty() ? items.get(items.size() - 1).productId() : null);
+            return new Page(
+                    List.copyOf(items),
+                    more && !items.isEmpty() ? items.get(items.size() - 1).productId() : null);
         } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException cause ? cause : e;
         } finally {
@@ -163,8 +162,7 @@ final class InventoryQueries {
     }
 
     /** A source's next item, with its key's bytes for the order. */
-    private record Head(Stock stock, byte[] key, Iterator<Stock> rest) {
-    }
+    private record Head(Stock stock, byte[] key, Iterator<Stock> rest) {}
 
     private static void advance(Iterator<Stock> source, PriorityQueue<Head> heads) {
         if (source.hasNext()) {
@@ -206,14 +204,14 @@ final class InventoryQueries {
     }
 
     /** A peer and its page, on its way. */
-    private record Peer(HostInfo host, CompletableFuture<Page> page) {
-    }
+    private record Peer(HostInfo host, CompletableFuture<Page> page) {}
 
     /** Every peer is asked at once, so a page waits for the slowest peer, not for their sum. */
     private List<Peer> askPeers(String after, int limit) {
         List<Peer> peers = new ArrayList<>();
         for (StreamsMetadata instance : streams.metadataForAllStreamsClients()) {
-            if (!instance.hostInfo().equals(self) && instance.stateStoreNames().contains(InventoryTopology.STOCK_STORE)) {
+            if (!instance.hostInfo().equals(self)
+                    && instance.stateStoreNames().contains(InventoryTopology.STOCK_STORE)) {
                 peers.add(new Peer(instance.hostInfo(), remotePage(instance.hostInfo(), after, limit)));
             }
         }
@@ -221,26 +219,37 @@ final class InventoryQueries {
     }
 
     private ReadOnlyKeyValueStore<String, Integer> localStore(int partition) {
-        return streams.store(StoreQueryParameters.fromNameAndType(InventoryTopology.STOCK_STORE,
-                QueryableStoreTypes.<String, Integer>keyValueStore()).withPartition(partition));
+        return streams.store(StoreQueryParameters.fromNameAndType(
+                        InventoryTopology.STOCK_STORE, QueryableStoreTypes.<String, Integer>keyValueStore())
+                .withPartition(partition));
     }
 
     private ReadOnlyKeyValueStore<String, Integer> localStore() {
-        return streams.store(StoreQueryParameters.fromNameAndType(InventoryTopology.STOCK_STORE,
-                QueryableStoreTypes.<String, Integer>keyValueStore()));
+        return streams.store(StoreQueryParameters.fromNameAndType(
+                InventoryTopology.STOCK_STORE, QueryableStoreTypes.<String, Integer>keyValueStore()));
     }
 
     private Answer forward(HostInfo owner, String pathAndQuery, String productId) {
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://" + owner.host() + ":"
-                    + owner.port() + pathAndQuery)).timeout(PEER_TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http.send(
+                    HttpRequest.newBuilder(URI.create("http://" + owner.host() + ":" + owner.port() + pathAndQuery))
+                            .timeout(PEER_TIMEOUT)
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             return switch (response.statusCode()) {
-                case 200 -> new Stock(productId, JSON.readTree(response.body()).get("stock").asInt());
+                case 200 ->
+                    new Stock(
+                            productId,
+                            JSON.readTree(response.body()).get("stock").asInt());
                 case 404 -> new NotFound(productId);
-                default -> new Unavailable("the owner " + owner.host() + ":" + owner.port() + " answered " + response.statusCode());
+                default ->
+                    new Unavailable(
+                            "the owner " + owner.host() + ":" + owner.port() + " answered " + response.statusCode());
             };
         } catch (IOException e) {
-            return new Unavailable("the owner " + owner.host() + ":" + owner.port() + " cannot be reached: " + e.getMessage());
+            return new Unavailable(
+                    "the owner " + owner.host() + ":" + owner.port() + " cannot be reached: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Unavailable("interrupted");
@@ -248,9 +257,12 @@ final class InventoryQueries {
     }
 
     private CompletableFuture<Page> remotePage(HostInfo host, String after, int limit) {
-        String query = "/inventory?" + LOCAL_ONLY_PARAM + "&limit=" + limit + (after == null ? "" : "&after=" + encode(after));
+        String query =
+                "/inventory?" + LOCAL_ONLY_PARAM + "&limit=" + limit + (after == null ? "" : "&after=" + encode(after));
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port() + query))
-                .timeout(PEER_TIMEOUT).GET().build();
+                .timeout(PEER_TIMEOUT)
+                .GET()
+                .build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).handle((response, failure) -> {
             if (failure != null) {
                 throw new InvalidStateStoreException(host + " cannot be reached: " + failure.getMessage());
@@ -262,9 +274,12 @@ final class InventoryQueries {
                 JsonNode body = JSON.readTree(response.body());
                 List<Stock> items = new ArrayList<>();
                 for (JsonNode item : body.get("items")) {
-                    items.add(new Stock(item.get("productId").asText(), item.get("stock").asInt()));
+                    items.add(new Stock(
+                            item.get("productId").asText(), item.get("stock").asInt()));
                 }
-                return new Page(items, body.get("next").isNull() ? null : body.get("next").asText());
+                return new Page(
+                        items,
+                        body.get("next").isNull() ? null : body.get("next").asText());
             } catch (IOException | RuntimeException e) {
                 throw new InvalidStateStoreException(host + " answered something else than a page: " + e.getMessage());
             }

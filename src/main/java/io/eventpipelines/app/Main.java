@@ -1,29 +1,41 @@
 package io.eventpipelines.app;
 
 import io.eventpipelines.avro.SchemaRegistryException;
-
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.Map;
-import java.util.concurrent.Callable;
-
 /** {@code java -jar event-pipelines.jar <properties file>} runs the pipelines; see {@code --help}. */
-@Command(name = "event-pipelines", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(
+        name = "event-pipelines",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
         description = "Kafka Streams pipelines over Avro records: temperature alerts, log routing, "
                 + "inventory and notifications.%nWith only a properties file, runs the pipelines (like 'run').",
-        subcommands = {Main.Run.class, Main.Describe.class, DemoCommand.class, ProduceCommand.class, TopicsCommand.class, SchemasCommand.class,
-                CommandLine.HelpCommand.class},
+        subcommands = {
+            Main.Run.class,
+            Main.Describe.class,
+            DemoCommand.class,
+            ProduceCommand.class,
+            TopicsCommand.class,
+            SchemasCommand.class,
+            CommandLine.HelpCommand.class
+        },
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"143:stopped by SIGTERM (130: Ctrl-C), after closing every pipeline", "1:every pipeline stopped, one failed", "2:invalid configuration or usage",
-                "3:topics or schemas missing, or the registry URL does not answer as a Schema Registry",
-                "4:not authenticated or not authorized by the cluster/registry (credentials, certificates, ACLs)",
-                "5:the registry refused an output's schema at run time (incompatible, not registered, read-only)"})
+        exitCodeList = {
+            "143:stopped by SIGTERM (130: Ctrl-C), after closing every pipeline",
+            "1:every pipeline stopped, one failed",
+            "2:invalid configuration or usage",
+            "3:topics or schemas missing, or the registry URL does not answer as a Schema Registry",
+            "4:not authenticated or not authorized by the cluster/registry (credentials, certificates, ACLs)",
+            "5:the registry refused an output's schema at run time (incompatible, not registered, read-only)"
+        })
 public final class Main implements Callable<Integer> {
     static final int EXIT_FAILED = 1;
     static final int EXIT_CONFIG = 2;
@@ -85,7 +97,9 @@ public final class Main implements Callable<Integer> {
         return Run.run(configFile);
     }
 
-    @Command(name = "run", mixinStandardHelpOptions = true,
+    @Command(
+            name = "run",
+            mixinStandardHelpOptions = true,
             description = "Run the selected pipelines until SIGTERM/Ctrl-C, then close each, leaving its group.")
     static final class Run implements Callable<Integer> {
         private static final Logger log = LoggerFactory.getLogger(Run.class);
@@ -100,7 +114,10 @@ public final class Main implements Callable<Integer> {
 
         static int run(Path configFile) throws InterruptedException {
             AppConfig config = AppConfig.load(configFile, System.getenv());
-            log.info("Starting pipelines {} with configuration (secrets hidden):\n{}", config.pipelines(), config.redacted());
+            log.info(
+                    "Starting pipelines {} with configuration (secrets hidden):\n{}",
+                    config.pipelines(),
+                    config.redacted());
             if (!config.unknownKeys().isEmpty()) {
                 log.warn("Ignoring keys that nothing reads (a typo?): {}", config.unknownKeys());
             }
@@ -133,10 +150,15 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    @Command(name = "describe", mixinStandardHelpOptions = true,
-            description = "Print each selected pipeline's topology (Topology#describe()). Contacts no broker or registry.")
+    @Command(
+            name = "describe",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Print each selected pipeline's topology (Topology#describe()). Contacts no broker or registry.")
     static final class Describe implements Callable<Integer> {
-        @Parameters(arity = "0..1", paramLabel = "<properties file>",
+        @Parameters(
+                arity = "0..1",
+                paramLabel = "<properties file>",
                 description = "Configuration to describe; without it, the defaults.")
         Path configFile;
 
@@ -146,13 +168,18 @@ public final class Main implements Callable<Integer> {
         @Override
         public Integer call() {
             AppConfig config = configFile == null
-                    ? AppConfig.of(Map.of("bootstrap.servers", "localhost:9092", "schema.registry.url", "mock://describe"))
+                    ? AppConfig.of(
+                            Map.of("bootstrap.servers", "localhost:9092", "schema.registry.url", "mock://describe"))
                     : AppConfig.load(configFile, System.getenv());
             PrintWriter out = spec.commandLine().getOut();
             var serdes = new io.eventpipelines.avro.AvroSerdes(config.serdeConfig());
             for (Pipeline pipeline : config.pipelines()) {
-                out.printf("Pipeline %s (application.id %s-%s)%n%s%n", pipeline.id(), config.applicationIdPrefix(),
-                        pipeline.id(), pipeline.buildTopology(config, serdes).describe());
+                out.printf(
+                        "Pipeline %s (application.id %s-%s)%n%s%n",
+                        pipeline.id(),
+                        config.applicationIdPrefix(),
+                        pipeline.id(),
+                        pipeline.buildTopology(config, serdes).describe());
             }
             out.flush();
             return 0;

@@ -3,7 +3,6 @@ package io.eventpipelines.app;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -11,13 +10,9 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import org.apache.kafka.common.MetricName;
-import org.apache.kafka.streams.KafkaStreams;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -26,6 +21,10 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The instance's metrics in Prometheus form: the JVM's, and every Kafka Streams metric of every pipeline
@@ -71,12 +70,17 @@ final class Metrics implements AutoCloseable {
         @Override
         public Meter.Id map(Meter.Id id) {
             List<Tag> tags = id.getTags();
-            if (!id.getName().startsWith(STATE_METRICS) || id.getTag(STORE) != null
-                    || tags.stream().filter(tag -> tag.getKey().endsWith(STATE_ID_SUFFIX)).count() != 1) {
+            if (!id.getName().startsWith(STATE_METRICS)
+                    || id.getTag(STORE) != null
+                    || tags.stream()
+                                    .filter(tag -> tag.getKey().endsWith(STATE_ID_SUFFIX))
+                                    .count()
+                            != 1) {
                 return id;
             }
             return id.replaceTags(tags.stream()
-                    .map(tag -> tag.getKey().endsWith(STATE_ID_SUFFIX) ? Tag.of(STORE, tag.getValue()) : tag).toList());
+                    .map(tag -> tag.getKey().endsWith(STATE_ID_SUFFIX) ? Tag.of(STORE, tag.getValue()) : tag)
+                    .toList());
         }
     };
 
@@ -86,7 +90,8 @@ final class Metrics implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        KafkaStreamsMetrics binder = new KafkaStreamsMetrics(streams, Tags.of("pipeline", pipeline.id()), scheduler, refreshInterval);
+        KafkaStreamsMetrics binder =
+                new KafkaStreamsMetrics(streams, Tags.of("pipeline", pipeline.id()), scheduler, refreshInterval);
         bound.add(() -> {
             try {
                 binder.close();
@@ -96,8 +101,11 @@ final class Metrics implements AutoCloseable {
             }
         });
         binder.bindTo(registry);
-        scheduler.scheduleWithFixedDelay(() -> removeGoneStoreMeters(pipeline, streams), refreshInterval.toMillis(),
-                refreshInterval.toMillis(), TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(
+                () -> removeGoneStoreMeters(pipeline, streams),
+                refreshInterval.toMillis(),
+                refreshInterval.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -111,14 +119,22 @@ final class Metrics implements AutoCloseable {
             for (MetricName name : streams.metrics().keySet()) {
                 name.tags().forEach((key, value) -> {
                     if (key.endsWith("-state-id")) {
-                        live.add(List.of(String.valueOf(name.tags().get("thread-id")), String.valueOf(name.tags().get("task-id")), value));
+                        live.add(List.of(
+                                String.valueOf(name.tags().get("thread-id")),
+                                String.valueOf(name.tags().get("task-id")),
+                                value));
                     }
                 });
             }
             for (Meter meter : registry.getMeters()) {
                 Meter.Id id = meter.getId();
-                if (id.getName().startsWith(STATE_METRICS) && pipeline.id().equals(id.getTag("pipeline")) && id.getTag(STORE) != null
-                        && !live.contains(List.of(String.valueOf(id.getTag("thread.id")), String.valueOf(id.getTag("task.id")), id.getTag(STORE)))) {
+                if (id.getName().startsWith(STATE_METRICS)
+                        && pipeline.id().equals(id.getTag("pipeline"))
+                        && id.getTag(STORE) != null
+                        && !live.contains(List.of(
+                                String.valueOf(id.getTag("thread.id")),
+                                String.valueOf(id.getTag("task.id")),
+                                id.getTag(STORE)))) {
                     registry.remove(meter);
                 }
             }

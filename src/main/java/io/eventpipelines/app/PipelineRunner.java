@@ -1,9 +1,16 @@
 package io.eventpipelines.app;
 
+import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.avro.SchemaRegistryException;
 import io.eventpipelines.avro.SchemaRegistryUnavailableException;
-import io.eventpipelines.avro.AvroSerdes;
-
+import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
@@ -18,15 +25,6 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThr
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
-import java.util.Collections;
-import java.util.EnumMap;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-
 /**
  * Runs the selected pipelines, each as its own {@link KafkaStreams}, so that one failing or lagging pipeline
  * never stalls another. Closing leaves each consumer group at once (no wait for the session timeout before
@@ -38,12 +36,15 @@ public final class PipelineRunner implements AutoCloseable {
 
     private final AppConfig config;
     private final Map<Pipeline, KafkaStreams> streams = Collections.synchronizedMap(new EnumMap<>(Pipeline.class));
-    private final Map<Pipeline, KafkaStreams.State> finalStates = Collections.synchronizedMap(new EnumMap<>(Pipeline.class));
+    private final Map<Pipeline, KafkaStreams.State> finalStates =
+            Collections.synchronizedMap(new EnumMap<>(Pipeline.class));
     private final CountDownLatch allStopped;
     private final Metrics metrics;
     private final Map<String, String> descriptions = Collections.synchronizedMap(new java.util.LinkedHashMap<>());
-    private final java.util.concurrent.atomic.AtomicReference<String> accessDenied = new java.util.concurrent.atomic.AtomicReference<>();
-    private final java.util.concurrent.atomic.AtomicReference<String> schemaRefused = new java.util.concurrent.atomic.AtomicReference<>();
+    private final java.util.concurrent.atomic.AtomicReference<String> accessDenied =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    private final java.util.concurrent.atomic.AtomicReference<String> schemaRefused =
+            new java.util.concurrent.atomic.AtomicReference<>();
     private AvroSerdes serdes;
     private volatile boolean started;
     private volatile boolean closed;
@@ -77,7 +78,9 @@ public final class PipelineRunner implements AutoCloseable {
                 metrics.bind(pipeline, instance);
                 streams.put(pipeline, instance);
                 instance.start();
-                log.info("Pipeline {} started (application.id {})", pipeline.id(),
+                log.info(
+                        "Pipeline {} started (application.id {})",
+                        pipeline.id(),
                         properties.getProperty(StreamsConfig.APPLICATION_ID_CONFIG));
             }
             started = true;
@@ -93,13 +96,17 @@ public final class PipelineRunner implements AutoCloseable {
             return;
         }
         KafkaStreams inventory = streams.get(Pipeline.INVENTORY);
-        InventoryQueries queries = inventory == null ? null
-                : new InventoryQueries(inventory, org.apache.kafka.streams.state.HostInfo.buildFromEndpoint(config.applicationServer()));
+        InventoryQueries queries = inventory == null
+                ? null
+                : new InventoryQueries(
+                        inventory,
+                        org.apache.kafka.streams.state.HostInfo.buildFromEndpoint(config.applicationServer()));
         try {
             http = new HttpEndpoint(config.httpHost(), config.httpPort(), this, metrics::scrape, queries);
         } catch (java.io.IOException e) {
-            throw new InvalidConfigException(AppConfig.HTTP_PORT_CONFIG, "cannot listen on " + config.httpHost() + ":"
-                    + config.httpPort() + ": " + e.getMessage());
+            throw new InvalidConfigException(
+                    AppConfig.HTTP_PORT_CONFIG,
+                    "cannot listen on " + config.httpHost() + ":" + config.httpPort() + ": " + e.getMessage());
         }
         http.start();
     }
@@ -114,7 +121,9 @@ public final class PipelineRunner implements AutoCloseable {
     /** Ready to serve: every pipeline RUNNING. */
     public boolean isReady() {
         Map<Pipeline, KafkaStreams.State> states = states();
-        return started && !closed && states.size() == config.pipelines().size()
+        return started
+                && !closed
+                && states.size() == config.pipelines().size()
                 && states.values().stream().allMatch(state -> state == KafkaStreams.State.RUNNING);
     }
 
@@ -123,8 +132,10 @@ public final class PipelineRunner implements AutoCloseable {
         if (closed) {
             return true;
         }
-        return states().values().stream().noneMatch(state -> state == KafkaStreams.State.ERROR
-                || state == KafkaStreams.State.PENDING_ERROR || (started && state == KafkaStreams.State.NOT_RUNNING));
+        return states().values().stream()
+                .noneMatch(state -> state == KafkaStreams.State.ERROR
+                        || state == KafkaStreams.State.PENDING_ERROR
+                        || (started && state == KafkaStreams.State.NOT_RUNNING));
     }
 
     /** Each pipeline's {@code Topology#describe()}, as started. */
@@ -184,14 +195,19 @@ public final class PipelineRunner implements AutoCloseable {
         // Kafka Streams never interrupts its stream threads, and a thread waiting for a hung registry holds its
         // pipeline's close for up to schema.registry.call.timeout.ms. Half the time is theirs; then their waits end.
         if (!awaitClosed(membership, deadline - timeoutNanos / 2)) {
-            log.warn("Pipelines still closing after {} ms; ending their waits for the Schema Registry",
+            log.warn(
+                    "Pipelines still closing after {} ms; ending their waits for the Schema Registry",
                     config.shutdownTimeout().toMillis() / 2);
             closeRegistryClient();
         }
         if (!awaitClosed(membership, deadline)) {
             streams.forEach((pipeline, instance) -> {
-                if (instance.state() != KafkaStreams.State.NOT_RUNNING && instance.state() != KafkaStreams.State.ERROR) {
-                    log.warn("Pipeline {} did not close within {} ms", pipeline.id(), config.shutdownTimeout().toMillis());
+                if (instance.state() != KafkaStreams.State.NOT_RUNNING
+                        && instance.state() != KafkaStreams.State.ERROR) {
+                    log.warn(
+                            "Pipeline {} did not close within {} ms",
+                            pipeline.id(),
+                            config.shutdownTimeout().toMillis());
                 }
             });
         }
@@ -210,7 +226,8 @@ public final class PipelineRunner implements AutoCloseable {
         for (KafkaStreams instance : streams.values()) {
             // On a client already closing, close waits for a final state, at most the time given.
             long left = Math.max(0, deadline - System.nanoTime());
-            all &= instance.close(CloseOptions.groupMembershipOperation(membership).withTimeout(Duration.ofNanos(left)));
+            all &= instance.close(
+                    CloseOptions.groupMembershipOperation(membership).withTimeout(Duration.ofNanos(left)));
         }
         return all;
     }
@@ -226,7 +243,8 @@ public final class PipelineRunner implements AutoCloseable {
     }
 
     static CloseOptions.GroupMembershipOperation membershipOnClose(AppConfig config) {
-        return config.instanceId().isPresent() ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP
+        return config.instanceId().isPresent()
+                ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP
                 : CloseOptions.GroupMembershipOperation.LEAVE_GROUP;
     }
 
@@ -249,8 +267,9 @@ public final class PipelineRunner implements AutoCloseable {
 
     /** One line naming the subject and the registry's answer, when {@code error} is a refusal of a subject. */
     static Optional<String> schemaRefusedReason(Pipeline pipeline, Throwable error) {
-        return SchemaRegistryException.subjectRefusalIn(error).map(refusal -> "schema refused: pipeline " + pipeline.id()
-                + ": subject '" + refusal.subject() + "': " + refusal.getMessage());
+        return SchemaRegistryException.subjectRefusalIn(error)
+                .map(refusal -> "schema refused: pipeline " + pipeline.id() + ": subject '" + refusal.subject() + "': "
+                        + refusal.getMessage());
     }
 
     /**
@@ -261,21 +280,24 @@ public final class PipelineRunner implements AutoCloseable {
         for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
             String prefix = "not authorized: pipeline " + pipeline.id() + ": ";
             if (t instanceof TopicAuthorizationException topics) {
-                return Optional.of(prefix + "topics " + String.join(", ", new java.util.TreeSet<>(topics.unauthorizedTopics()))
-                        + " refused: " + t.getMessage());
+                return Optional.of(
+                        prefix + "topics " + String.join(", ", new java.util.TreeSet<>(topics.unauthorizedTopics()))
+                                + " refused: " + t.getMessage());
             }
             if (t instanceof GroupAuthorizationException group) {
                 return Optional.of(prefix + "consumer group " + group.groupId() + " refused: " + t.getMessage());
             }
             if (t instanceof TransactionalIdAuthorizationException) {
-                return Optional.of(prefix + "transactional id refused (exactly-once needs WRITE on the transactional ids "
-                        + "prefixed with the application.id): " + t.getMessage());
+                return Optional.of(
+                        prefix + "transactional id refused (exactly-once needs WRITE on the transactional ids "
+                                + "prefixed with the application.id): " + t.getMessage());
             }
             if (t instanceof AuthorizationException) {
                 return Optional.of(prefix + t.getMessage());
             }
             if (t instanceof AuthenticationException) {
-                return Optional.of("authentication failed: pipeline " + pipeline.id() + ": " + TopicAdmin.rootMessage(t));
+                return Optional.of(
+                        "authentication failed: pipeline " + pipeline.id() + ": " + TopicAdmin.rootMessage(t));
             }
             if (t instanceof SchemaRegistryException registry && registry.isAccessDenied()) {
                 return Optional.of("access denied: pipeline " + pipeline.id() + ": " + t.getMessage());
@@ -294,7 +316,10 @@ public final class PipelineRunner implements AutoCloseable {
             return stopEverything(pipeline, refused.get(), schemaRefused, error);
         }
         if (SchemaRegistryUnavailableException.isCauseOf(error)) {
-            log.error("Pipeline {}: Schema Registry unreachable; replacing the stream thread to retry", pipeline.id(), error);
+            log.error(
+                    "Pipeline {}: Schema Registry unreachable; replacing the stream thread to retry",
+                    pipeline.id(),
+                    error);
             return StreamThreadExceptionResponse.REPLACE_THREAD;
         }
         log.error("Pipeline {} failed and is shutting down; the other pipelines keep running", pipeline.id(), error);
@@ -302,9 +327,11 @@ public final class PipelineRunner implements AutoCloseable {
     }
 
     /** Retrying or replacing the thread would only fail the same way, forever: stop all, with {@code reason}. */
-    private StreamThreadExceptionResponse stopEverything(Pipeline pipeline, String reason,
-                                                         java.util.concurrent.atomic.AtomicReference<String> slot,
-                                                         Throwable error) {
+    private StreamThreadExceptionResponse stopEverything(
+            Pipeline pipeline,
+            String reason,
+            java.util.concurrent.atomic.AtomicReference<String> slot,
+            Throwable error) {
         log.error("Pipeline {}: {}; stopping every pipeline", pipeline.id(), reason, error);
         if (accessDenied.get() == null && schemaRefused.get() == null && slot.compareAndSet(null, reason)) {
             // Not from this stream thread: closing waits for the stream threads, this one included.

@@ -5,14 +5,6 @@ import io.eventpipelines.avro.SchemaRegistryClient;
 import io.eventpipelines.avro.SchemaRegistryException;
 import io.eventpipelines.avro.SchemaRegistryMisconfiguredException;
 import io.eventpipelines.avro.SchemaRegistryUnavailableException;
-
-import org.apache.avro.Schema;
-import org.apache.kafka.clients.admin.Admin;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import org.apache.kafka.common.acl.AclOperation;
-
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
@@ -21,6 +13,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+import org.apache.avro.Schema;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.acl.AclOperation;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Checks made before any pipeline starts, so that a missing topic or schema is one clear error at start
@@ -29,8 +26,7 @@ import java.util.stream.Collectors;
 final class Preflight {
     private static final Logger log = LoggerFactory.getLogger(Preflight.class);
 
-    private Preflight() {
-    }
+    private Preflight() {}
 
     /**
      * Every topic the selected pipelines read or write must exist, unless {@code topics.auto.create=true}
@@ -44,7 +40,8 @@ final class Preflight {
         if (!access.missing().isEmpty()) {
             if (!config.autoCreateTopics()) {
                 throw new StartupCheckException("missing topics: " + String.join(", ", access.missing())
-                        + " (create them with 'topics create <properties file>', or set " + TopicAdmin.AUTO_CREATE_CONFIG + "=true)");
+                        + " (create them with 'topics create <properties file>', or set "
+                        + TopicAdmin.AUTO_CREATE_CONFIG + "=true)");
             }
             log.info("Creating missing topics {} ({} partitions)", access.missing(), config.topicPartitions());
             TopicAdmin.create(admin, access.missing(), config.topicPartitions(), config.topicReplicationFactor());
@@ -54,10 +51,11 @@ final class Preflight {
         if (!lacking.isEmpty()) {
             ClientIdentity identity = TopicAdmin.identity(admin);
             List<String> parts = new ArrayList<>();
-            lacking.forEach((topic, operations) -> parts.add(topic + " (" + operations.stream().map(Enum::name)
-                    .collect(Collectors.joining(", ")) + ")"));
-            throw new NotAuthorizedException("not authorized: " + identity.principal() + " lacks topic ACLs on "
-                    + String.join(", ", parts) + " at " + identity.bootstrapServers() + " (" + identity.describe() + ")");
+            lacking.forEach((topic, operations) -> parts.add(
+                    topic + " (" + operations.stream().map(Enum::name).collect(Collectors.joining(", ")) + ")"));
+            throw new NotAuthorizedException(
+                    "not authorized: " + identity.principal() + " lacks topic ACLs on " + String.join(", ", parts)
+                            + " at " + identity.bootstrapServers() + " (" + identity.describe() + ")");
         }
     }
 
@@ -65,10 +63,12 @@ final class Preflight {
     static Map<String, Set<AclOperation>> lackingOperations(Collection<Pipeline> pipelines, TopicAdmin.Access access) {
         Map<String, Set<AclOperation>> needed = new TreeMap<>();
         for (Pipeline pipeline : pipelines) {
-            pipeline.inputTopics().forEach(topic -> needed.computeIfAbsent(topic, t -> EnumSet.of(AclOperation.DESCRIBE))
-                    .add(AclOperation.READ));
-            pipeline.outputTopics().forEach(topic -> needed.computeIfAbsent(topic, t -> EnumSet.of(AclOperation.DESCRIBE))
-                    .add(AclOperation.WRITE));
+            pipeline.inputTopics()
+                    .forEach(topic -> needed.computeIfAbsent(topic, t -> EnumSet.of(AclOperation.DESCRIBE))
+                            .add(AclOperation.READ));
+            pipeline.outputTopics()
+                    .forEach(topic -> needed.computeIfAbsent(topic, t -> EnumSet.of(AclOperation.DESCRIBE))
+                            .add(AclOperation.WRITE));
         }
         Map<String, Set<AclOperation>> lacking = new TreeMap<>();
         needed.forEach((topic, operations) -> {
@@ -130,7 +130,8 @@ final class Preflight {
         }
         if (!missing.isEmpty()) {
             throw new StartupCheckException("schemas not registered (" + AvroSerdeConfig.AUTO_REGISTER_SCHEMAS
-                    + "=false): " + String.join(", ", missing) + " (register them with 'schemas register <properties file>')");
+                    + "=false): " + String.join(", ", missing)
+                    + " (register them with 'schemas register <properties file>')");
         }
     }
 

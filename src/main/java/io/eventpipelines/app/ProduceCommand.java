@@ -1,7 +1,17 @@
 package io.eventpipelines.app;
 
 import io.eventpipelines.avro.SpecificAvroSerializer;
-
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -14,27 +24,21 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.nio.file.Path;
-import java.time.Instant;
-import java.util.HashMap;
-import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
-import java.util.function.Function;
-
 /** {@code produce <scenario> <properties file>}: simulated input at a steady rate, as a Confluent producer would write it. */
-@Command(name = "produce", mixinStandardHelpOptions = true,
-        description = "Produce simulated records for one scenario (temperature, thresholds, logs, orders, restocks) to its input "
-                + "topic, registering schemas like a Confluent producer, until --count is reached or Ctrl-C.")
+@Command(
+        name = "produce",
+        mixinStandardHelpOptions = true,
+        description =
+                "Produce simulated records for one scenario (temperature, thresholds, logs, orders, restocks) to its input "
+                        + "topic, registering schemas like a Confluent producer, until --count is reached or Ctrl-C.")
 final class ProduceCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(ProduceCommand.class);
     private static final long STOP_CHECK_NANOS = 100_000_000L;
 
-    @Parameters(index = "0", paramLabel = "<scenario>", description = "temperature, thresholds, logs, orders or restocks.",
+    @Parameters(
+            index = "0",
+            paramLabel = "<scenario>",
+            description = "temperature, thresholds, logs, orders or restocks.",
             converter = SimulationConverter.class)
     Simulation simulation;
 
@@ -47,7 +51,10 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--count", defaultValue = "0", description = "Records to produce; 0 = until stopped (default).")
     long count;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Random seed: the same seed gives the same records (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--seed",
+            defaultValue = "42",
+            description = "Random seed: the same seed gives the same records (default ${DEFAULT-VALUE}).")
     long seed;
 
     static final class SimulationConverter implements picocli.CommandLine.ITypeConverter<Simulation> {
@@ -65,7 +72,11 @@ final class ProduceCommand implements Callable<Integer> {
         AppConfig config = AppConfig.load(configFile, System.getenv());
         try (StopSignal signal = new StopSignal("produce-shutdown")) {
             long sent = produce(config, simulation, seed, rate, count, signal::stopping, true);
-            log.info("Produced {} {} records to {}", sent, simulation.name().toLowerCase(Locale.ROOT), simulation.topic());
+            log.info(
+                    "Produced {} {} records to {}",
+                    sent,
+                    simulation.name().toLowerCase(Locale.ROOT),
+                    simulation.topic());
             return 0;
         }
     }
@@ -74,8 +85,14 @@ final class ProduceCommand implements Callable<Integer> {
      * Sends {@code count} records (0: until {@code stopped}) at {@code rate} per second, then flushes.
      * A failed send fails the run rather than being skipped, so a count is a count.
      */
-    static long produce(AppConfig config, Simulation simulation, long seed, double rate, long count,
-                        BooleanSupplier stopped, boolean reportProgress) {
+    static long produce(
+            AppConfig config,
+            Simulation simulation,
+            long seed,
+            double rate,
+            long count,
+            BooleanSupplier stopped,
+            boolean reportProgress) {
         Map<String, Object> props = new HashMap<>(config.serdeConfig());
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
@@ -88,7 +105,8 @@ final class ProduceCommand implements Callable<Integer> {
         AtomicLong acknowledged = new AtomicLong();
         long intervalNanos = (long) (1_000_000_000L / rate);
         long sent = 0;
-        try (KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(props, new StringSerializer(), values)) {
+        try (KafkaProducer<String, SpecificRecord> producer =
+                new KafkaProducer<>(props, new StringSerializer(), values)) {
             long next = System.nanoTime();
             long lastReport = next;
             while ((count == 0 || sent < count) && !stopped.getAsBoolean() && failure.get() == null) {
@@ -116,7 +134,8 @@ final class ProduceCommand implements Callable<Integer> {
             producer.flush();
         }
         if (failure.get() != null) {
-            throw new IllegalStateException("Producing to " + simulation.topic() + " failed: " + failure.get(), failure.get());
+            throw new IllegalStateException(
+                    "Producing to " + simulation.topic() + " failed: " + failure.get(), failure.get());
         }
         return sent;
     }

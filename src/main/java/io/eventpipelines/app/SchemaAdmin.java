@@ -4,23 +4,20 @@ import io.eventpipelines.avro.SchemaRegistryClient;
 import io.eventpipelines.avro.SchemaRegistryClient.CompatibilityResult;
 import io.eventpipelines.avro.SchemaRegistryException;
 import io.eventpipelines.avro.SchemaRegistryUnavailableException;
-
-import org.apache.avro.Schema;
-import org.apache.avro.specific.SpecificData;
-import org.apache.avro.specific.SpecificRecord;
-
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
 
 /** The app's subjects (TopicNameStrategy: {@code <topic>-value}) and their schemas, as the registry should hold them. */
 final class SchemaAdmin {
     static final String DEFAULT_COMPATIBILITY = "BACKWARD";
 
-    private SchemaAdmin() {
-    }
+    private SchemaAdmin() {}
 
     /** Subject to local schema for every topic the pipelines read or write through the registry, internal ones included. */
     static Map<String, Schema> subjectsOf(Collection<Pipeline> pipelines, String applicationIdPrefix) {
@@ -34,11 +31,11 @@ final class SchemaAdmin {
     }
 
     private static void addAll(Map<String, Schema> subjects, Map<String, Class<? extends SpecificRecord>> topics) {
-        topics.forEach((topic, type) -> subjects.put(topic + "-value", SpecificData.get().getSchema(type)));
+        topics.forEach((topic, type) ->
+                subjects.put(topic + "-value", SpecificData.get().getSchema(type)));
     }
 
-    record Registered(String subject, int id) {
-    }
+    record Registered(String subject, int id) {}
 
     /**
      * Sets each subject's compatibility, then registers its schema, so the level already applies to this

@@ -3,14 +3,6 @@ package io.eventpipelines.app;
 import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.avro.SchemaRegistryClient;
 import io.eventpipelines.avro.SchemaRegistryClient.CompatibilityResult;
-
-import org.apache.avro.Schema;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,9 +10,17 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.avro.Schema;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code schemas register|check <properties file>}: the data contract in {@code schemas/} against the registry. */
-@Command(name = "schemas", mixinStandardHelpOptions = true,
+@Command(
+        name = "schemas",
+        mixinStandardHelpOptions = true,
         description = "Register the app's schemas or check them against the Schema Registry.",
         subcommands = {SchemasCommand.Register.class, SchemasCommand.Check.class})
 final class SchemasCommand {
@@ -30,14 +30,19 @@ final class SchemasCommand {
         return SchemaAdmin.subjectsOf(config.pipelines(), config.applicationIdPrefix());
     }
 
-    @Command(name = "register", mixinStandardHelpOptions = true,
-            description = "Register each schema under its subject (<topic>-value, internal topics included) and set the "
-                    + "subject's compatibility level.")
+    @Command(
+            name = "register",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Register each schema under its subject (<topic>-value, internal topics included) and set the "
+                            + "subject's compatibility level.")
     static final class Register implements Callable<Integer> {
         @Parameters(paramLabel = "<properties file>", description = "Registry settings.")
         Path configFile;
 
-        @Option(names = "--compatibility", defaultValue = SchemaAdmin.DEFAULT_COMPATIBILITY,
+        @Option(
+                names = "--compatibility",
+                defaultValue = SchemaAdmin.DEFAULT_COMPATIBILITY,
                 description = "Compatibility level for each subject (default ${DEFAULT-VALUE}).")
         String compatibility;
 
@@ -48,7 +53,10 @@ final class SchemasCommand {
         public Integer call() {
             String level = compatibility.toUpperCase(Locale.ROOT);
             if (!SchemaRegistryClient.COMPATIBILITY_LEVELS.contains(level)) {
-                throw new InvalidConfigException("--compatibility", "'" + compatibility + "' is not one of " + new java.util.TreeSet<>(SchemaRegistryClient.COMPATIBILITY_LEVELS));
+                throw new InvalidConfigException(
+                        "--compatibility",
+                        "'" + compatibility + "' is not one of "
+                                + new java.util.TreeSet<>(SchemaRegistryClient.COMPATIBILITY_LEVELS));
             }
             AppConfig config = AppConfig.load(configFile, System.getenv());
             SchemaRegistryClient client = new AvroSerdes(config.serdeConfig()).client();
@@ -61,7 +69,9 @@ final class SchemasCommand {
         }
     }
 
-    @Command(name = "check", mixinStandardHelpOptions = true,
+    @Command(
+            name = "check",
+            mixinStandardHelpOptions = true,
             description = "Test each local schema against its subject's compatibility level; exits 1 naming every "
                     + "incompatible subject.")
     static final class Check implements Callable<Integer> {
@@ -77,17 +87,26 @@ final class SchemasCommand {
             SchemaRegistryClient client = new AvroSerdes(config.serdeConfig()).client();
             PrintWriter out = spec.commandLine().getOut();
             List<String> incompatible = new ArrayList<>();
-            for (Map.Entry<String, CompatibilityResult> verdict : SchemaAdmin.check(client, subjects(config)).entrySet()) {
+            for (Map.Entry<String, CompatibilityResult> verdict :
+                    SchemaAdmin.check(client, subjects(config)).entrySet()) {
                 boolean ok = verdict.getValue().compatible();
-                out.printf("%-60s %s%s%n", verdict.getKey(), ok ? "compatible" : "INCOMPATIBLE",
-                        verdict.getValue().messages().isEmpty() ? "" : " " + verdict.getValue().messages());
+                out.printf(
+                        "%-60s %s%s%n",
+                        verdict.getKey(),
+                        ok ? "compatible" : "INCOMPATIBLE",
+                        verdict.getValue().messages().isEmpty()
+                                ? ""
+                                : " " + verdict.getValue().messages());
                 if (!ok) {
                     incompatible.add(verdict.getKey());
                 }
             }
             out.flush();
             if (!incompatible.isEmpty()) {
-                spec.commandLine().getErr().println("event-pipelines: incompatible schemas for subjects: " + String.join(", ", incompatible));
+                spec.commandLine()
+                        .getErr()
+                        .println("event-pipelines: incompatible schemas for subjects: "
+                                + String.join(", ", incompatible));
                 spec.commandLine().getErr().flush();
                 return EXIT_INCOMPATIBLE;
             }

@@ -5,25 +5,29 @@ import io.eventpipelines.logs.LogSimulator;
 import io.eventpipelines.orders.InventoryTopology;
 import io.eventpipelines.orders.OrderSimulator;
 import io.eventpipelines.temperature.ReadingSimulator;
-import io.eventpipelines.temperature.ThresholdSimulator;
 import io.eventpipelines.temperature.TemperatureTopology;
-
-import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.streams.KeyValue;
-
+import io.eventpipelines.temperature.ThresholdSimulator;
 import java.time.Instant;
 import java.util.function.Function;
 import java.util.function.LongFunction;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.KeyValue;
 
 /** The simulated input of one scenario: which topic it feeds and its next record. */
 public enum Simulation {
-    TEMPERATURE(TemperatureTopology.READINGS_TOPIC,
+    TEMPERATURE(
+            TemperatureTopology.READINGS_TOPIC,
             seed -> new ReadingSimulator(seed, ReadingSimulator.DEFAULT_SENSORS)::next),
-    THRESHOLDS(TemperatureTopology.THRESHOLDS_TOPIC,
+    THRESHOLDS(
+            TemperatureTopology.THRESHOLDS_TOPIC,
             seed -> new ThresholdSimulator(seed, ReadingSimulator.DEFAULT_SENSORS)::next),
     LOGS(LogRoutingTopology.APP_LOGS_TOPIC, seed -> new LogSimulator(seed)::next),
-    ORDERS(InventoryTopology.ORDERS_TOPIC, seed -> new OrderSimulator(seed, OrderSimulator.DEFAULT_PRODUCTS)::nextOrder),
-    RESTOCKS(InventoryTopology.RESTOCKS_TOPIC, seed -> new OrderSimulator(seed, OrderSimulator.DEFAULT_PRODUCTS)::nextRestock);
+    ORDERS(
+            InventoryTopology.ORDERS_TOPIC,
+            seed -> new OrderSimulator(seed, OrderSimulator.DEFAULT_PRODUCTS)::nextOrder),
+    RESTOCKS(
+            InventoryTopology.RESTOCKS_TOPIC,
+            seed -> new OrderSimulator(seed, OrderSimulator.DEFAULT_PRODUCTS)::nextRestock);
 
     private final String topic;
     private final LongFunction<Function<Instant, KeyValue<String, ? extends SpecificRecord>>> sources;

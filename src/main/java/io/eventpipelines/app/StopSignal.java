@@ -14,14 +14,16 @@ final class StopSignal implements AutoCloseable {
     private final Thread hook;
 
     StopSignal(String name) {
-        hook = new Thread(() -> {
-            stopping.set(true);
-            try {
-                finished.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, name);
+        hook = new Thread(
+                () -> {
+                    stopping.set(true);
+                    try {
+                        finished.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                name);
         Runtime.getRuntime().addShutdownHook(hook);
     }
 

@@ -1,18 +1,5 @@
 package io.eventpipelines.app;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.clients.admin.DescribeTopicsOptions;
-import org.apache.kafka.clients.admin.ForwardingAdmin;
-import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.common.acl.AclOperation;
-import org.apache.kafka.common.errors.AuthenticationException;
-import org.apache.kafka.common.errors.AuthorizationException;
-import org.apache.kafka.common.errors.TopicAuthorizationException;
-import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -24,6 +11,18 @@ import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
+import org.apache.kafka.clients.admin.ForwardingAdmin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /** The app's topics on a cluster: which exist, and creating the missing ones idempotently. */
 final class TopicAdmin {
@@ -33,8 +32,7 @@ final class TopicAdmin {
     static final int DEFAULT_PARTITIONS = 3;
     private static final long TIMEOUT_SECONDS = 60;
 
-    private TopicAdmin() {
-    }
+    private TopicAdmin() {}
 
     /**
      * An Admin client; a setting Kafka refuses when the client is built (a bad value, a key store that cannot
@@ -56,8 +54,10 @@ final class TopicAdmin {
                     reason.append(reason.length() == 0 ? "" : ": ").append(t.getMessage());
                 }
             }
-            throw new InvalidConfigException("cannot create a Kafka client with these settings: "
-                    + (reason.length() == 0 ? e.getMessage() : reason), e);
+            throw new InvalidConfigException(
+                    "cannot create a Kafka client with these settings: "
+                            + (reason.length() == 0 ? e.getMessage() : reason),
+                    e);
         }
     }
 
@@ -84,8 +84,9 @@ final class TopicAdmin {
         Set<String> missing = new TreeSet<>();
         Set<String> notDescribable = new TreeSet<>();
         Map<String, Set<AclOperation>> operations = new java.util.TreeMap<>();
-        Map<String, org.apache.kafka.common.KafkaFuture<TopicDescription>> described = admin.describeTopics(topics,
-                new DescribeTopicsOptions().includeAuthorizedOperations(true)).topicNameValues();
+        Map<String, org.apache.kafka.common.KafkaFuture<TopicDescription>> described = admin.describeTopics(
+                        topics, new DescribeTopicsOptions().includeAuthorizedOperations(true))
+                .topicNameValues();
         for (Map.Entry<String, org.apache.kafka.common.KafkaFuture<TopicDescription>> topic : described.entrySet()) {
             try {
                 TopicDescription description = topic.getValue().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -126,8 +127,8 @@ final class TopicAdmin {
      * Creates each topic that does not exist yet; existing topics are left as they are.
      * @return topic name to true when created, false when it already existed
      */
-    static Map<String, Boolean> create(Admin admin, Collection<String> topics, int partitions,
-                                       Optional<Short> replicationFactor) {
+    static Map<String, Boolean> create(
+            Admin admin, Collection<String> topics, int partitions, Optional<Short> replicationFactor) {
         List<NewTopic> requested = new ArrayList<>();
         for (String topic : topics) {
             NewTopic newTopic = new NewTopic(topic, Optional.of(partitions), replicationFactor);
@@ -146,7 +147,8 @@ final class TopicAdmin {
                     throw failure(admin, "create topic " + topic, e.getCause());
                 }
                 if (!(e.getCause() instanceof TopicExistsException)) {
-                    throw new IllegalStateException("Cannot create topic " + topic + ": " + e.getCause().getMessage(), e.getCause());
+                    throw new IllegalStateException(
+                            "Cannot create topic " + topic + ": " + e.getCause().getMessage(), e.getCause());
                 }
                 outcome.put(topic, false);
             } catch (InterruptedException e) {
@@ -168,12 +170,17 @@ final class TopicAdmin {
         if (cause instanceof AuthenticationException) {
             // SaslAuthenticationException, SslAuthenticationException, ...: Kafka does not retry these, and
             // neither do we. Their messages name the mechanism, never the password.
-            return new NotAuthorizedException("authentication failed: the cluster at " + identity.bootstrapServers()
-                    + " refused the credentials (" + identity.describe() + ") to " + what + ": " + rootMessage(cause), cause);
+            return new NotAuthorizedException(
+                    "authentication failed: the cluster at " + identity.bootstrapServers()
+                            + " refused the credentials (" + identity.describe() + ") to " + what + ": "
+                            + rootMessage(cause),
+                    cause);
         }
         if (cause instanceof AuthorizationException) {
-            return new NotAuthorizedException("not authorized: " + identity.principal() + " (" + identity.describe()
-                    + ") may not " + what + ": " + cause.getMessage(), cause);
+            return new NotAuthorizedException(
+                    "not authorized: " + identity.principal() + " (" + identity.describe() + ") may not " + what + ": "
+                            + cause.getMessage(),
+                    cause);
         }
         return new StartupCheckException("cannot " + what + ": " + cause.getMessage());
     }

@@ -60,7 +60,8 @@ public final class AvroSerdeConfig {
     public static final String SSL_KEYSTORE_TYPE = "schema.registry.ssl.keystore.type";
     public static final String SSL_KEY_PASSWORD = "schema.registry.ssl.key.password";
     /** {@code https} (default) checks the registry's host name against its certificate; empty turns that off. */
-    public static final String SSL_ENDPOINT_IDENTIFICATION_ALGORITHM = "schema.registry.ssl.endpoint.identification.algorithm";
+    public static final String SSL_ENDPOINT_IDENTIFICATION_ALGORITHM =
+            "schema.registry.ssl.endpoint.identification.algorithm";
     /** Kafka's and Confluent's default store type; the JDK's JKS keystore reads PKCS12 files too. */
     public static final String SSL_STORE_TYPE_DEFAULT = "JKS";
 
@@ -68,11 +69,27 @@ public final class AvroSerdeConfig {
     public static final String MOCK_URL_PREFIX = "mock://";
 
     /** Every key this config reads, for spotting typos in a properties file. */
-    public static final java.util.Set<String> KEYS = java.util.Set.of(SCHEMA_REGISTRY_URL_CONFIG, AUTO_REGISTER_SCHEMAS,
-            USE_LATEST_VERSION, BASIC_AUTH_CREDENTIALS_SOURCE, USER_INFO_CONFIG, MAX_RETRIES_CONFIG, RETRIES_WAIT_MS_CONFIG,
-            RETRIES_MAX_WAIT_MS_CONFIG, HTTP_CONNECT_TIMEOUT_MS, HTTP_READ_TIMEOUT_MS, CALL_TIMEOUT_MS, SCHEMA_REGISTRY_USER_INFO_CONFIG,
-            SCHEMA_REGISTRY_BASIC_AUTH_CREDENTIALS_SOURCE, SSL_TRUSTSTORE_LOCATION, SSL_TRUSTSTORE_PASSWORD,
-            SSL_TRUSTSTORE_TYPE, SSL_KEYSTORE_LOCATION, SSL_KEYSTORE_PASSWORD, SSL_KEYSTORE_TYPE, SSL_KEY_PASSWORD,
+    public static final java.util.Set<String> KEYS = java.util.Set.of(
+            SCHEMA_REGISTRY_URL_CONFIG,
+            AUTO_REGISTER_SCHEMAS,
+            USE_LATEST_VERSION,
+            BASIC_AUTH_CREDENTIALS_SOURCE,
+            USER_INFO_CONFIG,
+            MAX_RETRIES_CONFIG,
+            RETRIES_WAIT_MS_CONFIG,
+            RETRIES_MAX_WAIT_MS_CONFIG,
+            HTTP_CONNECT_TIMEOUT_MS,
+            HTTP_READ_TIMEOUT_MS,
+            CALL_TIMEOUT_MS,
+            SCHEMA_REGISTRY_USER_INFO_CONFIG,
+            SCHEMA_REGISTRY_BASIC_AUTH_CREDENTIALS_SOURCE,
+            SSL_TRUSTSTORE_LOCATION,
+            SSL_TRUSTSTORE_PASSWORD,
+            SSL_TRUSTSTORE_TYPE,
+            SSL_KEYSTORE_LOCATION,
+            SSL_KEYSTORE_PASSWORD,
+            SSL_KEYSTORE_TYPE,
+            SSL_KEY_PASSWORD,
             SSL_ENDPOINT_IDENTIFICATION_ALGORITHM);
 
     /** Where the basic-auth credentials come from; Confluent's SASL_INHERIT is not supported. */
@@ -305,7 +322,8 @@ public final class AvroSerdeConfig {
         } else if (value instanceof Collection<?> c) {
             for (Object part : c) {
                 if (!(part instanceof String s)) {
-                    throw new ConfigException(SCHEMA_REGISTRY_URL_CONFIG, redactedForError(value), "expected a list of URL strings");
+                    throw new ConfigException(
+                            SCHEMA_REGISTRY_URL_CONFIG, redactedForError(value), "expected a list of URL strings");
                 }
                 if (!s.isBlank()) {
                     urls.add(s.trim());
@@ -316,14 +334,16 @@ public final class AvroSerdeConfig {
         }
         if (urls.isEmpty()) {
             if (required) {
-                throw new ConfigException(
-                        "Missing required configuration \"" + SCHEMA_REGISTRY_URL_CONFIG + "\" which has no default value.");
+                throw new ConfigException("Missing required configuration \"" + SCHEMA_REGISTRY_URL_CONFIG
+                        + "\" which has no default value.");
             }
             return List.of();
         }
         boolean anyMock = urls.stream().anyMatch(u -> u.startsWith(MOCK_URL_PREFIX));
         if (anyMock && urls.size() > 1) {
-            throw new ConfigException(SCHEMA_REGISTRY_URL_CONFIG, redactedForError(value),
+            throw new ConfigException(
+                    SCHEMA_REGISTRY_URL_CONFIG,
+                    redactedForError(value),
                     "a " + MOCK_URL_PREFIX + " URL must be the only URL");
         }
         if (!anyMock) {
@@ -342,12 +362,14 @@ public final class AvroSerdeConfig {
             if (scheme == null
                     || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
                     || uri.getHost() == null) {
-                throw new ConfigException(SCHEMA_REGISTRY_URL_CONFIG, redactedForError(configuredValue),
+                throw new ConfigException(
+                        SCHEMA_REGISTRY_URL_CONFIG,
+                        redactedForError(configuredValue),
                         "expected http(s)://host[:port] URLs or a single " + MOCK_URL_PREFIX + "<scope>");
             }
         } catch (URISyntaxException e) {
-            throw new ConfigException(SCHEMA_REGISTRY_URL_CONFIG, redactedForError(configuredValue),
-                    "not a valid URL: " + e.getReason());
+            throw new ConfigException(
+                    SCHEMA_REGISTRY_URL_CONFIG, redactedForError(configuredValue), "not a valid URL: " + e.getReason());
         }
     }
 
@@ -371,7 +393,8 @@ public final class AvroSerdeConfig {
     }
 
     private static CredentialsSource parseCredentialsSource(Map<String, ?> configs) {
-        Object value = aliased(configs, BASIC_AUTH_CREDENTIALS_SOURCE, SCHEMA_REGISTRY_BASIC_AUTH_CREDENTIALS_SOURCE, false);
+        Object value =
+                aliased(configs, BASIC_AUTH_CREDENTIALS_SOURCE, SCHEMA_REGISTRY_BASIC_AUTH_CREDENTIALS_SOURCE, false);
         if (value == null) {
             return BASIC_AUTH_CREDENTIALS_SOURCE_DEFAULT;
         }
@@ -381,7 +404,9 @@ public final class AvroSerdeConfig {
         try {
             return CredentialsSource.valueOf(s.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(BASIC_AUTH_CREDENTIALS_SOURCE, value,
+            throw new ConfigException(
+                    BASIC_AUTH_CREDENTIALS_SOURCE,
+                    value,
                     "expected one of URL, USER_INFO (SASL_INHERIT is not supported)");
         }
     }
@@ -394,8 +419,8 @@ public final class AvroSerdeConfig {
         String userInfo = (String) value;
         if (source == CredentialsSource.USER_INFO) {
             if (userInfo == null || userInfo.isEmpty()) {
-                throw new ConfigException(USER_INFO_CONFIG, null,
-                        "required when " + BASIC_AUTH_CREDENTIALS_SOURCE + "=USER_INFO");
+                throw new ConfigException(
+                        USER_INFO_CONFIG, null, "required when " + BASIC_AUTH_CREDENTIALS_SOURCE + "=USER_INFO");
             }
             if (userInfo.indexOf(':') < 0) {
                 throw new ConfigException(USER_INFO_CONFIG, HIDDEN, "expected user:password");
@@ -412,8 +437,7 @@ public final class AvroSerdeConfig {
         Object plain = configs.get(key);
         Object prefixed = configs.get(alias);
         if (plain != null && prefixed != null && !plain.equals(prefixed)) {
-            throw new ConfigException(key, secret ? HIDDEN : plain,
-                    "conflicts with the value of its alias " + alias);
+            throw new ConfigException(key, secret ? HIDDEN : plain, "conflicts with the value of its alias " + alias);
         }
         return plain != null ? plain : prefixed;
     }

@@ -55,7 +55,8 @@ public final class AvroSerdes {
         SpecificAvroSerializer<T> serializer = serde.serializer();
         Deserializer<T> deserializer = serde.deserializer();
         return Serdes.serdeFrom(
-                (topic, decoded) -> decoded == null ? null : serializer.serialize(topic, decoded.value(), decoded.wire()),
+                (topic, decoded) ->
+                        decoded == null ? null : serializer.serialize(topic, decoded.value(), decoded.wire()),
                 (topic, data) -> {
                     T value = deserializer.deserialize(topic, data);
                     return value == null ? null : new Decoded<>(value, data);

@@ -68,9 +68,12 @@ public final class MockSchemaRegistry {
             }
             CompatibilityResult verdict = check(subject, schema, versions);
             if (!verdict.compatible()) {
-                throw error("Schema Registry rejected schema for subject '" + subject + "'", 409,
+                throw error(
+                        "Schema Registry rejected schema for subject '" + subject + "'",
+                        409,
                         SchemaRegistryException.INCOMPATIBLE_SCHEMA,
-                        "Schema being registered is incompatible with an earlier schema: " + verdict.messages(), subject);
+                        "Schema being registered is incompatible with an earlier schema: " + verdict.messages(),
+                        subject);
             }
             Integer id = idsByCanonical.get(canonical);
             if (id == null) {
@@ -93,16 +96,24 @@ public final class MockSchemaRegistry {
                     return version.id();
                 }
             }
-            throw error("Schema Registry lookup of schema under subject '" + subject + "' failed", 404,
-                    SchemaRegistryException.SCHEMA_NOT_FOUND, "Schema not found", subject);
+            throw error(
+                    "Schema Registry lookup of schema under subject '" + subject + "' failed",
+                    404,
+                    SchemaRegistryException.SCHEMA_NOT_FOUND,
+                    "Schema not found",
+                    subject);
         }
 
         @Override
         public synchronized Schema getSchemaById(int id) {
             Schema schema = schemasById.get(id);
             if (schema == null) {
-                throw error("Schema Registry lookup of schema id " + id + " failed", 404,
-                        SchemaRegistryException.SCHEMA_NOT_FOUND, "Schema " + id + " not found", null);
+                throw error(
+                        "Schema Registry lookup of schema id " + id + " failed",
+                        404,
+                        SchemaRegistryException.SCHEMA_NOT_FOUND,
+                        "Schema " + id + " not found",
+                        null);
             }
             return schema;
         }
@@ -116,8 +127,12 @@ public final class MockSchemaRegistry {
         @Override
         public synchronized void updateCompatibility(String subject, String level) {
             if (!COMPATIBILITY_LEVELS.contains(level)) {
-                throw error("Schema Registry rejected compatibility " + level + " for subject '" + subject + "'", 422,
-                        42203, "Invalid compatibility level", subject);
+                throw error(
+                        "Schema Registry rejected compatibility " + level + " for subject '" + subject + "'",
+                        422,
+                        42203,
+                        "Invalid compatibility level",
+                        subject);
             }
             compatibilityBySubject.put(subject, level);
         }
@@ -133,27 +148,35 @@ public final class MockSchemaRegistry {
             if (versions.isEmpty() || level.equals("NONE")) {
                 return new CompatibilityResult(true, List.of());
             }
-            List<RegisteredSchema> against = level.endsWith("_TRANSITIVE") ? versions : List.of(versions.get(versions.size() - 1));
+            List<RegisteredSchema> against =
+                    level.endsWith("_TRANSITIVE") ? versions : List.of(versions.get(versions.size() - 1));
             boolean backward = level.startsWith("BACKWARD") || level.startsWith("FULL");
             boolean forward = level.startsWith("FORWARD") || level.startsWith("FULL");
             List<String> messages = new ArrayList<>();
             for (RegisteredSchema existing : against) {
                 if (backward) {
-                    describe(SchemaCompatibility.checkReaderWriterCompatibility(candidate, existing.schema()), "reading version "
-                            + existing.version(), messages);
+                    describe(
+                            SchemaCompatibility.checkReaderWriterCompatibility(candidate, existing.schema()),
+                            "reading version " + existing.version(),
+                            messages);
                 }
                 if (forward) {
-                    describe(SchemaCompatibility.checkReaderWriterCompatibility(existing.schema(), candidate), "read by version "
-                            + existing.version(), messages);
+                    describe(
+                            SchemaCompatibility.checkReaderWriterCompatibility(existing.schema(), candidate),
+                            "read by version " + existing.version(),
+                            messages);
                 }
             }
             return new CompatibilityResult(messages.isEmpty(), messages);
         }
 
-        private static void describe(SchemaCompatibility.SchemaPairCompatibility pair, String direction, List<String> messages) {
+        private static void describe(
+                SchemaCompatibility.SchemaPairCompatibility pair, String direction, List<String> messages) {
             if (pair.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
-                for (SchemaCompatibility.Incompatibility problem : pair.getResult().getIncompatibilities()) {
-                    messages.add(direction + ": " + problem.getType() + " at " + problem.getLocation() + ": " + problem.getMessage());
+                for (SchemaCompatibility.Incompatibility problem :
+                        pair.getResult().getIncompatibilities()) {
+                    messages.add(direction + ": " + problem.getType() + " at " + problem.getLocation() + ": "
+                            + problem.getMessage());
                 }
             }
         }
@@ -161,16 +184,21 @@ public final class MockSchemaRegistry {
         private List<RegisteredSchema> versionsOf(String subject) {
             List<RegisteredSchema> versions = versionsBySubject.get(subject);
             if (versions == null || versions.isEmpty()) {
-                throw error("Schema Registry lookup of subject '" + subject + "' failed", 404,
-                        SchemaRegistryException.SUBJECT_NOT_FOUND, "Subject '" + subject + "' not found.", subject);
+                throw error(
+                        "Schema Registry lookup of subject '" + subject + "' failed",
+                        404,
+                        SchemaRegistryException.SUBJECT_NOT_FOUND,
+                        "Subject '" + subject + "' not found.",
+                        subject);
             }
             return versions;
         }
 
         /** Worded like the REST client's errors, so tests on mock:// see what a real registry would give. */
-        private static SchemaRegistryException error(String what, int status, int code, String message, String subject) {
-            return new SchemaRegistryException(what + ": error " + code + ": " + message + " (HTTP " + status + ")",
-                    status, code, subject);
+        private static SchemaRegistryException error(
+                String what, int status, int code, String message, String subject) {
+            return new SchemaRegistryException(
+                    what + ": error " + code + ": " + message + " (HTTP " + status + ")", status, code, subject);
         }
 
         @Override

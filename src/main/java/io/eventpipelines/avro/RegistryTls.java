@@ -37,7 +37,8 @@ public final class RegistryTls {
     private final boolean hostnameVerification;
     private final SSLContext context;
 
-    private RegistryTls(String truststoreLocation, String keystoreLocation, boolean hostnameVerification, SSLContext context) {
+    private RegistryTls(
+            String truststoreLocation, String keystoreLocation, boolean hostnameVerification, SSLContext context) {
         this.truststoreLocation = truststoreLocation;
         this.keystoreLocation = keystoreLocation;
         this.hostnameVerification = hostnameVerification;
@@ -48,7 +49,8 @@ public final class RegistryTls {
         String truststore = string(configs, AvroSerdeConfig.SSL_TRUSTSTORE_LOCATION);
         String keystore = string(configs, AvroSerdeConfig.SSL_KEYSTORE_LOCATION);
         String algorithm = configs.containsKey(AvroSerdeConfig.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM)
-                ? String.valueOf(configs.get(AvroSerdeConfig.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM)).trim()
+                ? String.valueOf(configs.get(AvroSerdeConfig.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM))
+                        .trim()
                 : "https";
         boolean verifyHost;
         if (algorithm.isEmpty()) {
@@ -56,7 +58,9 @@ public final class RegistryTls {
         } else if (algorithm.equalsIgnoreCase("https")) {
             verifyHost = true;
         } else {
-            throw new ConfigException(AvroSerdeConfig.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM, algorithm,
+            throw new ConfigException(
+                    AvroSerdeConfig.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM,
+                    algorithm,
                     "expected https, or empty to turn host name verification off");
         }
         if (truststore == null && keystore == null && verifyHost) {
@@ -86,14 +90,20 @@ public final class RegistryTls {
     public String toString() {
         return AvroSerdeConfig.SSL_TRUSTSTORE_LOCATION + "=" + truststoreLocation
                 + ", " + AvroSerdeConfig.SSL_KEYSTORE_LOCATION + "=" + keystoreLocation
-                + ", " + AvroSerdeConfig.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM + "=" + (hostnameVerification ? "https" : "");
+                + ", " + AvroSerdeConfig.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM + "="
+                + (hostnameVerification ? "https" : "");
     }
 
     private static TrustManager[] trustManagers(Map<String, ?> configs, String location, boolean verifyHost)
             throws GeneralSecurityException {
-        KeyStore store = location == null ? null : load(location, AvroSerdeConfig.SSL_TRUSTSTORE_LOCATION,
-                type(configs, AvroSerdeConfig.SSL_TRUSTSTORE_TYPE), password(configs, AvroSerdeConfig.SSL_TRUSTSTORE_PASSWORD),
-                AvroSerdeConfig.SSL_TRUSTSTORE_PASSWORD);
+        KeyStore store = location == null
+                ? null
+                : load(
+                        location,
+                        AvroSerdeConfig.SSL_TRUSTSTORE_LOCATION,
+                        type(configs, AvroSerdeConfig.SSL_TRUSTSTORE_TYPE),
+                        password(configs, AvroSerdeConfig.SSL_TRUSTSTORE_PASSWORD),
+                        AvroSerdeConfig.SSL_TRUSTSTORE_PASSWORD);
         TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         factory.init(store); // null: the JDK's default trust store
         TrustManager[] managers = factory.getTrustManagers();
@@ -111,17 +121,24 @@ public final class RegistryTls {
         return managers;
     }
 
-    private static KeyManagerFactory keyManagers(Map<String, ?> configs, String location) throws GeneralSecurityException {
+    private static KeyManagerFactory keyManagers(Map<String, ?> configs, String location)
+            throws GeneralSecurityException {
         char[] storePassword = password(configs, AvroSerdeConfig.SSL_KEYSTORE_PASSWORD);
-        KeyStore store = load(location, AvroSerdeConfig.SSL_KEYSTORE_LOCATION, type(configs, AvroSerdeConfig.SSL_KEYSTORE_TYPE),
-                storePassword, AvroSerdeConfig.SSL_KEYSTORE_PASSWORD);
+        KeyStore store = load(
+                location,
+                AvroSerdeConfig.SSL_KEYSTORE_LOCATION,
+                type(configs, AvroSerdeConfig.SSL_KEYSTORE_TYPE),
+                storePassword,
+                AvroSerdeConfig.SSL_KEYSTORE_PASSWORD);
         char[] keyPassword = password(configs, AvroSerdeConfig.SSL_KEY_PASSWORD);
         KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         try {
             // As in Kafka, the key password defaults to the store's.
-            factory.init(store, keyPassword != null ? keyPassword : storePassword != null ? storePassword : new char[0]);
+            factory.init(
+                    store, keyPassword != null ? keyPassword : storePassword != null ? storePassword : new char[0]);
         } catch (java.security.UnrecoverableKeyException e) {
-            throw new ConfigException(AvroSerdeConfig.SSL_KEY_PASSWORD, HIDDEN, "cannot recover the private key: " + e.getMessage());
+            throw new ConfigException(
+                    AvroSerdeConfig.SSL_KEY_PASSWORD, HIDDEN, "cannot recover the private key: " + e.getMessage());
         }
         return factory;
     }
@@ -132,19 +149,23 @@ public final class RegistryTls {
         try {
             store = KeyStore.getInstance(type);
         } catch (java.security.KeyStoreException e) {
-            throw new ConfigException(locationKey.replace("location", "type"), type, "not a key store type this JVM knows");
+            throw new ConfigException(
+                    locationKey.replace("location", "type"), type, "not a key store type this JVM knows");
         }
         try (InputStream in = Files.newInputStream(Path.of(location))) {
             store.load(in, password);
         } catch (java.nio.file.NoSuchFileException e) {
             throw new ConfigException(locationKey, location, "no such file");
         } catch (IOException e) {
-            if (e.getCause() instanceof java.security.UnrecoverableKeyException || String.valueOf(e.getMessage()).contains("password")) {
+            if (e.getCause() instanceof java.security.UnrecoverableKeyException
+                    || String.valueOf(e.getMessage()).contains("password")) {
                 throw new ConfigException(passwordKey, HIDDEN, "wrong password for " + location);
             }
-            throw new ConfigException(locationKey, location, "cannot be read as a " + type + " key store: " + e.getMessage());
+            throw new ConfigException(
+                    locationKey, location, "cannot be read as a " + type + " key store: " + e.getMessage());
         } catch (CertificateException e) {
-            throw new ConfigException(locationKey, location, "holds a certificate that cannot be read: " + e.getMessage());
+            throw new ConfigException(
+                    locationKey, location, "holds a certificate that cannot be read: " + e.getMessage());
         }
         return store;
     }
@@ -186,12 +207,14 @@ public final class RegistryTls {
         }
 
         @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
             delegate.checkServerTrusted(chain, authType);
         }
 
         @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
             delegate.checkServerTrusted(chain, authType);
         }
 
@@ -201,12 +224,14 @@ public final class RegistryTls {
         }
 
         @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
             delegate.checkClientTrusted(chain, authType);
         }
 
         @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
             delegate.checkClientTrusted(chain, authType);
         }
 

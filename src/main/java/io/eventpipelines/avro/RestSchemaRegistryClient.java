@@ -56,6 +56,7 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
     private static final int MAX_MISSING_ID_RETRIES = 3;
     /** A replica lags its leader by milliseconds: longer waits would only stall every record with a deleted id. */
     private static final long MAX_MISSING_ID_WAIT_MS = 500;
+
     private static final int MAX_CONFIRMED_MISSING = 10_000;
 
     /** {@code user} is the basic-auth user name, for messages; never the password. */
@@ -79,8 +80,10 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
     private final java.util.Set<java.util.concurrent.CompletableFuture<?>> inFlight =
             java.util.concurrent.ConcurrentHashMap.newKeySet();
     // Registries hand out ids in increasing order: an id at or below one seen here exists (or existed).
-    private final java.util.concurrent.atomic.AtomicInteger highestSeenId = new java.util.concurrent.atomic.AtomicInteger(-1);
-    // Ids still missing after being asked again (deleted schemas, most often): asked once more per record, not waited for.
+    private final java.util.concurrent.atomic.AtomicInteger highestSeenId =
+            new java.util.concurrent.atomic.AtomicInteger(-1);
+    // Ids still missing after being asked again (deleted schemas, most often): asked once more per record, not waited
+    // for.
     private final java.util.Set<Integer> confirmedMissing = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     // Registering and looking up are cached apart: a concurrent lookup that fails with 40403 must
@@ -104,7 +107,9 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
             String userInfo = config.basicAuthCredentialsSource() == AvroSerdeConfig.CredentialsSource.USER_INFO
                     ? sharedUserInfo.orElseThrow()
                     : AvroSerdeConfig.userInfoOf(url);
-            list.add(new Endpoint(base, userInfo == null ? null : basicAuthorization(userInfo),
+            list.add(new Endpoint(
+                    base,
+                    userInfo == null ? null : basicAuthorization(userInfo),
                     userInfo == null ? null : userInfo.substring(0, Math.max(0, userInfo.indexOf(':')))));
         }
         this.endpoints = List.copyOf(list);
@@ -131,11 +136,13 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
         if (known != null) {
             return known;
         }
-        Call call = new Call(subject,
+        Call call = new Call(
+                subject,
                 "Schema Registry rejected schema for subject '" + subject + "'",
                 "registering a schema under subject '" + subject + "'");
         int id = cached(registeredIds, key, call, deadline -> {
-            JsonNode response = execute("POST", "/subjects/" + encodeSegment(subject) + "/versions", schemaBody(schema), call, deadline);
+            JsonNode response = execute(
+                    "POST", "/subjects/" + encodeSegment(subject) + "/versions", schemaBody(schema), call, deadline);
             return requiredInt(response, "id", call);
         });
         seen(id, schema);
@@ -149,11 +156,13 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
         if (known != null) {
             return known;
         }
-        Call call = new Call(subject,
+        Call call = new Call(
+                subject,
                 "Schema Registry lookup of schema under subject '" + subject + "' failed",
                 "looking up a schema under subject '" + subject + "'");
         int id = cached(lookedUpIds, key, call, deadline -> {
-            JsonNode response = execute("POST", "/subjects/" + encodeSegment(subject), schemaBody(schema), call, deadline);
+            JsonNode response =
+                    execute("POST", "/subjects/" + encodeSegment(subject), schemaBody(schema), call, deadline);
             return requiredInt(response, "id", call);
         });
         seen(id, schema);
@@ -162,16 +171,16 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
 
     @Override
     public Schema getSchemaById(int id) {
-        Call call = new Call(null,
-                "Schema Registry lookup of schema id " + id + " failed",
-                "looking up schema id " + id);
+        Call call =
+                new Call(null, "Schema Registry lookup of schema id " + id + " failed", "looking up schema id " + id);
         Schema schema = cached(schemasById, id, call, deadline -> {
             for (int retry = 0; ; retry++) {
                 try {
                     return parseSchema(execute("GET", "/schemas/ids/" + id, null, call, deadline), call);
                 } catch (SchemaRegistryException e) {
                     boolean mayBeLagging = e.errorCode() == SchemaRegistryException.SCHEMA_NOT_FOUND
-                            && id <= highestSeenId.get() && !confirmedMissing.contains(id)
+                            && id <= highestSeenId.get()
+                            && !confirmedMissing.contains(id)
                             && retry < Math.min(maxRetries, MAX_MISSING_ID_RETRIES);
                     if (!mayBeLagging || !pause(Math.min(backoffMs(retry), MAX_MISSING_ID_WAIT_MS), deadline)) {
                         if (e.errorCode() == SchemaRegistryException.SCHEMA_NOT_FOUND && retry > 0) {
@@ -188,37 +197,51 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
 
     @Override
     public RegisteredSchema getLatestSchema(String subject) {
-        Call call = new Call(subject,
+        Call call = new Call(
+                subject,
                 "Schema Registry lookup of the latest schema of subject '" + subject + "' failed",
                 "looking up the latest schema of subject '" + subject + "'");
         RegisteredSchema latest = cached(latestBySubject, subject, call, deadline -> {
-            JsonNode response = execute("GET", "/subjects/" + encodeSegment(subject) + "/versions/latest", null, call, deadline);
-            return new RegisteredSchema(subject,
-                    requiredInt(response, "id", call), requiredInt(response, "version", call), parseSchema(response, call));
+            JsonNode response =
+                    execute("GET", "/subjects/" + encodeSegment(subject) + "/versions/latest", null, call, deadline);
+            return new RegisteredSchema(
+                    subject,
+                    requiredInt(response, "id", call),
+                    requiredInt(response, "version", call),
+                    parseSchema(response, call));
         });
         seen(latest.id(), latest.schema());
         return latest;
     }
 
-
     @Override
     public void updateCompatibility(String subject, String level) {
-        Call call = new Call(subject,
+        Call call = new Call(
+                subject,
                 "Schema Registry rejected compatibility " + level + " for subject '" + subject + "'",
                 "setting the compatibility of subject '" + subject + "'");
-        execute("PUT", "/config/" + encodeSegment(subject),
-                MAPPER.createObjectNode().put("compatibility", level).toString(), call, deadline());
+        execute(
+                "PUT",
+                "/config/" + encodeSegment(subject),
+                MAPPER.createObjectNode().put("compatibility", level).toString(),
+                call,
+                deadline());
     }
 
     @Override
     public CompatibilityResult testCompatibility(String subject, Schema schema) {
-        Call call = new Call(subject,
+        Call call = new Call(
+                subject,
                 "Schema Registry compatibility check for subject '" + subject + "' failed",
                 "checking compatibility under subject '" + subject + "'");
         JsonNode response;
         try {
-            response = execute("POST", "/compatibility/subjects/" + encodeSegment(subject) + "/versions/latest?verbose=true",
-                    schemaBody(schema), call, deadline());
+            response = execute(
+                    "POST",
+                    "/compatibility/subjects/" + encodeSegment(subject) + "/versions/latest?verbose=true",
+                    schemaBody(schema),
+                    call,
+                    deadline());
         } catch (SchemaRegistryUnavailableException e) {
             throw e;
         } catch (SchemaRegistryException e) {
@@ -248,8 +271,11 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
                 return subjects;
             }
         }
-        throw misconfigured(call, 200, "answered GET /subjects with JSON that is not a list of subjects: "
-                + truncate(response.toString()), null);
+        throw misconfigured(
+                call,
+                200,
+                "answered GET /subjects with JSON that is not a list of subjects: " + truncate(response.toString()),
+                null);
     }
 
     /**
@@ -284,7 +310,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
     }
 
     /** A cached answer, or the loader's, run once for concurrent callers and bounded by one call's time. */
-    private <K, V> V cached(SingleFlightCache<K, V> cache, K key, Call call, java.util.function.LongFunction<V> loader) {
+    private <K, V> V cached(
+            SingleFlightCache<K, V> cache, K key, Call call, java.util.function.LongFunction<V> loader) {
         V known = cache.getIfPresent(key);
         if (known != null) {
             return known;
@@ -294,12 +321,22 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
             return cache.get(key, k -> loader.apply(deadline), remainingMs(deadline));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw unavailable(call, "interrupted while waiting for another thread's identical call", 0,
-                    SchemaRegistryException.NO_STATUS, SchemaRegistryException.NO_ERROR_CODE, e);
+            throw unavailable(
+                    call,
+                    "interrupted while waiting for another thread's identical call",
+                    0,
+                    SchemaRegistryException.NO_STATUS,
+                    SchemaRegistryException.NO_ERROR_CODE,
+                    e);
         } catch (java.util.concurrent.TimeoutException e) {
-            throw unavailable(call, "another thread's identical call did not end within " + callTimeoutMs + " ms ("
-                    + AvroSerdeConfig.CALL_TIMEOUT_MS + ")", 0, SchemaRegistryException.NO_STATUS,
-                    SchemaRegistryException.NO_ERROR_CODE, e);
+            throw unavailable(
+                    call,
+                    "another thread's identical call did not end within " + callTimeoutMs + " ms ("
+                            + AvroSerdeConfig.CALL_TIMEOUT_MS + ")",
+                    0,
+                    SchemaRegistryException.NO_STATUS,
+                    SchemaRegistryException.NO_ERROR_CODE,
+                    e);
         }
     }
 
@@ -353,21 +390,28 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
                     lastMisconfigured = true;
                     lastFailure = "HTTP " + status + " with a body that is not JSON: " + error.describe();
                 } else if (status == 401 || status == 403) {
-                    throw new SchemaRegistryException(accessDenied(status, call) + ": " + error.describe(),
-                            status, error.code(), call.subject());
+                    throw new SchemaRegistryException(
+                            accessDenied(status, call) + ": " + error.describe(), status, error.code(), call.subject());
                 } else if (status >= 500 || status == 429 || status == 408) {
                     lastMisconfigured = false;
                     lastFailure = "HTTP " + status + ": " + error.describe();
-                } else if (status == 400 || status == 405 || error.code() == SchemaRegistryException.NO_ERROR_CODE
+                } else if (status == 400
+                        || status == 405
+                        || error.code() == SchemaRegistryException.NO_ERROR_CODE
                         || (status == 404 && error.code() / 100 != 404)) {
                     // 404 with error code 404 (not 40401, 40403...) is Confluent's answer to a path it does not serve.
                     lastMisconfigured = true;
-                    lastFailure = "HTTP " + status + " " + (error.code() == SchemaRegistryException.NO_ERROR_CODE
-                            ? "without a Schema Registry error body" : "from the Schema Registry API") + ": " + error.describe();
+                    lastFailure = "HTTP " + status + " "
+                            + (error.code() == SchemaRegistryException.NO_ERROR_CODE
+                                    ? "without a Schema Registry error body"
+                                    : "from the Schema Registry API")
+                            + ": " + error.describe();
                 } else {
                     throw new SchemaRegistryException(
                             call.rejectedPrefix() + ": " + error.describe() + " (HTTP " + status + ")",
-                            status, error.code(), call.subject());
+                            status,
+                            error.code(),
+                            call.subject());
                 }
                 lastStatus = status;
                 lastErrorCode = error.code();
@@ -376,11 +420,16 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
                 if (SchemaRegistryException.isCertificateFailure(e)) {
                     // A certificate that is not trusted, a host name that does not match it, or a client certificate
                     // the registry refuses: retrying cannot help, and calling it an outage would hide the cause.
-                    throw new SchemaRegistryException("TLS handshake with Schema Registry " + urlsForMessages
-                            + " failed while " + call.activity() + " (check " + AvroSerdeConfig.SSL_TRUSTSTORE_LOCATION
-                            + ", " + AvroSerdeConfig.SSL_KEYSTORE_LOCATION + " and "
-                            + AvroSerdeConfig.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM + "): " + rootMessage(e),
-                            SchemaRegistryException.NO_STATUS, SchemaRegistryException.NO_ERROR_CODE, call.subject(), e);
+                    throw new SchemaRegistryException(
+                            "TLS handshake with Schema Registry " + urlsForMessages
+                                    + " failed while " + call.activity() + " (check "
+                                    + AvroSerdeConfig.SSL_TRUSTSTORE_LOCATION
+                                    + ", " + AvroSerdeConfig.SSL_KEYSTORE_LOCATION + " and "
+                                    + AvroSerdeConfig.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM + "): " + rootMessage(e),
+                            SchemaRegistryException.NO_STATUS,
+                            SchemaRegistryException.NO_ERROR_CODE,
+                            call.subject(),
+                            e);
                 }
                 // A handshake cut short (a registry or load balancer restarting): an outage like any other.
                 lastMisconfigured = false;
@@ -396,8 +445,13 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
                 lastCause = e;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw unavailable(call, "interrupted", attempt + 1, SchemaRegistryException.NO_STATUS,
-                        SchemaRegistryException.NO_ERROR_CODE, e);
+                throw unavailable(
+                        call,
+                        "interrupted",
+                        attempt + 1,
+                        SchemaRegistryException.NO_STATUS,
+                        SchemaRegistryException.NO_ERROR_CODE,
+                        e);
             }
             if (attempt >= maxRetries || !pause(backoffMs(attempt), deadline)) {
                 if (Thread.currentThread().isInterrupted() || closed.getCount() == 0) {
@@ -407,8 +461,11 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
                             + "), last: " + lastFailure;
                 }
                 if (lastMisconfigured) {
-                    throw misconfigured(call, lastStatus, lastFailure + " (" + (attempt + 1)
-                            + (attempt == 0 ? " attempt" : " attempts") + ")", lastCause);
+                    throw misconfigured(
+                            call,
+                            lastStatus,
+                            lastFailure + " (" + (attempt + 1) + (attempt == 0 ? " attempt" : " attempts") + ")",
+                            lastCause);
                 }
                 throw unavailable(call, lastFailure, attempt + 1, lastStatus, lastErrorCode, lastCause);
             }
@@ -416,24 +473,34 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
     }
 
     private SchemaRegistryMisconfiguredException misconfigured(Call call, int status, String answer, Throwable cause) {
-        return new SchemaRegistryMisconfiguredException("Schema Registry " + urlsForMessages
-                + " does not answer as a Confluent-compatible Schema Registry API while " + call.activity()
-                + " (is " + AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG + " the API's root, e.g. .../apis/ccompat/v7 for "
-                + "Apicurio?): " + answer, status, call.subject(), cause);
+        return new SchemaRegistryMisconfiguredException(
+                "Schema Registry " + urlsForMessages
+                        + " does not answer as a Confluent-compatible Schema Registry API while " + call.activity()
+                        + " (is " + AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG
+                        + " the API's root, e.g. .../apis/ccompat/v7 for "
+                        + "Apicurio?): " + answer,
+                status,
+                call.subject(),
+                cause);
     }
 
     private SchemaRegistryUnavailableException unavailable(
             Call call, String failure, int attempts, int status, int errorCode, Throwable cause) {
         return new SchemaRegistryUnavailableException(
-                "Schema Registry " + urlsForMessages + " unavailable while " + call.activity()
-                        + " (" + attempts + (attempts == 1 ? " attempt" : " attempts") + "): " + failure,
-                status, errorCode, call.subject(), cause);
+                "Schema Registry " + urlsForMessages + " unavailable while " + call.activity() + " (" + attempts
+                        + (attempts == 1 ? " attempt" : " attempts") + "): " + failure,
+                status,
+                errorCode,
+                call.subject(),
+                cause);
     }
 
     private String accessDenied(int status, Call call) {
         Endpoint endpoint = endpoints.get(preferredEndpoint.get());
-        String who = endpoint.user() == null ? "without credentials (set " + AvroSerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE
-                + "=USER_INFO and " + AvroSerdeConfig.USER_INFO_CONFIG + ")" : "as user '" + endpoint.user() + "'";
+        String who = endpoint.user() == null
+                ? "without credentials (set " + AvroSerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE + "=USER_INFO and "
+                        + AvroSerdeConfig.USER_INFO_CONFIG + ")"
+                : "as user '" + endpoint.user() + "'";
         return "Schema Registry " + endpoint.baseUrl() + " answered HTTP " + status
                 + (status == 401 ? " (not authenticated) " : " (not authorized) ") + who + " while " + call.activity();
     }
@@ -463,8 +530,10 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
             Endpoint endpoint = endpoints.get(index);
             long remaining = remainingMs(deadline);
             if (remaining <= 0 || closed.getCount() == 0) {
-                IOException out = new java.net.http.HttpTimeoutException(closed.getCount() == 0
-                        ? "client closed" : "no time left within " + AvroSerdeConfig.CALL_TIMEOUT_MS);
+                IOException out = new java.net.http.HttpTimeoutException(
+                        closed.getCount() == 0
+                                ? "client closed"
+                                : "no time left within " + AvroSerdeConfig.CALL_TIMEOUT_MS);
                 if (lastFailure != null) {
                     out.addSuppressed(lastFailure);
                 }
@@ -474,9 +543,11 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
                     .timeout(Duration.ofMillis(Math.min(readTimeout.toMillis(), remaining)))
                     .header("Content-Type", CONTENT_TYPE)
                     .header("Accept", ACCEPT)
-                    .method(method, body == null
-                            ? HttpRequest.BodyPublishers.noBody()
-                            : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+                    .method(
+                            method,
+                            body == null
+                                    ? HttpRequest.BodyPublishers.noBody()
+                                    : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
             if (endpoint.authorization() != null) {
                 request.header("Authorization", endpoint.authorization());
             }
@@ -529,7 +600,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
     private int requiredInt(JsonNode response, String field, Call call) {
         JsonNode value = response.get(field);
         if (value == null || !value.canConvertToInt() || !value.isIntegralNumber()) {
-            throw misconfigured(call, 200, "the answer has no integer '" + field + "': " + truncate(response.toString()), null);
+            throw misconfigured(
+                    call, 200, "the answer has no integer '" + field + "': " + truncate(response.toString()), null);
         }
         return value.intValue();
     }
@@ -539,13 +611,17 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
         if (schemaType != null && !schemaType.isNull() && !"AVRO".equals(schemaType.asText())) {
             throw new SchemaRegistryException(
                     call.rejectedPrefix() + ": the schema is of type " + schemaType.asText() + ", not AVRO",
-                    200, SchemaRegistryException.NO_ERROR_CODE, call.subject());
+                    200,
+                    SchemaRegistryException.NO_ERROR_CODE,
+                    call.subject());
         }
         JsonNode references = response.get("references");
         if (references != null && references.isArray() && !references.isEmpty()) {
             throw new SchemaRegistryException(
                     call.rejectedPrefix() + ": schema references are not supported: " + truncate(references.toString()),
-                    200, SchemaRegistryException.NO_ERROR_CODE, call.subject());
+                    200,
+                    SchemaRegistryException.NO_ERROR_CODE,
+                    call.subject());
         }
         JsonNode text = response.get("schema");
         if (text == null || !text.isTextual()) {
@@ -556,8 +632,12 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
             return new Schema.Parser().parse(text.asText());
         } catch (SchemaParseException e) {
             throw new SchemaRegistryException(
-                    call.rejectedPrefix() + ": the registry returned a schema that is not valid Avro: " + e.getMessage(),
-                    200, SchemaRegistryException.NO_ERROR_CODE, call.subject(), e);
+                    call.rejectedPrefix() + ": the registry returned a schema that is not valid Avro: "
+                            + e.getMessage(),
+                    200,
+                    SchemaRegistryException.NO_ERROR_CODE,
+                    call.subject(),
+                    e);
         }
     }
 
@@ -590,9 +670,11 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
             if (json.isObject()) {
                 JsonNode code = json.get("error_code");
                 JsonNode message = json.get("message");
-                return new ErrorBody(json,
+                return new ErrorBody(
+                        json,
                         code != null && code.isIntegralNumber() && code.canConvertToInt()
-                                ? code.intValue() : SchemaRegistryException.NO_ERROR_CODE,
+                                ? code.intValue()
+                                : SchemaRegistryException.NO_ERROR_CODE,
                         message != null && !message.isNull() ? message.asText() : truncate(body));
             }
             return new ErrorBody(json, SchemaRegistryException.NO_ERROR_CODE, truncate(body));

@@ -11,8 +11,8 @@ import org.apache.avro.Schema;
 public interface SchemaRegistryClient {
 
     /** The compatibility levels Confluent's registry accepts. */
-    java.util.Set<String> COMPATIBILITY_LEVELS = java.util.Set.of("NONE", "BACKWARD", "BACKWARD_TRANSITIVE",
-            "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE");
+    java.util.Set<String> COMPATIBILITY_LEVELS = java.util.Set.of(
+            "NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE");
 
     /**
      * Registers {@code schema} under {@code subject} (or finds it already registered there) and
@@ -56,6 +56,5 @@ public interface SchemaRegistryClient {
     java.util.List<String> subjects();
 
     /** The registry's verdict; {@code messages} may be empty (not every registry explains). */
-    record CompatibilityResult(boolean compatible, java.util.List<String> messages) {
-    }
+    record CompatibilityResult(boolean compatible, java.util.List<String> messages) {}
 }

@@ -79,11 +79,14 @@ public class SchemaRegistryException extends RuntimeException {
      * told from an outage.
      */
     public static boolean isCertificateFailure(Throwable error) {
-        return anyCause(error, t -> t instanceof java.security.cert.CertPathValidatorException
-                || t instanceof java.security.cert.CertificateException
-                || t instanceof javax.net.ssl.SSLPeerUnverifiedException
-                || (t instanceof javax.net.ssl.SSLException && t.getMessage() != null
-                        && CERTIFICATE_ALERT.matcher(t.getMessage()).find()));
+        return anyCause(
+                error,
+                t -> t instanceof java.security.cert.CertPathValidatorException
+                        || t instanceof java.security.cert.CertificateException
+                        || t instanceof javax.net.ssl.SSLPeerUnverifiedException
+                        || (t instanceof javax.net.ssl.SSLException
+                                && t.getMessage() != null
+                                && CERTIFICATE_ALERT.matcher(t.getMessage()).find()));
     }
 
     // The TLS alerts (RFC 8446 6.2) by which a peer refuses our certificate, as the JDK words them in
@@ -98,7 +101,8 @@ public class SchemaRegistryException extends RuntimeException {
      * schema type, references, invalid Avro). Only then is a record whose id it is poison.
      */
     public boolean blamesTheRecord() {
-        return subject == null && !(this instanceof SchemaRegistryUnavailableException)
+        return subject == null
+                && !(this instanceof SchemaRegistryUnavailableException)
                 && (errorCode == SCHEMA_NOT_FOUND || status == 403 || status == 200);
     }
 

@@ -11,7 +11,8 @@ package io.eventpipelines.avro;
  */
 public class SchemaRegistryUnavailableException extends SchemaRegistryException {
 
-    public SchemaRegistryUnavailableException(String message, int status, int errorCode, String subject, Throwable cause) {
+    public SchemaRegistryUnavailableException(
+            String message, int status, int errorCode, String subject, Throwable cause) {
         super(message, status, errorCode, subject, cause);
     }
 

@@ -92,9 +92,8 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
                     "Unknown magic byte 0x%02x at topic '%s': not Confluent wire-format Avro", data[0] & 0xff, topic));
         }
         if (data.length < WireFormat.HEADER_SIZE) {
-            throw new SerializationException(
-                    "Record of " + data.length + " bytes at topic '" + topic + "' is too short for Confluent wire-format Avro (at least "
-                            + WireFormat.HEADER_SIZE + " bytes)");
+            throw new SerializationException("Record of " + data.length + " bytes at topic '" + topic
+                    + "' is too short for Confluent wire-format Avro (at least " + WireFormat.HEADER_SIZE + " bytes)");
         }
         int schemaId = WireFormat.schemaId(data);
         Reader<T> reader = lastReader;
@@ -134,7 +133,9 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
                 writerSchema = current.getSchemaById(schemaId);
             } catch (SchemaRegistryUnavailableException e) {
                 throw new SerializationException(
-                        "Cannot deserialize record with schema id " + schemaId + " at topic '" + topic + "': " + e.getMessage(), e);
+                        "Cannot deserialize record with schema id " + schemaId + " at topic '" + topic + "': "
+                                + e.getMessage(),
+                        e);
             } catch (SchemaRegistryException e) {
                 String what = e.errorCode() == SchemaRegistryException.SCHEMA_NOT_FOUND
                         ? "Unknown schema id " + schemaId

@@ -48,7 +48,8 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
     // Most producers write one schema to one topic, so one remembered target spares the map lookup.
     private volatile Target lastTarget;
 
-    private record Settings(SchemaRegistryClient client, boolean autoRegister, boolean useLatestVersion, boolean isKey) {}
+    private record Settings(
+            SchemaRegistryClient client, boolean autoRegister, boolean useLatestVersion, boolean isKey) {}
 
     /** For Kafka's config-driven instantiation; {@link #configure} must be called before use. */
     public SpecificAvroSerializer() {
@@ -62,8 +63,11 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
      */
     public SpecificAvroSerializer(SchemaRegistryClient client) {
         this.injectedClient = Objects.requireNonNull(client, "client");
-        this.settings = new Settings(client, AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_DEFAULT,
-                AvroSerdeConfig.USE_LATEST_VERSION_DEFAULT, false);
+        this.settings = new Settings(
+                client,
+                AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_DEFAULT,
+                AvroSerdeConfig.USE_LATEST_VERSION_DEFAULT,
+                false);
     }
 
     @Override
@@ -103,7 +107,9 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
             return null;
         }
         Target target = targetFor(topic, record);
-        if (wire != null && wire.length >= WireFormat.HEADER_SIZE && wire[0] == WireFormat.MAGIC_BYTE
+        if (wire != null
+                && wire.length >= WireFormat.HEADER_SIZE
+                && wire[0] == WireFormat.MAGIC_BYTE
                 && target.conversion == null) {
             int writerSchemaId = WireFormat.schemaId(wire);
             if (writerSchemaId == target.schemaId) {
@@ -133,8 +139,8 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
             return target.encode(record);
         } catch (IOException | RuntimeException e) {
             throw new SerializationException(
-                    "Error serializing Avro " + target.schema.getFullName() + " for topic '" + topic
-                            + "' (subject '" + target.subject + "', schema id " + target.schemaId + "): " + e,
+                    "Error serializing Avro " + target.schema.getFullName() + " for topic '" + topic + "' (subject '"
+                            + target.subject + "', schema id " + target.schemaId + "): " + e,
                     e);
         }
     }
@@ -145,8 +151,8 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
             throw new IllegalStateException("SpecificAvroSerializer used before configure()");
         }
         if (topic == null) {
-            throw new SerializationException(
-                    "Cannot serialize Avro " + schema.getFullName() + " without a topic: the subject is named after the topic");
+            throw new SerializationException("Cannot serialize Avro " + schema.getFullName()
+                    + " without a topic: the subject is named after the topic");
         }
         TargetKey key = new TargetKey(topic, schema);
         Target target = targets.get(key);
@@ -175,22 +181,28 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
                     return new Target(topic, subject, schema, latest.id(), ownWriter, null);
                 }
                 requireCanRead(latest, schema, topic);
-                return new Target(topic, subject, schema, latest.id(), ownWriter, new Conversion(schema, latest.schema()));
+                return new Target(
+                        topic, subject, schema, latest.id(), ownWriter, new Conversion(schema, latest.schema()));
             }
             return new Target(topic, subject, schema, current.client().getId(subject, schema), ownWriter, null);
         } catch (SchemaRegistryUnavailableException e) {
             throw new SerializationException(
-                    "Cannot serialize Avro " + schema.getFullName() + " for topic '" + topic + "': " + e.getMessage(), e);
+                    "Cannot serialize Avro " + schema.getFullName() + " for topic '" + topic + "': " + e.getMessage(),
+                    e);
         } catch (SchemaRegistryException e) {
-            if (!current.autoRegister() && !current.useLatestVersion()
+            if (!current.autoRegister()
+                    && !current.useLatestVersion()
                     && (e.errorCode() == SchemaRegistryException.SUBJECT_NOT_FOUND
                             || e.errorCode() == SchemaRegistryException.SCHEMA_NOT_FOUND)) {
                 throw new SerializationException(
                         "Schema " + schema.getFullName() + " is not registered under subject '" + subject + "' (topic '"
-                                + topic + "') and " + AvroSerdeConfig.AUTO_REGISTER_SCHEMAS + "=false: " + e.getMessage(), e);
+                                + topic + "') and " + AvroSerdeConfig.AUTO_REGISTER_SCHEMAS + "=false: "
+                                + e.getMessage(),
+                        e);
             }
             throw new SerializationException(
-                    "Cannot serialize Avro " + schema.getFullName() + " for topic '" + topic + "': " + e.getMessage(), e);
+                    "Cannot serialize Avro " + schema.getFullName() + " for topic '" + topic + "': " + e.getMessage(),
+                    e);
         }
     }
 
@@ -218,7 +230,8 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
                 SchemaCompatibility.checkReaderWriterCompatibility(latest.schema(), recordSchema);
         if (compatibility.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
             StringJoiner problems = new StringJoiner("; ");
-            for (SchemaCompatibility.Incompatibility problem : compatibility.getResult().getIncompatibilities()) {
+            for (SchemaCompatibility.Incompatibility problem :
+                    compatibility.getResult().getIncompatibilities()) {
                 problems.add(problem.getType() + " at " + problem.getLocation() + ": " + problem.getMessage());
             }
             String message = "Cannot serialize Avro " + recordSchema.getFullName() + " for topic '" + topic + "' with "
@@ -226,8 +239,13 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
                     + "' (id " + latest.id() + ", version " + latest.version()
                     + ") cannot read records of the record's schema: " + problems;
             // The subject refuses this record's schema as surely as a 409 would: a deployment error, not a bad record.
-            throw new SerializationException(message, new SchemaRegistryException(message,
-                    SchemaRegistryException.NO_STATUS, SchemaRegistryException.INCOMPATIBLE_SCHEMA, latest.subject()));
+            throw new SerializationException(
+                    message,
+                    new SchemaRegistryException(
+                            message,
+                            SchemaRegistryException.NO_STATUS,
+                            SchemaRegistryException.INCOMPATIBLE_SCHEMA,
+                            latest.subject()));
         }
     }
 
@@ -278,7 +296,13 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
         final DatumWriter<Object> writer;
         final Conversion conversion;
 
-        Target(String topic, String subject, Schema schema, int schemaId, DatumWriter<Object> writer, Conversion conversion) {
+        Target(
+                String topic,
+                String subject,
+                Schema schema,
+                int schemaId,
+                DatumWriter<Object> writer,
+                Conversion conversion) {
             this.topic = topic;
             this.subject = subject;
             this.schema = schema;
@@ -306,7 +330,7 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
                     // The deserializer that produced the record has just fetched this schema: a cache hit.
                     same = sameEncoding(client.getSchemaById(writerSchemaId), schema);
                 } catch (RuntimeException e) {
-                    return false;  // not remembered: the record is simply encoded anew, and the next one asks again
+                    return false; // not remembered: the record is simply encoded anew, and the next one asks again
                 }
                 encodesLikeById.put(writerSchemaId, same);
             }
@@ -321,7 +345,8 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
                     return buffer.encode(header, writer, record);
                 }
                 byte[] own = buffer.encode(WireFormat.NO_HEADER, writer, record);
-                Object converted = conversion.resolvingReader.read(null, DecoderFactory.get().binaryDecoder(own, null));
+                Object converted = conversion.resolvingReader.read(
+                        null, DecoderFactory.get().binaryDecoder(own, null));
                 return buffer.encode(header, conversion.targetWriter, converted);
             } finally {
                 buffer.release();

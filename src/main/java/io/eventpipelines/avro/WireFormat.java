@@ -14,11 +14,7 @@ final class WireFormat {
 
     static byte[] header(int schemaId) {
         return new byte[] {
-                MAGIC_BYTE,
-                (byte) (schemaId >>> 24),
-                (byte) (schemaId >>> 16),
-                (byte) (schemaId >>> 8),
-                (byte) schemaId
+            MAGIC_BYTE, (byte) (schemaId >>> 24), (byte) (schemaId >>> 16), (byte) (schemaId >>> 8), (byte) schemaId
         };
     }
 

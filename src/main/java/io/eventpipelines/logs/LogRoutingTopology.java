@@ -6,9 +6,14 @@ import io.eventpipelines.streams.Counted;
 import io.eventpipelines.streams.EmitFinal;
 import io.eventpipelines.streams.EventTime;
 import io.eventpipelines.streams.Validation;
-
 import io.micrometer.core.instrument.MeterRegistry;
-
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -17,8 +22,8 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyConfig;
-import org.apache.kafka.streams.kstream.BranchedKStream;
 import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.BranchedKStream;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.EmitStrategy;
 import org.apache.kafka.streams.kstream.Grouped;
@@ -29,15 +34,6 @@ import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.state.WindowStore;
-
-import java.time.Duration;
-import java.time.Instant;
-
-import java.util.ArrayList;
-import java.util.EnumSet;
-import java.util.List;
-import java.util.Properties;
-import java.util.Set;
 
 /**
  * Application logs:
@@ -59,6 +55,7 @@ public final class LogRoutingTopology {
     public static final String ERRORS_BY_SERVICE = "log-errors-by-service";
     /** The window store; its changelog is {@code <application.id>-log-error-counts-changelog}. */
     public static final String ERROR_COUNTS_STORE = "log-error-counts";
+
     public static final Duration ERROR_RATE_WINDOW = Duration.ofMinutes(1);
     public static final Duration DEFAULT_ERROR_RATE_GRACE = Duration.ofSeconds(10);
     /** Events routed, by branch, as {@code eventpipelines_logs_routed_total{branch=...}} in Prometheus. */
@@ -92,8 +89,7 @@ public final class LogRoutingTopology {
         }
     }
 
-    private LogRoutingTopology() {
-    }
+    private LogRoutingTopology() {}
 
     /** Every topic this pipeline routes to, {@link #OTHER_TOPIC} last. */
     public static List<String> routedTopics() {
@@ -109,46 +105,67 @@ public final class LogRoutingTopology {
      * @param errorRateGrace how long after a window's end its late errors are still counted
      * @param meters         where the per-branch counters live
      */
-    public static Topology build(Properties streamsConfig, AvroSerdes serdes, Duration errorRateGrace, MeterRegistry meters) {
+    public static Topology build(
+            Properties streamsConfig, AvroSerdes serdes, Duration errorRateGrace, MeterRegistry meters) {
         // Routing passes events on unchanged: the serde writes the bytes each was read from (under the routed
         // topic's schema id) rather than encoding it again, which was a sixth of this pipeline's time.
         Serde<Decoded<LogEvent>> routedSerde = serdes.decoded(LogEvent.class);
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsConfig)));
-        KStream<String, Decoded<LogEvent>> events = builder
-                .stream(APP_LOGS_TOPIC, Consumed.with(Serdes.String(), routedSerde).withName("app-logs-source"))
-                .processValues(Validation.<String, Decoded<LogEvent>>of((key, event, timestamp) -> {
-                    requireEvent(key, event == null ? null : event.value(), timestamp);
-                    return event;
-                }), Named.as("validate-log-event"));
+        KStream<String, Decoded<LogEvent>> events = builder.stream(
+                        APP_LOGS_TOPIC,
+                        Consumed.with(Serdes.String(), routedSerde).withName("app-logs-source"))
+                .processValues(
+                        Validation.<String, Decoded<LogEvent>>of((key, event, timestamp) -> {
+                            requireEvent(key, event == null ? null : event.value(), timestamp);
+                            return event;
+                        }),
+                        Named.as("validate-log-event"));
 
         BranchedKStream<String, Decoded<LogEvent>> byLevel = events.split(Named.as("level-"));
         for (Route route : Route.values()) {
-            byLevel.branch((service, event) -> route.levels.contains(event.value().getLevel()),
-                    Branched.withConsumer(routed -> sink(routed, route.topic, route.branchName(), routedSerde, meters),
+            byLevel.branch(
+                    (service, event) -> route.levels.contains(event.value().getLevel()),
+                    Branched.withConsumer(
+                            routed -> sink(routed, route.topic, route.branchName(), routedSerde, meters),
                             route.branchName()));
         }
-        byLevel.defaultBranch(Branched.withConsumer(other -> sink(other, OTHER_TOPIC, "other", routedSerde, meters), "other"));
+        byLevel.defaultBranch(
+                Branched.withConsumer(other -> sink(other, OTHER_TOPIC, "other", routedSerde, meters), "other"));
 
         // The error events go through the repartition topic as the bytes they were read from, like routed ones.
         events.filter((key, event) -> Route.ERROR.levels.contains(event.value().getLevel()), Named.as("errors-only"))
                 .processValues(EventTime.stamp(event -> event.value().getTimestamp()), Named.as("to-event-time"))
-                .groupBy((key, event) -> event.value().getService(), Grouped.with(ERRORS_BY_SERVICE, Serdes.String(), routedSerde))
+                .groupBy(
+                        (key, event) -> event.value().getService(),
+                        Grouped.with(ERRORS_BY_SERVICE, Serdes.String(), routedSerde))
                 .windowedBy(TimeWindows.ofSizeAndGrace(ERROR_RATE_WINDOW, errorRateGrace))
                 // Emit-final (KIP-825), as for temperature statistics: one result per closed window.
                 .emitStrategy(EmitStrategy.onWindowClose())
-                .count(Named.as("count-errors"), Materialized.<String, Long, WindowStore<Bytes, byte[]>>as(ERROR_COUNTS_STORE)
-                        .withKeySerde(Serdes.String()).withValueSerde(Serdes.Long())
-                        .withRetention(EmitFinal.retention(ERROR_RATE_WINDOW, errorRateGrace)))
+                .count(
+                        Named.as("count-errors"),
+                        Materialized.<String, Long, WindowStore<Bytes, byte[]>>as(ERROR_COUNTS_STORE)
+                                .withKeySerde(Serdes.String())
+                                .withValueSerde(Serdes.Long())
+                                .withRetention(EmitFinal.retention(ERROR_RATE_WINDOW, errorRateGrace)))
                 .toStream(Named.as("error-counts-to-stream"))
-                .map((window, count) -> KeyValue.pair(window.key(), toErrorRate(window, count)), Named.as("to-error-rate"))
-                .to(ERROR_RATES_TOPIC, Produced.with(Serdes.String(), serdes.value(ServiceErrorRate.class))
-                        .withName(ERROR_RATES_TOPIC + "-sink"));
+                .map(
+                        (window, count) -> KeyValue.pair(window.key(), toErrorRate(window, count)),
+                        Named.as("to-error-rate"))
+                .to(
+                        ERROR_RATES_TOPIC,
+                        Produced.with(Serdes.String(), serdes.value(ServiceErrorRate.class))
+                                .withName(ERROR_RATES_TOPIC + "-sink"));
         return builder.build(streamsConfig);
     }
 
-    private static void sink(KStream<String, Decoded<LogEvent>> routed, String topic, String branch,
-                             Serde<Decoded<LogEvent>> logSerde, MeterRegistry meters) {
-        routed.processValues(Counted.by(meters.counter(ROUTED_METER, "pipeline", "logs", "branch", branch)),
+    private static void sink(
+            KStream<String, Decoded<LogEvent>> routed,
+            String topic,
+            String branch,
+            Serde<Decoded<LogEvent>> logSerde,
+            MeterRegistry meters) {
+        routed.processValues(
+                        Counted.by(meters.counter(ROUTED_METER, "pipeline", "logs", "branch", branch)),
                         Named.as("count-" + branch))
                 .to(topic, Produced.with(Serdes.String(), logSerde).withName(topic + "-sink"));
     }
@@ -166,7 +183,8 @@ public final class LogRoutingTopology {
         if (event == null) {
             throw new IllegalArgumentException("log event has no value (null record value)");
         }
-        EventTime.requirePlausible(event.getTimestamp(), recordTimestamp, "log event of service '" + event.getService() + "'");
+        EventTime.requirePlausible(
+                event.getTimestamp(), recordTimestamp, "log event of service '" + event.getService() + "'");
         return event;
     }
 }

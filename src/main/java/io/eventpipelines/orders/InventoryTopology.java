@@ -3,14 +3,17 @@ package io.eventpipelines.orders;
 import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.orders.internal.InventoryCommand;
 import io.eventpipelines.orders.internal.InventoryCommandKind;
-
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Properties;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -25,11 +28,6 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.Stores;
-
-import java.nio.charset.StandardCharsets;
-import java.util.EnumMap;
-import java.util.Map;
-import java.util.Properties;
 
 /**
  * Inventory: stock per product in a persistent store, one {@link InventoryUpdate} per order and per restock.
@@ -53,8 +51,7 @@ public final class InventoryTopology {
      */
     public static final String UPDATES_METER = "eventpipelines.inventory.updates";
 
-    private InventoryTopology() {
-    }
+    private InventoryTopology() {}
 
     public static Topology build(Properties streamsConfig, AvroSerdes serdes, MeterRegistry meters) {
         Map<InventoryStatus, Counter> updates = new EnumMap<>(InventoryStatus.class);
@@ -67,25 +64,32 @@ public final class InventoryTopology {
         // Cached: a product's stock changes with most records, and the cache sends only its latest value per
         // commit to the changelog instead of one changelog record per order.
         builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(STOCK_STORE), Serdes.String(), Serdes.Integer()).withCachingEnabled());
+                        Stores.persistentKeyValueStore(STOCK_STORE), Serdes.String(), Serdes.Integer())
+                .withCachingEnabled());
 
-        KStream<String, InventoryCommand> orders = builder
-                .stream(ORDERS_TOPIC, Consumed.with(Serdes.String(), serdes.value(Order.class))
-                        .withName("orders-source"))
-                .map((orderId, order) -> KeyValue.pair(requireOrder(order).getProductId(), fromOrder(order)),
+        KStream<String, InventoryCommand> orders = builder.stream(
+                        ORDERS_TOPIC,
+                        Consumed.with(Serdes.String(), serdes.value(Order.class))
+                                .withName("orders-source"))
+                .map(
+                        (orderId, order) -> KeyValue.pair(requireOrder(order).getProductId(), fromOrder(order)),
                         Named.as("order-to-command"));
-        KStream<String, InventoryCommand> restocks = builder
-                .stream(RESTOCKS_TOPIC, Consumed.with(Serdes.String(), serdes.value(Restock.class))
-                        .withName("restocks-source"))
+        KStream<String, InventoryCommand> restocks = builder.stream(
+                        RESTOCKS_TOPIC,
+                        Consumed.with(Serdes.String(), serdes.value(Restock.class))
+                                .withName("restocks-source"))
                 .process(RestockToCommand::new, Named.as("restock-to-command"));
 
         orders.merge(restocks, Named.as("merge-commands"))
                 .repartition(Repartitioned.<String, InventoryCommand>as(COMMANDS_BY_PRODUCT)
                         .withKeySerde(Serdes.String())
                         .withValueSerde(commandSerde))
-                .processValues(() -> new StockProcessor(updates, restockSerializer), Named.as("apply-to-stock"), STOCK_STORE)
-                .to(UPDATES_TOPIC, Produced.with(Serdes.String(), serdes.value(InventoryUpdate.class))
-                        .withName("inventory-updates-sink"));
+                .processValues(
+                        () -> new StockProcessor(updates, restockSerializer), Named.as("apply-to-stock"), STOCK_STORE)
+                .to(
+                        UPDATES_TOPIC,
+                        Produced.with(Serdes.String(), serdes.value(InventoryUpdate.class))
+                                .withName("inventory-updates-sink"));
         return builder.build(streamsConfig);
     }
 
@@ -102,6 +106,7 @@ public final class InventoryTopology {
      * removes them again, so they never reach {@code inventory-updates}.
      */
     static final String RESTOCK_PARTITION_HEADER = "eventpipelines.restock.partition";
+
     static final String RESTOCK_OFFSET_HEADER = "eventpipelines.restock.offset";
 
     /** A restock as a command keyed by its product, carrying where it was read. */
@@ -118,10 +123,15 @@ public final class InventoryTopology {
             Restock restock = requireRestock(record.value());
             Headers headers = new RecordHeaders(record.headers().toArray());
             context.recordMetadata().ifPresent(source -> {
-                headers.add(RESTOCK_PARTITION_HEADER, String.valueOf(source.partition()).getBytes(StandardCharsets.UTF_8));
-                headers.add(RESTOCK_OFFSET_HEADER, String.valueOf(source.offset()).getBytes(StandardCharsets.UTF_8));
+                headers.add(
+                        RESTOCK_PARTITION_HEADER,
+                        String.valueOf(source.partition()).getBytes(StandardCharsets.UTF_8));
+                headers.add(
+                        RESTOCK_OFFSET_HEADER, String.valueOf(source.offset()).getBytes(StandardCharsets.UTF_8));
             });
-            context.forward(record.withKey(restock.getProductId()).withValue(fromRestock(restock)).withHeaders(headers));
+            context.forward(record.withKey(restock.getProductId())
+                    .withValue(fromRestock(restock))
+                    .withHeaders(headers));
         }
     }
 
@@ -131,19 +141,27 @@ public final class InventoryTopology {
             throw new IllegalArgumentException("restock has no value (null record value)");
         }
         if (restock.getQuantity() <= 0) {
-            throw new IllegalArgumentException("restock of product '" + restock.getProductId()
-                    + "' has quantity " + restock.getQuantity() + "; it must be > 0");
+            throw new IllegalArgumentException("restock of product '" + restock.getProductId() + "' has quantity "
+                    + restock.getQuantity() + "; it must be > 0");
         }
         return restock;
     }
 
     private static InventoryCommand fromOrder(Order order) {
-        return new InventoryCommand(InventoryCommandKind.ORDER, order.getProductId(), order.getOrderId(),
-                order.getQuantity(), order.getTimestamp());
+        return new InventoryCommand(
+                InventoryCommandKind.ORDER,
+                order.getProductId(),
+                order.getOrderId(),
+                order.getQuantity(),
+                order.getTimestamp());
     }
 
     private static InventoryCommand fromRestock(Restock restock) {
-        return new InventoryCommand(InventoryCommandKind.RESTOCK, restock.getProductId(), null,
-                restock.getQuantity(), restock.getTimestamp());
+        return new InventoryCommand(
+                InventoryCommandKind.RESTOCK,
+                restock.getProductId(),
+                null,
+                restock.getQuantity(),
+                restock.getTimestamp());
     }
 }

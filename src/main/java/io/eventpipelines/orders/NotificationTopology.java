@@ -1,7 +1,7 @@
 package io.eventpipelines.orders;
 
 import io.eventpipelines.avro.AvroSerdes;
-
+import java.util.Properties;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -12,8 +12,6 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 
-import java.util.Properties;
-
 /**
  * Notifications: one {@link Notification} per order, keyed by userId. It reads {@code orders} on its own,
  * with its own application id, so a slow or failing inventory never holds notifications back.
@@ -21,25 +19,34 @@ import java.util.Properties;
 public final class NotificationTopology {
     public static final String NOTIFICATIONS_TOPIC = "notifications";
 
-    private NotificationTopology() {
-    }
+    private NotificationTopology() {}
 
     public static Topology build(Properties streamsConfig, AvroSerdes serdes) {
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsConfig)));
-        builder.stream(InventoryTopology.ORDERS_TOPIC, Consumed.with(Serdes.String(), serdes.value(Order.class))
-                        .withName("orders-source"))
-                .map((orderId, order) -> {
-                    Notification notification = confirmation(InventoryTopology.requireOrder(order));
-                    return KeyValue.pair(notification.getUserId(), notification);
-                }, Named.as("order-to-notification"))
-                .to(NOTIFICATIONS_TOPIC, Produced.with(Serdes.String(), serdes.value(Notification.class))
-                        .withName("notifications-sink"));
+        builder.stream(
+                        InventoryTopology.ORDERS_TOPIC,
+                        Consumed.with(Serdes.String(), serdes.value(Order.class))
+                                .withName("orders-source"))
+                .map(
+                        (orderId, order) -> {
+                            Notification notification = confirmation(InventoryTopology.requireOrder(order));
+                            return KeyValue.pair(notification.getUserId(), notification);
+                        },
+                        Named.as("order-to-notification"))
+                .to(
+                        NOTIFICATIONS_TOPIC,
+                        Produced.with(Serdes.String(), serdes.value(Notification.class))
+                                .withName("notifications-sink"));
         return builder.build(streamsConfig);
     }
 
     static Notification confirmation(Order order) {
-        String message = String.format(java.util.Locale.ROOT, "We received your order %s: %d x product %s.",
-                order.getOrderId(), order.getQuantity(), order.getProductId());
+        String message = String.format(
+                java.util.Locale.ROOT,
+                "We received your order %s: %d x product %s.",
+                order.getOrderId(),
+                order.getQuantity(),
+                order.getProductId());
         return Notification.newBuilder()
                 .setOrderId(order.getOrderId())
                 .setUserId(order.getUserId())

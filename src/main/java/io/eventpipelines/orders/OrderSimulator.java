@@ -1,9 +1,8 @@
 package io.eventpipelines.orders;
 
-import org.apache.kafka.streams.KeyValue;
-
 import java.time.Instant;
 import java.util.Random;
+import org.apache.kafka.streams.KeyValue;
 
 /**
  * Simulated shop traffic over one product catalogue: orders (a few products are far more popular than the

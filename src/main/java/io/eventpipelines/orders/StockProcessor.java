@@ -3,8 +3,9 @@ package io.eventpipelines.orders;
 import io.eventpipelines.orders.internal.InventoryCommand;
 import io.eventpipelines.orders.internal.InventoryCommandKind;
 import io.eventpipelines.streams.DeadLetter;
-
 import io.micrometer.core.instrument.Counter;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -13,9 +14,6 @@ import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 import org.apache.kafka.streams.state.KeyValueStore;
-
-import java.nio.charset.StandardCharsets;
-import java.util.Map;
 
 /** Applies one inventory command to the product's stock and emits exactly one update for it. */
 final class StockProcessor implements FixedKeyProcessor<String, InventoryCommand, InventoryUpdate> {
@@ -77,11 +75,14 @@ final class StockProcessor implements FixedKeyProcessor<String, InventoryCommand
     private DeadLetter deadLetter(FixedKeyRecord<String, InventoryCommand> record, Headers headers, Exception reason) {
         InventoryCommand command = record.value();
         Restock restock = new Restock(command.getProductId(), command.getQuantity(), command.getTimestamp());
-        return new DeadLetter(reason, InventoryTopology.RESTOCKS_TOPIC,
+        return new DeadLetter(
+                reason,
+                InventoryTopology.RESTOCKS_TOPIC,
                 (int) number(record.headers(), InventoryTopology.RESTOCK_PARTITION_HEADER),
                 number(record.headers(), InventoryTopology.RESTOCK_OFFSET_HEADER),
                 command.getProductId().getBytes(StandardCharsets.UTF_8),
-                restockSerializer.serialize(InventoryTopology.RESTOCKS_TOPIC, restock), headers);
+                restockSerializer.serialize(InventoryTopology.RESTOCKS_TOPIC, restock),
+                headers);
     }
 
     private static Headers withoutRestockSource(Headers headers) {
@@ -110,8 +111,10 @@ final class StockProcessor implements FixedKeyProcessor<String, InventoryCommand
         try {
             after = Math.addExact(before, command.getQuantity());
         } catch (ArithmeticException overflow) {
-            throw new IllegalArgumentException("restock of " + command.getQuantity() + " for product '" + productId
-                    + "' would overflow its stock of " + before, overflow);
+            throw new IllegalArgumentException(
+                    "restock of " + command.getQuantity() + " for product '" + productId
+                            + "' would overflow its stock of " + before,
+                    overflow);
         }
         return update(productId, command, InventoryStatus.RESTOCKED, after, null);
     }
@@ -127,8 +130,8 @@ final class StockProcessor implements FixedKeyProcessor<String, InventoryCommand
         return update(productId, command, InventoryStatus.RESERVED, before - quantity, null);
     }
 
-    private static InventoryUpdate update(String productId, InventoryCommand command, InventoryStatus status,
-                                          int stockAfter, String reason) {
+    private static InventoryUpdate update(
+            String productId, InventoryCommand command, InventoryStatus status, int stockAfter, String reason) {
         return InventoryUpdate.newBuilder()
                 .setProductId(productId)
                 .setOrderId(command.getOrderId())

@@ -15,8 +15,7 @@ import org.apache.kafka.streams.processor.api.FixedKeyProcessorSupplier;
  * what was committed downstream, never lower; read {@code read_committed} output for exact figures.
  */
 public final class Counted {
-    private Counted() {
-    }
+    private Counted() {}
 
     public static <K, V> FixedKeyProcessorSupplier<K, V, V> by(Counter counter) {
         return Steps.each(record -> {

@@ -24,7 +24,8 @@ public final class DeadLetter extends RuntimeException {
      * @param offset    where in {@code topic} it was read, or -1 if unknown
      * @param headers   the record's own headers, to keep on the dead letter
      */
-    public DeadLetter(Exception reason, String topic, int partition, long offset, byte[] key, byte[] value, Headers headers) {
+    public DeadLetter(
+            Exception reason, String topic, int partition, long offset, byte[] key, byte[] value, Headers headers) {
         super(reason.getMessage(), reason);
         this.topic = topic;
         this.partition = partition;

@@ -16,8 +16,7 @@ public final class EmitFinal {
      */
     public static final Duration STORE_RETENTION = Duration.ofHours(6);
 
-    private EmitFinal() {
-    }
+    private EmitFinal() {}
 
     /** The retention for windows of {@code size} with {@code grace}: at least {@link #STORE_RETENTION}. */
     public static Duration retention(Duration size, Duration grace) {

@@ -1,10 +1,9 @@
 package io.eventpipelines.streams;
 
-import org.apache.kafka.streams.processor.api.FixedKeyProcessorSupplier;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.Function;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorSupplier;
 
 /**
  * Event time (when the sensor measured, when the line was logged) for windowed aggregations.
@@ -20,8 +19,7 @@ public final class EventTime {
     /** How far an event time may be ahead of the record's timestamp: producers' clocks disagree a little. */
     public static final Duration MAX_AHEAD = Duration.ofMinutes(1);
 
-    private EventTime() {
-    }
+    private EventTime() {}
 
     /** @throws IllegalArgumentException when {@code eventTime} is before 1970 or too far after the record's timestamp */
     public static void requirePlausible(Instant eventTime, long recordTimestamp, String what) {
@@ -39,6 +37,7 @@ public final class EventTime {
 
     /** A step that re-stamps each record with its value's event time, for the windows downstream. */
     public static <K, V> FixedKeyProcessorSupplier<K, V, V> stamp(Function<V, Instant> time) {
-        return Steps.each(record -> record.withTimestamp(time.apply(record.value()).toEpochMilli()));
+        return Steps.each(
+                record -> record.withTimestamp(time.apply(record.value()).toEpochMilli()));
     }
 }

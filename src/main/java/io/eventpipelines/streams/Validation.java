@@ -14,8 +14,7 @@ public final class Validation {
         V require(K key, V value, long recordTimestamp);
     }
 
-    private Validation() {
-    }
+    private Validation() {}
 
     public static <K, V> FixedKeyProcessorSupplier<K, V, V> of(Check<K, V> check) {
         return Steps.each(record -> record.withValue(check.require(record.key(), record.value(), record.timestamp())));

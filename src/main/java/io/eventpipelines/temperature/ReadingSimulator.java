@@ -1,10 +1,9 @@
 package io.eventpipelines.temperature;
 
-import org.apache.kafka.streams.KeyValue;
-
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Random;
+import org.apache.kafka.streams.KeyValue;
 
 /**
  * Simulated sensors: each drifts around its own base temperature, with an occasional spike above the

@@ -6,8 +6,11 @@ import io.eventpipelines.streams.EmitFinal;
 import io.eventpipelines.streams.EventTime;
 import io.eventpipelines.streams.Validation;
 import io.eventpipelines.temperature.internal.TemperatureAggregate;
-
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Properties;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -29,11 +32,6 @@ import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
-
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Objects;
-import java.util.Properties;
 
 /**
  * Temperature readings, keyed by sensorId:
@@ -60,6 +58,7 @@ public final class TemperatureTopology {
     public static final String THRESHOLDS_STORE = "sensor-thresholds-store";
     /** The window store; its changelog is {@code <application.id>-temperature-stats-store-changelog}. */
     public static final String STATS_STORE = "temperature-stats-store";
+
     public static final Duration STATS_WINDOW = Duration.ofMinutes(1);
     public static final Duration DEFAULT_STATS_GRACE = Duration.ofSeconds(10);
     public static final double ABSOLUTE_ZERO_CELSIUS = -273.15;
@@ -67,8 +66,7 @@ public final class TemperatureTopology {
     /** Alerts raised, as {@code eventpipelines_temperature_alerts_total} in Prometheus. */
     public static final String ALERTS_METER = "eventpipelines.temperature.alerts";
 
-    private TemperatureTopology() {
-    }
+    private TemperatureTopology() {}
 
     /**
      * @param streamsConfig    the pipeline's Kafka Streams configuration (naming and optimization settings apply)
@@ -77,34 +75,49 @@ public final class TemperatureTopology {
      * @param statsGrace       how long after a window's end its late readings are still counted
      * @param meters           where the alert counter lives
      */
-    public static Topology build(Properties streamsConfig, AvroSerdes serdes, double thresholdCelsius,
-                                 Duration statsGrace, MeterRegistry meters) {
+    public static Topology build(
+            Properties streamsConfig,
+            AvroSerdes serdes,
+            double thresholdCelsius,
+            Duration statsGrace,
+            MeterRegistry meters) {
         Serde<TemperatureReading> readingSerde = serdes.value(TemperatureReading.class);
         Serde<SensorThreshold> thresholdSerde = serdes.value(SensorThreshold.class);
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsConfig)));
 
-        KStream<String, TemperatureReading> readings = builder
-                .stream(READINGS_TOPIC, Consumed.with(Serdes.String(), readingSerde).withName("temperature-readings-source"))
+        KStream<String, TemperatureReading> readings = builder.stream(
+                        READINGS_TOPIC,
+                        Consumed.with(Serdes.String(), readingSerde).withName("temperature-readings-source"))
                 .processValues(Validation.of(TemperatureTopology::requireValid), Named.as("validate-reading"));
 
-        KTable<String, SensorThreshold> thresholds = builder
-                .stream(THRESHOLDS_TOPIC, Consumed.with(Serdes.String(), thresholdSerde).withName("sensor-thresholds-source"))
+        KTable<String, SensorThreshold> thresholds = builder.stream(
+                        THRESHOLDS_TOPIC,
+                        Consumed.with(Serdes.String(), thresholdSerde).withName("sensor-thresholds-source"))
                 .mapValues(TemperatureTopology::requireValid, Named.as("validate-threshold"))
                 // In memory: the table holds one small entry per sensor with an override, and most readings look up
                 // a sensor without one. In RocksDB (rocksdbjni 10.1) every such miss raises and catches a C++
                 // exception inside the JNI call, which took a third of this pipeline's time. The changelog stays:
                 // the table is restored from it on start. No cache in front of a map: every reading's lookup went
                 // through both, and thresholds change too rarely for the cache to save changelog writes.
-                .toTable(Named.as("sensor-thresholds-table"),
+                .toTable(
+                        Named.as("sensor-thresholds-table"),
                         Materialized.<String, SensorThreshold>as(Stores.inMemoryKeyValueStore(THRESHOLDS_STORE))
-                                .withKeySerde(Serdes.String()).withValueSerde(thresholdSerde).withCachingDisabled());
+                                .withKeySerde(Serdes.String())
+                                .withValueSerde(thresholdSerde)
+                                .withCachingDisabled());
 
-        readings.leftJoin(thresholds, (reading, threshold) -> alertIfAbove(reading, threshold, thresholdCelsius),
-                        Joined.with(Serdes.String(), readingSerde, thresholdSerde).withName("join-sensor-threshold"))
+        readings.leftJoin(
+                        thresholds,
+                        (reading, threshold) -> alertIfAbove(reading, threshold, thresholdCelsius),
+                        Joined.with(Serdes.String(), readingSerde, thresholdSerde)
+                                .withName("join-sensor-threshold"))
                 .filter((sensorId, alert) -> alert != null, Named.as("above-threshold"))
-                .processValues(Counted.by(meters.counter(ALERTS_METER, "pipeline", "temperature")), Named.as("count-alerts"))
-                .to(ALERTS_TOPIC, Produced.with(Serdes.String(), serdes.value(TemperatureAlert.class))
-                        .withName("temperature-alerts-sink"));
+                .processValues(
+                        Counted.by(meters.counter(ALERTS_METER, "pipeline", "temperature")), Named.as("count-alerts"))
+                .to(
+                        ALERTS_TOPIC,
+                        Produced.with(Serdes.String(), serdes.value(TemperatureAlert.class))
+                                .withName("temperature-alerts-sink"));
 
         readings.processValues(EventTime.stamp(TemperatureReading::getTimestamp), Named.as("to-event-time"))
                 .groupByKey(Grouped.with("readings-by-sensor", Serdes.String(), readingSerde))
@@ -112,16 +125,22 @@ public final class TemperatureTopology {
                 // Emit-final (KIP-825) rather than suppress(): one result per window as soon as stream time
                 // closes it, without waiting for a cache flush and without a second buffer and changelog.
                 .emitStrategy(EmitStrategy.onWindowClose())
-                .aggregate(TemperatureTopology::emptyAggregate, (sensorId, reading, aggregate) -> add(aggregate, reading),
+                .aggregate(
+                        TemperatureTopology::emptyAggregate,
+                        (sensorId, reading, aggregate) -> add(aggregate, reading),
                         Named.as("aggregate-stats"),
                         Materialized.<String, TemperatureAggregate, WindowStore<Bytes, byte[]>>as(STATS_STORE)
                                 .withKeySerde(Serdes.String())
                                 .withValueSerde(serdes.value(TemperatureAggregate.class))
                                 .withRetention(EmitFinal.retention(STATS_WINDOW, statsGrace)))
                 .toStream(Named.as("stats-to-stream"))
-                .map((window, aggregate) -> KeyValue.pair(window.key(), toStats(window, aggregate)), Named.as("to-stats"))
-                .to(STATS_TOPIC, Produced.with(Serdes.String(), serdes.value(TemperatureStats.class))
-                        .withName("temperature-stats-sink"));
+                .map(
+                        (window, aggregate) -> KeyValue.pair(window.key(), toStats(window, aggregate)),
+                        Named.as("to-stats"))
+                .to(
+                        STATS_TOPIC,
+                        Produced.with(Serdes.String(), serdes.value(TemperatureStats.class))
+                                .withName("temperature-stats-sink"));
         return builder.build(streamsConfig);
     }
 
@@ -140,7 +159,8 @@ public final class TemperatureTopology {
             throw new IllegalArgumentException("reading of sensor '" + reading.getSensorId() + "' has record key "
                     + (key == null ? "null" : "'" + key + "'") + "; " + READINGS_TOPIC + " must be keyed by sensorId");
         }
-        EventTime.requirePlausible(reading.getTimestamp(), recordTimestamp, "reading of sensor '" + reading.getSensorId() + "'");
+        EventTime.requirePlausible(
+                reading.getTimestamp(), recordTimestamp, "reading of sensor '" + reading.getSensorId() + "'");
         return reading;
     }
 
@@ -156,12 +176,14 @@ public final class TemperatureTopology {
         }
         if (!Objects.equals(key, threshold.getSensorId())) {
             throw new IllegalArgumentException("threshold of sensor '" + threshold.getSensorId() + "' has record key "
-                    + (key == null ? "null" : "'" + key + "'") + "; " + THRESHOLDS_TOPIC + " must be keyed by sensorId");
+                    + (key == null ? "null" : "'" + key + "'") + "; " + THRESHOLDS_TOPIC
+                    + " must be keyed by sensorId");
         }
         return threshold;
     }
 
-    static TemperatureAlert alertIfAbove(TemperatureReading reading, SensorThreshold override, double defaultThreshold) {
+    static TemperatureAlert alertIfAbove(
+            TemperatureReading reading, SensorThreshold override, double defaultThreshold) {
         double threshold = override == null ? defaultThreshold : override.getThresholdCelsius();
         if (reading.getCelsius() <= threshold) {
             return null;
@@ -185,8 +207,11 @@ public final class TemperatureTopology {
         if (aggregate.getCount() == 0) {
             return new TemperatureAggregate(1L, celsius, celsius, celsius);
         }
-        return new TemperatureAggregate(aggregate.getCount() + 1, aggregate.getSumCelsius() + celsius,
-                Math.min(aggregate.getMinCelsius(), celsius), Math.max(aggregate.getMaxCelsius(), celsius));
+        return new TemperatureAggregate(
+                aggregate.getCount() + 1,
+                aggregate.getSumCelsius() + celsius,
+                Math.min(aggregate.getMinCelsius(), celsius),
+                Math.max(aggregate.getMaxCelsius(), celsius));
     }
 
     static TemperatureStats toStats(Windowed<String> window, TemperatureAggregate aggregate) {

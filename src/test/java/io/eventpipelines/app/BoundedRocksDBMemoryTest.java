@@ -1,17 +1,16 @@
 package io.eventpipelines.app;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
 import org.apache.kafka.streams.state.internals.BlockBasedTableConfigWithAccessibleCache;
 import org.junit.jupiter.api.Test;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.IndexType;
 import org.rocksdb.Options;
-
-import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotSame;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The setter as Kafka Streams uses it: a new instance per store, each handed that store's fresh options. */
 class BoundedRocksDBMemoryTest {
@@ -40,10 +39,12 @@ class BoundedRocksDBMemoryTest {
     void everyStoreGetsTheSameCacheAndWriteBufferManagerWhichItsCloseLeavesOpen() {
         Options stock = configured("inventory-stock", 40 * MIB);
         Options segment = configured("temperature-stats-store.1764000000000", 40 * MIB);
-        try (stock; segment) {
+        try (stock;
+                segment) {
             assertSame(table(stock).blockCache(), table(segment).blockCache());
             assertSame(stock.writeBufferManager(), segment.writeBufferManager());
-            assertSame(BoundedRocksDBMemory.shared(40 * MIB).cache(), table(stock).blockCache());
+            assertSame(
+                    BoundedRocksDBMemory.shared(40 * MIB).cache(), table(stock).blockCache());
             assertTrue(table(stock).blockCache().isOwningHandle(), "still open after the stores' close");
             assertTrue(stock.writeBufferManager().isOwningHandle(), "still open after the stores' close");
             BlockBasedTableConfig table = table(stock);
@@ -60,7 +61,8 @@ class BoundedRocksDBMemoryTest {
     /** Two runners in one JVM (tests) with different budgets: each its own cache, neither resized by the other. */
     @Test
     void aDifferentBudgetIsADifferentCache() {
-        try (Options small = configured("inventory-stock", 24 * MIB); Options large = configured("inventory-stock", 512 * MIB)) {
+        try (Options small = configured("inventory-stock", 24 * MIB);
+                Options large = configured("inventory-stock", 512 * MIB)) {
             assertNotSame(table(small).blockCache(), table(large).blockCache());
             assertNotSame(small.writeBufferManager(), large.writeBufferManager());
             assertEquals(16 * MIB, large.writeBufferSize(), "never above Kafka Streams' own memtable size");

@@ -1,5 +1,9 @@
 package io.eventpipelines.app;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.logs.LogEvent;
 import io.eventpipelines.logs.LogLevel;
@@ -7,28 +11,13 @@ import io.eventpipelines.logs.LogRoutingTopology;
 import io.eventpipelines.orders.InventoryTopology;
 import io.eventpipelines.temperature.TemperatureReading;
 import io.eventpipelines.temperature.TemperatureTopology;
-import io.eventpipelines.testing.RealStack;
 import io.eventpipelines.testing.InventoryFeed;
 import io.eventpipelines.testing.InventoryLedger;
 import io.eventpipelines.testing.Poll;
+import io.eventpipelines.testing.RealStack;
 import io.eventpipelines.testing.RegistryDecoder;
 import io.eventpipelines.testing.TopicReader;
 import io.eventpipelines.testing.Transactions;
-
-import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.KafkaStreams;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -48,10 +37,19 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The broker goes away for a few seconds while the app is mid-stream and while producers keep writing, then
@@ -68,6 +66,7 @@ class BrokerRestartIT {
 
     @RegisterExtension
     static final RealStack STACK = new RealStack("broker-restart-it-");
+
     private static AppConfig config;
     private static PipelineRunner runner;
 
@@ -75,12 +74,18 @@ class BrokerRestartIT {
     static void start() throws Exception {
         STACK.kafka().createTopics(2, TopicAdmin.topicsOf(PIPELINES));
         config = AppConfig.of(Map.of(
-                "bootstrap.servers", STACK.kafka().bootstrapServers(),
-                "schema.registry.url", STACK.registry().url(),
-                "application.id", "broker-restart-it",
-                "state.dir", STACK.dir().resolve("state").toString(),
-                "pipelines", "temperature,logs,inventory",
-                "commit.interval.ms", "200"));
+                "bootstrap.servers",
+                STACK.kafka().bootstrapServers(),
+                "schema.registry.url",
+                STACK.registry().url(),
+                "application.id",
+                "broker-restart-it",
+                "state.dir",
+                STACK.dir().resolve("state").toString(),
+                "pipelines",
+                "temperature,logs,inventory",
+                "commit.interval.ms",
+                "200"));
         runner = new PipelineRunner(config);
         runner.start();
     }
@@ -99,24 +104,30 @@ class BrokerRestartIT {
         ScheduledExecutorService watcher = Executors.newSingleThreadScheduledExecutor();
         ExecutorService sender = Executors.newSingleThreadExecutor();
         // The runner owns the only state listener a KafkaStreams allows: sample the states instead.
-        watcher.scheduleAtFixedRate(() -> runner.streams().forEach((pipeline, streams) -> {
-            List<KafkaStreams.State> states = history.computeIfAbsent(pipeline,
-                    p -> Collections.synchronizedList(new ArrayList<>()));
-            KafkaStreams.State now = streams.state();
-            if (states.isEmpty() || states.get(states.size() - 1) != now) {
-                states.add(now);
-            }
-        }), 0, 10, TimeUnit.MILLISECONDS);
+        watcher.scheduleAtFixedRate(
+                () -> runner.streams().forEach((pipeline, streams) -> {
+                    List<KafkaStreams.State> states =
+                            history.computeIfAbsent(pipeline, p -> Collections.synchronizedList(new ArrayList<>()));
+                    KafkaStreams.State now = streams.state();
+                    if (states.isEmpty() || states.get(states.size() - 1) != now) {
+                        states.add(now);
+                    }
+                }),
+                0,
+                10,
+                TimeUnit.MILLISECONDS);
         AtomicBoolean brokerDown = new AtomicBoolean();
         try (Inputs inputs = new Inputs();
-             Outputs outputs = new Outputs();
-             Admin admin = STACK.kafka().admin()) {
+                Outputs outputs = new Outputs();
+                Admin admin = STACK.kafka().admin()) {
             try {
                 // The broker goes down mid-stream, with an exactly-once transaction open that already wrote updates.
                 inputs.send(0);
                 inputs.inventory.send(3 * PER_PHASE);
                 inputs.flush();
-                Poll.until(TIMEOUT, "committed inventory updates, and an open transaction's after them",
+                Poll.until(
+                        TIMEOUT,
+                        "committed inventory updates, and an open transaction's after them",
                         Transactions.openAfter(admin, InventoryTopology.UPDATES_TOPIC, 50, () -> {
                             inputs.inventory.send(PER_PHASE);
                             inputs.inventory.flush();
@@ -148,25 +159,38 @@ class BrokerRestartIT {
 
                 inputs.send(2);
                 inputs.flush();
-                await(history, "every output after the restart", () -> outputs.poll().containsAll(inputs));
+                await(
+                        history,
+                        "every output after the restart",
+                        () -> outputs.poll().containsAll(inputs));
                 long caughtUpAt = System.nanoTime();
                 outputs.poll(); // late duplicates would arrive with this last read
 
                 int duplicates = assertAtLeastOnceOutputs(inputs, outputs);
                 assertExactlyOnceOutputs(inputs, outputs);
                 for (Pipeline pipeline : PIPELINES) {
-                    TopicReader.assertEmpty(STACK.kafka().bootstrapServers(), pipeline.deadLetterTopic(), TIMEOUT,
+                    TopicReader.assertEmpty(
+                            STACK.kafka().bootstrapServers(),
+                            pipeline.deadLetterTopic(),
+                            TIMEOUT,
                             "an outage is not a poison record");
                 }
                 await(history, "every pipeline RUNNING again", BrokerRestartIT::allRunning);
                 assertFalse(runner.anyFailed(), "no pipeline stopped in ERROR");
                 history.forEach((pipeline, states) -> assertTrue(
-                        !states.contains(KafkaStreams.State.ERROR) && !states.contains(KafkaStreams.State.PENDING_ERROR),
+                        !states.contains(KafkaStreams.State.ERROR)
+                                && !states.contains(KafkaStreams.State.PENDING_ERROR),
                         pipeline + " went through " + states));
-                System.out.printf("BrokerRestartIT: broker down %d ms, after %d inventory events, with %s on %s; every "
+                System.out.printf(
+                        "BrokerRestartIT: broker down %d ms, after %d inventory events, with %s on %s; every "
                                 + "output %d ms after the restart; states %s; at-least-once duplicates: %d%n",
-                        (restartedAt - stoppedAt) / 1_000_000, sentAtStop, atStop, InventoryTopology.UPDATES_TOPIC,
-                        (caughtUpAt - restartedAt) / 1_000_000, history, duplicates);
+                        (restartedAt - stoppedAt) / 1_000_000,
+                        sentAtStop,
+                        atStop,
+                        InventoryTopology.UPDATES_TOPIC,
+                        (caughtUpAt - restartedAt) / 1_000_000,
+                        history,
+                        duplicates);
             } finally {
                 if (brokerDown.get()) {
                     STACK.kafka().startBroker(); // before the clients close, so that they do not wait for it in vain
@@ -183,7 +207,8 @@ class BrokerRestartIT {
     /** Temperature and logs: exactly the expected records, each at least once. Returns the duplicates seen. */
     private static int assertAtLeastOnceOutputs(Inputs inputs, Outputs outputs) {
         Map<String, Integer> alerts = outputs.identities(TemperatureTopology.ALERTS_TOPIC);
-        assertEquals(new TreeSet<>(inputs.alerts), new TreeSet<>(alerts.keySet()), "alerts: one per reading above 30.0");
+        assertEquals(
+                new TreeSet<>(inputs.alerts), new TreeSet<>(alerts.keySet()), "alerts: one per reading above 30.0");
         int duplicates = alerts.values().stream().mapToInt(n -> n - 1).sum();
         Map<String, Set<String>> expectedLogs = inputs.logsByTopic();
         for (String topic : LogRoutingTopology.routedTopics()) {
@@ -197,7 +222,8 @@ class BrokerRestartIT {
     /** Inventory: one update per order and restock, and stock histories that add up. */
     private static void assertExactlyOnceOutputs(Inputs inputs, Outputs outputs) {
         InventoryLedger ledger = outputs.ledger();
-        Map<String, Long> wrong = InventoryLedger.notExactlyOnce(ledger.countsByIdentity(), inputs.inventory.identities());
+        Map<String, Long> wrong =
+                InventoryLedger.notExactlyOnce(ledger.countsByIdentity(), inputs.inventory.identities());
         assertTrue(wrong.isEmpty(), wrong.size() + " inventory events not answered exactly once: " + wrong);
         assertEquals(inputs.inventory.sent(), ledger.updates().size());
         assertEquals(List.of(), ledger.violations(), "stock histories");
@@ -220,8 +246,13 @@ class BrokerRestartIT {
     /** The producers of the three pipelines' input, and what their output must therefore be. */
     private static final class Inputs implements AutoCloseable {
         // Retrying (and blocking in send) for as long as an outage may last, instead of failing.
-        private static final Map<String, Object> PATIENT = Map.of(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000,
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, 120_000, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        private static final Map<String, Object> PATIENT = Map.of(
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+                120_000,
+                ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                120_000,
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                10_000);
 
         final KafkaProducer<String, TemperatureReading> readings;
         final KafkaProducer<String, LogEvent> logs;
@@ -240,7 +271,8 @@ class BrokerRestartIT {
             Map<String, Object> props = new HashMap<>(PATIENT);
             props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.kafka().bootstrapServers());
             props.put(ProducerConfig.ACKS_CONFIG, "all");
-            return new KafkaProducer<>(props, new StringSerializer(), serdes.value(type).serializer());
+            return new KafkaProducer<>(
+                    props, new StringSerializer(), serdes.value(type).serializer());
         }
 
         /** Phase {@code phase}'s readings (a bit under half above 30.0), log events of every level, and inventory events. */
@@ -250,14 +282,18 @@ class BrokerRestartIT {
                 String sensor = "sensor-" + (i % 31);
                 Instant timestamp = T0.plusMillis(i);
                 double celsius = 20.0 + (i % 200) / 10.0;
-                readings.send(new ProducerRecord<>(TemperatureTopology.READINGS_TOPIC, sensor,
+                readings.send(new ProducerRecord<>(
+                        TemperatureTopology.READINGS_TOPIC,
+                        sensor,
                         new TemperatureReading(sensor, celsius, timestamp, null)));
                 if (celsius > 30.0) {
                     alerts.add(sensor + "@" + timestamp.toEpochMilli());
                 }
                 LogLevel level = levels[i % levels.length];
                 String message = "event " + i;
-                logs.send(new ProducerRecord<>(LogRoutingTopology.APP_LOGS_TOPIC, "svc-" + (i % 7),
+                logs.send(new ProducerRecord<>(
+                        LogRoutingTopology.APP_LOGS_TOPIC,
+                        "svc-" + (i % 7),
                         new LogEvent(timestamp, level, "svc-" + (i % 7), message, null)));
                 logTopicByMessage.put(message, expectedRoute(level));
             }
@@ -272,7 +308,8 @@ class BrokerRestartIT {
 
         Map<String, Set<String>> logsByTopic() {
             Map<String, Set<String>> byTopic = new TreeMap<>();
-            logTopicByMessage.forEach((message, topic) -> byTopic.computeIfAbsent(topic, t -> new TreeSet<>()).add(message));
+            logTopicByMessage.forEach((message, topic) ->
+                    byTopic.computeIfAbsent(topic, t -> new TreeSet<>()).add(message));
             return byTopic;
         }
 
@@ -298,14 +335,17 @@ class BrokerRestartIT {
 
     /** Every output topic, read from the beginning with read_committed consumers and decoded independently. */
     private static final class Outputs implements AutoCloseable {
-        private final RegistryDecoder decoder = new RegistryDecoder(STACK.registry().url());
+        private final RegistryDecoder decoder =
+                new RegistryDecoder(STACK.registry().url());
         private final Map<String, TopicReader> readers = new LinkedHashMap<>();
         private final Map<String, List<ConsumerRecord<byte[], byte[]>>> read = new HashMap<>();
 
         Outputs() {
-            List<String> topics = new ArrayList<>(List.of(TemperatureTopology.ALERTS_TOPIC, InventoryTopology.UPDATES_TOPIC));
+            List<String> topics =
+                    new ArrayList<>(List.of(TemperatureTopology.ALERTS_TOPIC, InventoryTopology.UPDATES_TOPIC));
             topics.addAll(LogRoutingTopology.routedTopics());
-            topics.forEach(topic -> readers.put(topic, new TopicReader(STACK.kafka().bootstrapServers(), topic)));
+            topics.forEach(
+                    topic -> readers.put(topic, new TopicReader(STACK.kafka().bootstrapServers(), topic)));
         }
 
         Outputs poll() {

@@ -1,9 +1,8 @@
 package io.eventpipelines.app;
 
-import picocli.CommandLine;
-
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import picocli.CommandLine;
 
 /** One in-process run of the command line, with what it printed. */
 record CliRun(int exitCode, String out, String err) {

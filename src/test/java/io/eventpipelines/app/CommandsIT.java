@@ -1,31 +1,18 @@
 package io.eventpipelines.app;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.eventpipelines.avro.AvroSerdeConfig;
 import io.eventpipelines.avro.AvroSerdes;
-import io.eventpipelines.orders.Restock;
 import io.eventpipelines.avro.RestSchemaRegistryClient;
 import io.eventpipelines.avro.SchemaRegistryClient;
-import io.eventpipelines.testing.RealStack;
+import io.eventpipelines.orders.Restock;
 import io.eventpipelines.testing.Poll;
+import io.eventpipelines.testing.RealStack;
 import io.eventpipelines.testing.RegistryDecoder;
 import io.eventpipelines.testing.TopicReader;
-
-import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericRecord;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ConsumerGroupDescription;
-import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,10 +21,21 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The commands users run (topics, schemas, produce, run), against a real broker and a real STACK.registry(). The
@@ -56,10 +54,18 @@ class CommandsIT {
 
     private static Path properties(String name, String... extra) throws IOException {
         StringBuilder text = new StringBuilder()
-                .append("bootstrap.servers=").append(STACK.kafka().bootstrapServers()).append('\n')
-                .append("schema.registry.url=").append(STACK.registry().url()).append('\n')
-                .append("state.dir=").append(STACK.dir().resolve("state-" + name)).append('\n')
-                .append("application.id=").append(name).append('\n');
+                .append("bootstrap.servers=")
+                .append(STACK.kafka().bootstrapServers())
+                .append('\n')
+                .append("schema.registry.url=")
+                .append(STACK.registry().url())
+                .append('\n')
+                .append("state.dir=")
+                .append(STACK.dir().resolve("state-" + name))
+                .append('\n')
+                .append("application.id=")
+                .append(name)
+                .append('\n');
         for (String line : extra) {
             text.append(line).append('\n');
         }
@@ -80,47 +86,76 @@ class CommandsIT {
 
         CliRun noTopics = cli("run", config.toString());
         assertEquals(3, noTopics.exitCode(), noTopics.err());
-        assertTrue(noTopics.err().strip().startsWith("event-pipelines: cannot start: missing topics: app-logs, inventory-dlq"),
+        assertTrue(
+                noTopics.err()
+                        .strip()
+                        .startsWith("event-pipelines: cannot start: missing topics: app-logs, inventory-dlq"),
                 noTopics.err());
         assertEquals(1, noTopics.err().strip().lines().count());
 
         CliRun created = cli("topics", "create", config.toString(), "--replication-factor", "1");
         assertEquals(0, created.exitCode(), created.err());
         // 5 inputs, 10 outputs (5 log routes), 4 dead-letter topics
-        assertEquals(19, created.out().lines().filter(l -> l.endsWith("created")).count(), created.out());
+        assertEquals(
+                19, created.out().lines().filter(l -> l.endsWith("created")).count(), created.out());
         CliRun again = cli("topics", "create", config.toString());
         assertEquals(19, again.out().lines().filter(l -> l.endsWith("exists")).count(), again.out());
         try (Admin admin = STACK.kafka().admin()) {
-            TopicDescription orders = admin.describeTopics(List.of("orders")).allTopicNames().get(30, TimeUnit.SECONDS).get("orders");
+            TopicDescription orders = admin.describeTopics(List.of("orders"))
+                    .allTopicNames()
+                    .get(30, TimeUnit.SECONDS)
+                    .get("orders");
             assertEquals(2, orders.partitions().size(), "topics.partitions from the properties file");
             ConfigResource thresholds = new ConfigResource(ConfigResource.Type.TOPIC, "sensor-thresholds");
-            assertEquals("compact", admin.describeConfigs(List.of(thresholds)).all().get(30, TimeUnit.SECONDS)
-                    .get(thresholds).get("cleanup.policy").value(), "a table's topic keeps each key's latest value");
+            assertEquals(
+                    "compact",
+                    admin.describeConfigs(List.of(thresholds))
+                            .all()
+                            .get(30, TimeUnit.SECONDS)
+                            .get(thresholds)
+                            .get("cleanup.policy")
+                            .value(),
+                    "a table's topic keeps each key's latest value");
         }
 
         CliRun noSchemas = cli("run", config.toString());
         assertEquals(3, noSchemas.exitCode(), noSchemas.err());
-        assertTrue(noSchemas.err().contains("schemas not registered (auto.register.schemas=false): app-logs-value"), noSchemas.err());
-        assertTrue(noSchemas.err().contains("cmd-inventory-inventory-commands-by-product-repartition-value"), noSchemas.err());
+        assertTrue(
+                noSchemas.err().contains("schemas not registered (auto.register.schemas=false): app-logs-value"),
+                noSchemas.err());
+        assertTrue(
+                noSchemas.err().contains("cmd-inventory-inventory-commands-by-product-repartition-value"),
+                noSchemas.err());
 
         CliRun registered = cli("schemas", "register", config.toString());
         assertEquals(0, registered.exitCode(), registered.err());
         // 5 inputs, 10 outputs (5 log routes), 4 internal topics with Avro values.
-        assertEquals(19, registered.out().lines().filter(l -> l.endsWith("BACKWARD")).count(), registered.out());
+        assertEquals(
+                19, registered.out().lines().filter(l -> l.endsWith("BACKWARD")).count(), registered.out());
         CliRun check = cli("schemas", "check", config.toString());
         assertEquals(0, check.exitCode(), check.out() + check.err());
         runsWithRegisteredSchemasOnly(config);
 
-        // Someone registers an Order without userId under NONE: the app's Order can no longer read that subject's latest.
-        SchemaRegistryClient client = new RestSchemaRegistryClient(new AvroSerdeConfig(Map.of("schema.registry.url", STACK.registry().url())));
+        // Someone registers an Order without userId under NONE: the app's Order can no longer read that subject's
+        // latest.
+        SchemaRegistryClient client = new RestSchemaRegistryClient(new AvroSerdeConfig(
+                Map.of("schema.registry.url", STACK.registry().url())));
         client.updateCompatibility("orders-value", "NONE");
-        client.register("orders-value", new Schema.Parser().parse("{\"type\":\"record\",\"name\":\"Order\","
-                + "\"namespace\":\"io.eventpipelines.orders\",\"fields\":[{\"name\":\"orderId\",\"type\":\"string\"}]}"));
+        client.register(
+                "orders-value",
+                new Schema.Parser()
+                        .parse(
+                                "{\"type\":\"record\",\"name\":\"Order\","
+                                        + "\"namespace\":\"io.eventpipelines.orders\",\"fields\":[{\"name\":\"orderId\",\"type\":\"string\"}]}"));
         client.updateCompatibility("orders-value", "BACKWARD");
         CliRun broken = cli("schemas", "check", config.toString());
         assertEquals(1, broken.exitCode(), broken.out());
-        assertTrue(broken.out().lines().anyMatch(l -> l.startsWith("orders-value") && l.contains("INCOMPATIBLE")), broken.out());
-        assertEquals("event-pipelines: incompatible schemas for subjects: orders-value", broken.err().strip());
+        assertTrue(
+                broken.out().lines().anyMatch(l -> l.startsWith("orders-value") && l.contains("INCOMPATIBLE")),
+                broken.out());
+        assertEquals(
+                "event-pipelines: incompatible schemas for subjects: orders-value",
+                broken.err().strip());
     }
 
     /** With auto-registration off, the app looks every schema up, the internal repartition subject included. */
@@ -129,13 +164,21 @@ class CommandsIT {
         try (PipelineRunner runner = new PipelineRunner(app)) {
             runner.start();
             AvroSerdes serdes = new AvroSerdes(app.serdeConfig());
-            try (KafkaProducer<String, Restock> restocks = new KafkaProducer<>(Map.of("bootstrap.servers", STACK.kafka().bootstrapServers()),
-                    new StringSerializer(), serdes.value(Restock.class).serializer())) {
+            try (KafkaProducer<String, Restock> restocks = new KafkaProducer<>(
+                    Map.of("bootstrap.servers", STACK.kafka().bootstrapServers()),
+                    new StringSerializer(),
+                    serdes.value(Restock.class).serializer())) {
                 restocks.send(new ProducerRecord<>("inventory-restocks", "p-1", new Restock("p-1", 3, Instant.now())))
                         .get(30, TimeUnit.SECONDS);
             }
-            List<ConsumerRecord<byte[], byte[]>> updates = TopicReader.read(STACK.kafka().bootstrapServers(), "inventory-updates", 1, TIMEOUT);
-            assertEquals("RESTOCKED", new RegistryDecoder(STACK.registry().url()).decode(updates.get(0).value()).get("status").toString());
+            List<ConsumerRecord<byte[], byte[]>> updates =
+                    TopicReader.read(STACK.kafka().bootstrapServers(), "inventory-updates", 1, TIMEOUT);
+            assertEquals(
+                    "RESTOCKED",
+                    new RegistryDecoder(STACK.registry().url())
+                            .decode(updates.get(0).value())
+                            .get("status")
+                            .toString());
             assertFalse(runner.anyFailed());
         }
     }
@@ -147,15 +190,19 @@ class CommandsIT {
         List<String> firstRun = produceAndRead(config, decoder, List.of());
         List<String> secondRun = produceAndRead(config, decoder, firstRun);
         assertEquals(40, firstRun.size());
-        assertEquals(firstRun.stream().sorted().toList(), secondRun.stream().sorted().toList(), "same seed, same records");
+        assertEquals(
+                firstRun.stream().sorted().toList(), secondRun.stream().sorted().toList(), "same seed, same records");
         assertEquals(2, cli("produce", "weather", config.toString()).exitCode(), "unknown scenario is a usage error");
     }
 
     /** Produces 40 readings with seed 7 and returns "key sensorId celsius" of those this run added. */
     private static List<String> produceAndRead(Path config, RegistryDecoder decoder, List<String> earlier) {
-        assertEquals(0, cli("produce", "temperature", config.toString(), "--count", "40", "--rate", "2000", "--seed", "7").exitCode());
-        List<ConsumerRecord<byte[], byte[]>> records = TopicReader.read(STACK.kafka().bootstrapServers(), "temperature-readings",
-                earlier.size() + 40, TIMEOUT);
+        assertEquals(
+                0,
+                cli("produce", "temperature", config.toString(), "--count", "40", "--rate", "2000", "--seed", "7")
+                        .exitCode());
+        List<ConsumerRecord<byte[], byte[]>> records = TopicReader.read(
+                STACK.kafka().bootstrapServers(), "temperature-readings", earlier.size() + 40, TIMEOUT);
         List<String> all = new java.util.ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : records) {
             GenericRecord reading = decoder.decode(record.value());
@@ -176,18 +223,31 @@ class CommandsIT {
     void runStopsCleanlyOnSigtermAndLeavesItsGroups() throws Exception {
         Path config = properties("sigterm", "pipelines=logs");
         Path log = STACK.dir().resolve("sigterm.log");
-        Process app = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-Dlogback.configurationFile=" + Path.of("target", "classes", "logback.xml").toAbsolutePath(),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", config.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process app = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xmx256m",
+                        "-Dlogback.configurationFile="
+                                + Path.of("target", "classes", "logback.xml").toAbsolutePath(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        Main.class.getName(),
+                        "run",
+                        config.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         try {
-            Poll.until(TIMEOUT, "logs pipeline RUNNING", () -> readQuietly(log).contains("Pipeline logs: REBALANCING -> RUNNING"));
+            Poll.until(
+                    TIMEOUT,
+                    "logs pipeline RUNNING",
+                    () -> readQuietly(log).contains("Pipeline logs: REBALANCING -> RUNNING"));
             try (Admin admin = STACK.kafka().admin()) {
                 assertEquals(1, members(admin, "sigterm-logs"), readQuietly(log));
                 app.destroy(); // SIGTERM
                 assertTrue(app.waitFor(60, TimeUnit.SECONDS), "exits after SIGTERM");
                 assertEquals(143, app.exitValue(), readQuietly(log));
-                assertEquals(0, members(admin, "sigterm-logs"), "left the group instead of waiting for the session timeout");
+                assertEquals(
+                        0, members(admin, "sigterm-logs"), "left the group instead of waiting for the session timeout");
             }
             assertTrue(readQuietly(log).contains("Pipeline logs: PENDING_SHUTDOWN -> NOT_RUNNING"), readQuietly(log));
         } finally {
@@ -197,8 +257,10 @@ class CommandsIT {
     }
 
     private static int members(Admin admin, String group) throws Exception {
-        ConsumerGroupDescription description = admin.describeConsumerGroups(List.of(group)).all()
-                .get(30, TimeUnit.SECONDS).get(group);
+        ConsumerGroupDescription description = admin.describeConsumerGroups(List.of(group))
+                .all()
+                .get(30, TimeUnit.SECONDS)
+                .get(group);
         return description.members().size();
     }
 

@@ -1,9 +1,8 @@
 package io.eventpipelines.app;
 
+import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
-
-import java.nio.charset.StandardCharsets;
 
 /** Reads the {@code __streams.errors.*} headers Kafka Streams puts on dead-letter records. */
 public final class DeadLetters {
@@ -13,8 +12,7 @@ public final class DeadLetters {
     public static final String PARTITION = "__streams.errors.partition";
     public static final String OFFSET = "__streams.errors.offset";
 
-    private DeadLetters() {
-    }
+    private DeadLetters() {}
 
     public static String header(Headers headers, String name) {
         Header header = headers.lastHeader(name);

@@ -1,23 +1,21 @@
 package io.eventpipelines.app;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.eventpipelines.testing.AppProcess;
 import io.eventpipelines.testing.TestFiles;
-
-import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
-
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.stream.Stream;
-import java.io.StringWriter;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 /** The quick start: {@code demo} needs nothing installed and shows every pipeline at work. */
 class DemoIT {
@@ -51,13 +49,17 @@ class DemoIT {
         try {
             Path log = dir.resolve("demo.log");
             try (AppProcess demo = AppProcess.start(List.of("demo"), log)) {
-                demo.await(Duration.ofSeconds(90), "a first summary with every pipeline RUNNING",
-                        () -> demo.output().contains("temperature=RUNNING logs=RUNNING inventory=RUNNING notifications=RUNNING"));
+                demo.await(
+                        Duration.ofSeconds(90),
+                        "a first summary with every pipeline RUNNING",
+                        () -> demo.output()
+                                .contains("temperature=RUNNING logs=RUNNING inventory=RUNNING notifications=RUNNING"));
                 assertEquals(143, demo.stop(60), demo.tail());
                 assertTrue(demo.output().contains("Stopping pipelines and the broker..."), demo.tail());
             }
-            try (Stream<Path> tmp = Files.list(dir).filter(p -> p.getFileName().toString().startsWith("jvm-tmp-"));
-                 Stream<Path> left = Files.list(tmp.findFirst().orElseThrow())) {
+            try (Stream<Path> tmp = Files.list(dir)
+                            .filter(p -> p.getFileName().toString().startsWith("jvm-tmp-"));
+                    Stream<Path> left = Files.list(tmp.findFirst().orElseThrow())) {
                 assertEquals(List.of(), left.toList(), "the demo's java.io.tmpdir after SIGTERM");
             }
         } finally {

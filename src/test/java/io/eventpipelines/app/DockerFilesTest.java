@@ -1,10 +1,14 @@
 package io.eventpipelines.app;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,12 +19,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * docker/ cannot be run here (no Docker engine), so it is checked against the app instead: the compose file
@@ -59,7 +58,8 @@ class DockerFilesTest {
             List<String> version = new ArrayList<>(candidate);
             version.add("version");
             try {
-                Process process = new ProcessBuilder(version).redirectErrorStream(true).start();
+                Process process =
+                        new ProcessBuilder(version).redirectErrorStream(true).start();
                 process.getInputStream().readAllBytes();
                 if (process.waitFor(30, TimeUnit.SECONDS) && process.exitValue() == 0) {
                     return candidate;
@@ -73,7 +73,9 @@ class DockerFilesTest {
 
     private static Map<String, String> environment(JsonNode service) {
         Map<String, String> env = new HashMap<>();
-        service.path("environment").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+        service.path("environment")
+                .fields()
+                .forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
         return env;
     }
 
@@ -111,16 +113,22 @@ class DockerFilesTest {
         assertEquals("8080", app.get("expose").get(0).asText());
         assertTrue(app.get("deploy").get("replicas").asInt() >= 2);
         assertTrue(dockerfile.contains("EXPOSE 8080"));
-        assertTrue(dockerfile.contains("/dev/tcp/127.0.0.1/8080") && dockerfile.contains("/health/live"),
+        assertTrue(
+                dockerfile.contains("/dev/tcp/127.0.0.1/8080") && dockerfile.contains("/health/live"),
                 "the health check asks the app's liveness endpoint on its port");
-        JsonNode scrape = YAML.readTree(PROMETHEUS.toFile()).get("scrape_configs").get(0);
+        JsonNode scrape =
+                YAML.readTree(PROMETHEUS.toFile()).get("scrape_configs").get(0);
         assertEquals("/metrics", scrape.get("metrics_path").asText());
         assertEquals(8080, scrape.get("dns_sd_configs").get(0).get("port").asInt());
-        assertEquals("app", scrape.get("dns_sd_configs").get(0).get("names").get(0).asText());
+        assertEquals(
+                "app", scrape.get("dns_sd_configs").get(0).get("names").get(0).asText());
 
         // The properties file the commands name is the one the image ships, and the commands exist.
-        assertTrue(dockerfile.contains("COPY config/application.properties /etc/event-pipelines/application.properties"));
-        assertEquals("[\"run\",\"/etc/event-pipelines/application.properties\"]", app.get("command").toString());
+        assertTrue(
+                dockerfile.contains("COPY config/application.properties /etc/event-pipelines/application.properties"));
+        assertEquals(
+                "[\"run\",\"/etc/event-pipelines/application.properties\"]",
+                app.get("command").toString());
         String init = services.get("init").get("command").get(0).asText();
         assertTrue(init.contains("topics create /etc/event-pipelines/application.properties"), init);
         assertTrue(init.contains("schemas register /etc/event-pipelines/application.properties"), init);
@@ -128,7 +136,8 @@ class DockerFilesTest {
         assertNotNull(cli.getSubcommands().get("run"));
         assertNotNull(cli.getSubcommands().get("topics").getSubcommands().get("create"));
         assertNotNull(cli.getSubcommands().get("schemas").getSubcommands().get("register"));
-        assertFalse(Files.readString(Path.of("config", "application.properties")).contains("http.port"),
+        assertFalse(
+                Files.readString(Path.of("config", "application.properties")).contains("http.port"),
                 "the image sets the port through its environment, not by editing the file");
     }
 }

@@ -1,30 +1,18 @@
 package io.eventpipelines.app;
 
-import io.eventpipelines.avro.AvroSerdes;
-import io.eventpipelines.orders.InventoryTopology;
-import io.eventpipelines.orders.Restock;
-import io.eventpipelines.testing.RealStack;
-import io.eventpipelines.testing.Poll;
-import io.eventpipelines.testing.PrometheusText;
-import io.eventpipelines.testing.Transactions;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.KeyQueryMetadata;
-import org.apache.kafka.streams.StoreQueryParameters;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.Test;
-
+import io.eventpipelines.avro.AvroSerdes;
+import io.eventpipelines.orders.InventoryTopology;
+import io.eventpipelines.orders.Restock;
+import io.eventpipelines.testing.Poll;
+import io.eventpipelines.testing.PrometheusText;
+import io.eventpipelines.testing.RealStack;
+import io.eventpipelines.testing.Transactions;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -42,10 +30,20 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Two instances with their HTTP endpoints: interactive queries answered by either, health, topology, metrics. */
 class HttpEndpointIT {
@@ -56,6 +54,7 @@ class HttpEndpointIT {
 
     @RegisterExtension
     static final RealStack STACK = new RealStack("http-it-");
+
     private static final List<PipelineRunner> runners = new ArrayList<>();
 
     @BeforeAll
@@ -80,16 +79,26 @@ class HttpEndpointIT {
             port = socket.getLocalPort();
         }
         Map<String, String> settings = new HashMap<>(Map.of(
-                "bootstrap.servers", STACK.kafka().bootstrapServers(),
-                "schema.registry.url", STACK.registry().url(),
-                "application.id", applicationId,
-                "pipelines", pipelines,
-                "state.dir", STACK.dir().resolve(name).toString(),
-                "http.port", String.valueOf(port),
-                "http.host", "127.0.0.1",
-                "application.server", "127.0.0.1:" + (advertisedPort == 0 ? port : advertisedPort),
-                "commit.interval.ms", "100",
-                "metrics.refresh.interval.ms", "500"));
+                "bootstrap.servers",
+                STACK.kafka().bootstrapServers(),
+                "schema.registry.url",
+                STACK.registry().url(),
+                "application.id",
+                applicationId,
+                "pipelines",
+                pipelines,
+                "state.dir",
+                STACK.dir().resolve(name).toString(),
+                "http.port",
+                String.valueOf(port),
+                "http.host",
+                "127.0.0.1",
+                "application.server",
+                "127.0.0.1:" + (advertisedPort == 0 ? port : advertisedPort),
+                "commit.interval.ms",
+                "100",
+                "metrics.refresh.interval.ms",
+                "500"));
         PipelineRunner runner = new PipelineRunner(AppConfig.of(settings));
         runners.add(runner);
         runner.start();
@@ -98,8 +107,11 @@ class HttpEndpointIT {
 
     private static HttpResponse<String> get(PipelineRunner runner, String path) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + runner.httpPort() + path))
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            return HTTP.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + runner.httpPort() + path))
+                            .timeout(Duration.ofSeconds(10))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new AssertionError("GET " + path + " failed", e);
         } catch (InterruptedException e) {
@@ -111,8 +123,9 @@ class HttpEndpointIT {
     private static String rawStatusLine(PipelineRunner runner, String path) throws IOException {
         try (Socket socket = new Socket("127.0.0.1", runner.httpPort())) {
             socket.setSoTimeout(10_000);
-            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream()
+                    .write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
             String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
             return response.lines().findFirst().orElse("");
         }
@@ -120,7 +133,9 @@ class HttpEndpointIT {
 
     /** A product id as a path segment or query value: percent-encoded, but with its '+' left as it is. */
     private static String segment(String productId) {
-        return URLEncoder.encode(productId, StandardCharsets.UTF_8).replace("+", "%20").replace("%2B", "+");
+        return URLEncoder.encode(productId, StandardCharsets.UTF_8)
+                .replace("+", "%20")
+                .replace("%2B", "+");
     }
 
     private static JsonNode json(HttpResponse<String> response) {
@@ -139,18 +154,27 @@ class HttpEndpointIT {
     void anyInstanceAnswersForEveryKeyAndReportsHealthTopologyAndMetrics() throws Exception {
         PipelineRunner a = instance("a");
         PipelineRunner b = instance("b");
-        Poll.until(TIMEOUT, "both instances RUNNING", () -> running(a) && running(b)
-                && get(a, "/health/ready").statusCode() == 200 && get(b, "/health/ready").statusCode() == 200);
+        Poll.until(
+                TIMEOUT,
+                "both instances RUNNING",
+                () -> running(a)
+                        && running(b)
+                        && get(a, "/health/ready").statusCode() == 200
+                        && get(b, "/health/ready").statusCode() == 200);
 
-        AvroSerdes serdes = new AvroSerdes(Map.of("schema.registry.url", STACK.registry().url()));
+        AvroSerdes serdes =
+                new AvroSerdes(Map.of("schema.registry.url", STACK.registry().url()));
         Map<String, Integer> expected = new HashMap<>();
-        try (KafkaProducer<String, Restock> producer = new KafkaProducer<>(Map.of("bootstrap.servers", STACK.kafka().bootstrapServers()),
-                new StringSerializer(), serdes.value(Restock.class).serializer())) {
+        try (KafkaProducer<String, Restock> producer = new KafkaProducer<>(
+                Map.of("bootstrap.servers", STACK.kafka().bootstrapServers()),
+                new StringSerializer(),
+                serdes.value(Restock.class).serializer())) {
             for (int i = 0; i < PRODUCTS; i++) {
                 // A '+' and a space in product ids: in a path, '+' is '+' and a space is %20.
                 String product = String.format(i == 0 ? "http-p+%02d" : i == 1 ? "http-p %02d" : "http-p%02d", i);
                 expected.put(product, 10 + i);
-                producer.send(new ProducerRecord<>(InventoryTopology.RESTOCKS_TOPIC, product, new Restock(product, 10 + i, Instant.now())));
+                producer.send(new ProducerRecord<>(
+                        InventoryTopology.RESTOCKS_TOPIC, product, new Restock(product, 10 + i, Instant.now())));
             }
             producer.flush();
         }
@@ -158,7 +182,8 @@ class HttpEndpointIT {
         Set<Integer> owners = new HashSet<>();
         KafkaStreams inventoryA = a.streams().get(Pipeline.INVENTORY);
         for (String product : expected.keySet()) {
-            KeyQueryMetadata metadata = inventoryA.queryMetadataForKey(InventoryTopology.STOCK_STORE, product, Serdes.String().serializer());
+            KeyQueryMetadata metadata = inventoryA.queryMetadataForKey(
+                    InventoryTopology.STOCK_STORE, product, Serdes.String().serializer());
             owners.add(metadata.activeHost().port());
         }
         assertEquals(Set.of(a.httpPort(), b.httpPort()), owners, "keys are spread over both instances");
@@ -166,7 +191,10 @@ class HttpEndpointIT {
         for (PipelineRunner asked : List.of(a, b)) {
             for (Map.Entry<String, Integer> product : expected.entrySet()) {
                 String path = "/inventory/" + segment(product.getKey());
-                Poll.until(TIMEOUT, product.getKey() + " restocked", () -> get(asked, path).statusCode() == 200);
+                Poll.until(
+                        TIMEOUT,
+                        product.getKey() + " restocked",
+                        () -> get(asked, path).statusCode() == 200);
                 JsonNode body = json(get(asked, path));
                 assertEquals(product.getKey(), body.get("productId").asText());
                 assertEquals(product.getValue(), body.get("stock").asInt());
@@ -192,11 +220,23 @@ class HttpEndpointIT {
         assertEquals(3, pages);
 
         // local=false is an ordinary request, answered through the owner; local=true (a forwarded one) looks only here.
-        String ownedByB = expected.keySet().stream().filter(product -> inventoryA.queryMetadataForKey(InventoryTopology.STOCK_STORE,
-                product, Serdes.String().serializer()).activeHost().port() == b.httpPort()).findFirst().orElseThrow();
-        assertEquals(200, get(a, "/inventory/" + segment(ownedByB) + "?local=false").statusCode());
-        assertEquals(404, get(a, "/inventory/" + segment(ownedByB) + "?local=true").statusCode());
-        assertEquals(400, get(a, "/inventory/" + segment(ownedByB) + "?local=yes").statusCode());
+        String ownedByB = expected.keySet().stream()
+                .filter(product -> inventoryA
+                                .queryMetadataForKey(
+                                        InventoryTopology.STOCK_STORE,
+                                        product,
+                                        Serdes.String().serializer())
+                                .activeHost()
+                                .port()
+                        == b.httpPort())
+                .findFirst()
+                .orElseThrow();
+        assertEquals(
+                200, get(a, "/inventory/" + segment(ownedByB) + "?local=false").statusCode());
+        assertEquals(
+                404, get(a, "/inventory/" + segment(ownedByB) + "?local=true").statusCode());
+        assertEquals(
+                400, get(a, "/inventory/" + segment(ownedByB) + "?local=yes").statusCode());
         // Malformed escapes are the client's error, answered 400 without the server's exception text.
         for (String malformed : List.of("/inventory/http-p%FF", "/inventory/%C3%28", "/inventory?after=%E2%82")) {
             HttpResponse<String> response = get(a, malformed);
@@ -212,33 +252,51 @@ class HttpEndpointIT {
         assertEquals(200, get(a, "/health/live").statusCode());
         assertTrue(json(get(a, "/topology")).get("inventory").asText().contains(InventoryTopology.STOCK_STORE));
 
-        Poll.until(TIMEOUT, "topic metrics bound", () -> get(a, "/metrics").body().contains("kafka_stream_topic_records_produced_total"));
+        Poll.until(
+                TIMEOUT,
+                "topic metrics bound",
+                () -> get(a, "/metrics").body().contains("kafka_stream_topic_records_produced_total"));
         String metrics = get(a, "/metrics").body();
         assertTrue(metrics.lines().anyMatch(l -> l.startsWith("jvm_memory_used_bytes{")), "JVM metrics");
-        assertNotNull(metrics.lines().filter(l -> l.startsWith("kafka_stream_") && l.contains("pipeline=\"inventory\""))
-                .findFirst().orElse(null), "Kafka Streams metrics tagged by pipeline");
+        assertNotNull(
+                metrics.lines()
+                        .filter(l -> l.startsWith("kafka_stream_") && l.contains("pipeline=\"inventory\""))
+                        .findFirst()
+                        .orElse(null),
+                "Kafka Streams metrics tagged by pipeline");
         // Kafka Streams' topic-level metrics count what each pipeline wrote where: restocks answered here.
         double restocked = metrics.lines()
-                .filter(l -> l.startsWith("kafka_stream_topic_records_produced_total{") && l.contains("topic=\"inventory-updates\""))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+                .filter(l -> l.startsWith("kafka_stream_topic_records_produced_total{")
+                        && l.contains("topic=\"inventory-updates\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .sum();
         assertTrue(restocked > 0, metrics);
-        for (String line : metrics.lines().filter(l -> !l.startsWith("#") && !l.isBlank()).toList()) {
+        for (String line :
+                metrics.lines().filter(l -> !l.startsWith("#") && !l.isBlank()).toList()) {
             String value = line.substring(line.lastIndexOf(' ') + 1);
             Double.parseDouble(value); // every sample line parses as Prometheus text
         }
         // The app's own counter is per instance: the two together counted each restock once, this test's and those
         // other tests of this class wrote before it (all at-least-once, so the end offsets count records).
         long restocksWritten;
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", STACK.kafka().bootstrapServers()))) {
-            restocksWritten = Transactions.end(admin, InventoryTopology.RESTOCKS_TOPIC).highWatermark();
+        try (Admin admin =
+                Admin.create(Map.of("bootstrap.servers", STACK.kafka().bootstrapServers()))) {
+            restocksWritten =
+                    Transactions.end(admin, InventoryTopology.RESTOCKS_TOPIC).highWatermark();
         }
         assertTrue(restocksWritten >= PRODUCTS, "restocks written: " + restocksWritten);
         Map<String, String> restocks = Map.of("pipeline", "inventory", "status", "RESTOCKED");
-        Poll.until(TIMEOUT, "every restock counted", () -> PrometheusText.sum(get(a, "/metrics").body(),
-                "eventpipelines_inventory_updates_total", restocks) + PrometheusText.sum(get(b, "/metrics").body(),
-                "eventpipelines_inventory_updates_total", restocks) == restocksWritten);
-        assertEquals(0.0, PrometheusText.sum(metrics, "eventpipelines_inventory_updates_total",
-                Map.of("status", "REJECTED")), "registered from the start, at zero");
+        Poll.until(
+                TIMEOUT,
+                "every restock counted",
+                () -> PrometheusText.sum(get(a, "/metrics").body(), "eventpipelines_inventory_updates_total", restocks)
+                                + PrometheusText.sum(
+                                        get(b, "/metrics").body(), "eventpipelines_inventory_updates_total", restocks)
+                        == restocksWritten);
+        assertEquals(
+                0.0,
+                PrometheusText.sum(metrics, "eventpipelines_inventory_updates_total", Map.of("status", "REJECTED")),
+                "registered from the start, at zero");
     }
 
     @Test
@@ -262,29 +320,45 @@ class HttpEndpointIT {
     void pagesListEveryProductOnceWhenAPeerHoldsMoreThanAPage() throws Exception {
         PipelineRunner p1 = instance("pages-1", "http-it-pages", "inventory", 0);
         PipelineRunner p2 = instance("pages-2", "http-it-pages", "inventory", 0);
-        Poll.until(TIMEOUT, "both instances RUNNING", () -> running(p1) && running(p2)
-                && get(p1, "/health/ready").statusCode() == 200 && get(p2, "/health/ready").statusCode() == 200);
+        Poll.until(
+                TIMEOUT,
+                "both instances RUNNING",
+                () -> running(p1)
+                        && running(p2)
+                        && get(p1, "/health/ready").statusCode() == 200
+                        && get(p2, "/health/ready").statusCode() == 200);
         // Every product on p1, asked through p2: p2's pages come almost wholly from its peer, in pages of the
         // largest size (1000), so that more than two pages' worth of a peer's keys must be listed.
         KafkaStreams inventory1 = p1.streams().get(Pipeline.INVENTORY);
         List<String> products = new ArrayList<>();
         for (int i = 0; products.size() < 2_100; i++) {
             String product = String.format("page-%05d", i);
-            if (inventory1.queryMetadataForKey(InventoryTopology.STOCK_STORE, product, Serdes.String().serializer())
-                    .activeHost().port() == p1.httpPort()) {
+            if (inventory1
+                            .queryMetadataForKey(
+                                    InventoryTopology.STOCK_STORE,
+                                    product,
+                                    Serdes.String().serializer())
+                            .activeHost()
+                            .port()
+                    == p1.httpPort()) {
                 products.add(product);
             }
         }
-        AvroSerdes serdes = new AvroSerdes(Map.of("schema.registry.url", STACK.registry().url()));
-        try (KafkaProducer<String, Restock> producer = new KafkaProducer<>(Map.of("bootstrap.servers", STACK.kafka().bootstrapServers()),
-                new StringSerializer(), serdes.value(Restock.class).serializer())) {
+        AvroSerdes serdes =
+                new AvroSerdes(Map.of("schema.registry.url", STACK.registry().url()));
+        try (KafkaProducer<String, Restock> producer = new KafkaProducer<>(
+                Map.of("bootstrap.servers", STACK.kafka().bootstrapServers()),
+                new StringSerializer(),
+                serdes.value(Restock.class).serializer())) {
             for (String product : products) {
-                producer.send(new ProducerRecord<>(InventoryTopology.RESTOCKS_TOPIC, product, new Restock(product, 3, Instant.now())));
+                producer.send(new ProducerRecord<>(
+                        InventoryTopology.RESTOCKS_TOPIC, product, new Restock(product, 3, Instant.now())));
             }
         }
         ReadOnlyKeyValueStore<String, Integer> stock1 = inventory1.store(StoreQueryParameters.fromNameAndType(
                 InventoryTopology.STOCK_STORE, QueryableStoreTypes.keyValueStore()));
-        Poll.until(TIMEOUT, "every product stocked on p1", () -> products.stream().allMatch(p -> stock1.get(p) != null));
+        Poll.until(
+                TIMEOUT, "every product stocked on p1", () -> products.stream().allMatch(p -> stock1.get(p) != null));
 
         List<String> listed = new ArrayList<>();
         String after = null;
@@ -293,7 +367,8 @@ class HttpEndpointIT {
             page.get("items").forEach(item -> listed.add(item.get("productId").asText()));
             after = page.get("next").isNull() ? null : page.get("next").asText();
         } while (after != null);
-        List<String> listedPages = listed.stream().filter(p -> p.startsWith("page-")).toList();
+        List<String> listedPages =
+                listed.stream().filter(p -> p.startsWith("page-")).toList();
         assertEquals(products, listedPages, "every product once, in order");
         assertEquals(listed.stream().sorted().toList(), listed, "in order");
         assertEquals(new HashSet<>(listed).size(), listed.size(), "none twice");
@@ -306,31 +381,40 @@ class HttpEndpointIT {
         try (ServerSocket silent = new ServerSocket(0)) {
             // A peer that accepts connections and never answers: each query forwarded to it waits for the timeout.
             List<Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
-            Thread acceptor = new Thread(() -> {
-                while (!silent.isClosed()) {
-                    try {
-                        held.add(silent.accept());
-                    } catch (IOException closed) {
-                        return;
-                    }
-                }
-            }, "silent-peer");
+            Thread acceptor = new Thread(
+                    () -> {
+                        while (!silent.isClosed()) {
+                            try {
+                                held.add(silent.accept());
+                            } catch (IOException closed) {
+                                return;
+                            }
+                        }
+                    },
+                    "silent-peer");
             acceptor.setDaemon(true);
             acceptor.start();
             // The mute instance starts first, so it keeps stock partitions when the asked one joins.
             PipelineRunner mute = instance("slow-2", "http-it-slow", "inventory", silent.getLocalPort());
             Poll.until(TIMEOUT, "the mute instance RUNNING", () -> running(mute));
             PipelineRunner asked = instance("slow-1", "http-it-slow", "inventory", 0);
-            Poll.until(TIMEOUT, "both instances RUNNING, the mute one owning stock", () -> running(asked) && running(mute)
-                    && get(asked, "/health/ready").statusCode() == 200
-                    && asked.streams().get(Pipeline.INVENTORY).metadataForAllStreamsClients().stream().anyMatch(instance ->
-                            instance.hostInfo().port() == silent.getLocalPort()
-                                    && instance.stateStoreNames().contains(InventoryTopology.STOCK_STORE)));
+            Poll.until(
+                    TIMEOUT,
+                    "both instances RUNNING, the mute one owning stock",
+                    () -> running(asked)
+                            && running(mute)
+                            && get(asked, "/health/ready").statusCode() == 200
+                            && asked.streams().get(Pipeline.INVENTORY).metadataForAllStreamsClients().stream()
+                                    .anyMatch(instance -> instance.hostInfo().port() == silent.getLocalPort()
+                                            && instance.stateStoreNames().contains(InventoryTopology.STOCK_STORE)));
 
             List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> pages = new ArrayList<>();
             for (int i = 0; i < 12; i++) {
-                pages.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + asked.httpPort() + "/inventory"))
-                        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString()));
+                pages.add(HTTP.sendAsync(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + asked.httpPort() + "/inventory"))
+                                .timeout(Duration.ofSeconds(30))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString()));
             }
             Poll.until(TIMEOUT, "queries waiting for the silent peer", () -> held.size() >= 4);
             for (String path : List.of("/health/live", "/health/ready", "/metrics")) {
@@ -338,7 +422,8 @@ class HttpEndpointIT {
                 int status = get(asked, path).statusCode();
                 // Readiness may flip to 503 while the group rebalances once more after the second join: what is
                 // measured is that it answers at all, in time.
-                assertTrue(status == 200 || (path.equals("/health/ready") && status == 503), path + " answered " + status);
+                assertTrue(
+                        status == 200 || (path.equals("/health/ready") && status == 503), path + " answered " + status);
                 long millis = (System.nanoTime() - start) / 1_000_000;
                 // The Docker health check gives /health/live 3 s.
                 assertTrue(millis < 2_000, path + " took " + millis + " ms while queries waited for a peer");

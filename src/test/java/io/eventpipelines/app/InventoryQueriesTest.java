@@ -1,16 +1,14 @@
 package io.eventpipelines.app;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.eventpipelines.app.InventoryQueries.Stock;
-
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /** The merge behind {@code GET /inventory}: partitions' and peers' sorted keys into one page. */
 class InventoryQueriesTest {
@@ -30,10 +28,8 @@ class InventoryQueriesTest {
     @Test
     void mergesInTheStoresByteOrderAfterTheCursorListingEachKeyOnce() {
         // U+FFFD sorts after U+1F600 in UTF-16 (String.compareTo) but before it in UTF-8, the stores' order.
-        List<Stock> page = InventoryQueries.merged(List.of(
-                source("b", "d", "\uFFFD"),
-                source("a", "c", "d", "\uD83D\uDE00"),
-                source()), "a", 10);
+        List<Stock> page = InventoryQueries.merged(
+                List.of(source("b", "d", "\uFFFD"), source("a", "c", "d", "\uD83D\uDE00"), source()), "a", 10);
         assertEquals(List.of("b", "c", "d", "\uFFFD", "\uD83D\uDE00"), ids(page), "'a' is the cursor, exclusive");
     }
 

@@ -1,17 +1,16 @@
 package io.eventpipelines.app;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 class MainTest {
     @TempDir
@@ -33,14 +32,16 @@ class MainTest {
         Files.writeString(file, "schema.registry.url=mock://x\ntemperature.threshold.celsius=hot\n");
 
         assertEquals(2, run(file.toString()));
-        assertEquals("event-pipelines: invalid configuration: bootstrap.servers: is required: a comma-separated list of host:port",
+        assertEquals(
+                "event-pipelines: invalid configuration: bootstrap.servers: is required: a comma-separated list of host:port",
                 err.toString().strip());
     }
 
     @Test
     void theExitTwoLineHidesARegistryPasswordHoldingASlash() throws IOException {
         Path file = dir.resolve("bad-url.properties");
-        Files.writeString(file, "bootstrap.servers=localhost:9092\nschema.registry.url=https://app:ab/cd@sr:8081,mock://x\n");
+        Files.writeString(
+                file, "bootstrap.servers=localhost:9092\nschema.registry.url=https://app:ab/cd@sr:8081,mock://x\n");
 
         assertEquals(2, run(file.toString()));
         assertEquals(1, err.toString().strip().lines().count(), err.toString());
@@ -67,7 +68,10 @@ class MainTest {
         assertEquals(0, run("describe"));
         String text = out.toString();
         for (Pipeline pipeline : Pipeline.values()) {
-            assertTrue(text.contains("Pipeline " + pipeline.id() + " (application.id event-pipelines-" + pipeline.id() + ")"), text);
+            assertTrue(
+                    text.contains(
+                            "Pipeline " + pipeline.id() + " (application.id event-pipelines-" + pipeline.id() + ")"),
+                    text);
         }
         assertTrue(text.contains("temperature-readings-source"), text);
         assertTrue(text.contains("inventory-commands-by-product-repartition"), text);
@@ -76,7 +80,8 @@ class MainTest {
     @Test
     void describeHonoursTheSelectedPipelines() throws IOException {
         Path file = dir.resolve("logs.properties");
-        Files.writeString(file, "bootstrap.servers=localhost:9092\nschema.registry.url=mock://describe\npipelines=logs\n");
+        Files.writeString(
+                file, "bootstrap.servers=localhost:9092\nschema.registry.url=mock://describe\npipelines=logs\n");
         assertEquals(0, run("describe", file.toString()));
         assertTrue(out.toString().contains("Pipeline logs"));
         assertTrue(!out.toString().contains("Pipeline temperature"));
@@ -89,8 +94,10 @@ class MainTest {
             closedPort = socket.getLocalPort();
         }
         Path file = dir.resolve("down.properties");
-        Files.writeString(file, "bootstrap.servers=127.0.0.1:" + closedPort + "\nschema.registry.url=mock://down\n"
-                + "request.timeout.ms=1000\ndefault.api.timeout.ms=2000\n");
+        Files.writeString(
+                file,
+                "bootstrap.servers=127.0.0.1:" + closedPort + "\nschema.registry.url=mock://down\n"
+                        + "request.timeout.ms=1000\ndefault.api.timeout.ms=2000\n");
         assertEquals(3, run("run", file.toString()));
         assertEquals(1, err.toString().strip().lines().count(), err.toString());
         assertTrue(err.toString().startsWith("event-pipelines: cannot start: cannot list topics"), err.toString());
@@ -99,8 +106,10 @@ class MainTest {
     @Test
     void aClientSettingKafkaRefusesIsAConfigurationError() throws IOException {
         Path file = dir.resolve("timeouts.properties");
-        Files.writeString(file, "bootstrap.servers=127.0.0.1:9\nschema.registry.url=mock://x\n"
-                + "request.timeout.ms=3000\ndefault.api.timeout.ms=1000\n");
+        Files.writeString(
+                file,
+                "bootstrap.servers=127.0.0.1:9\nschema.registry.url=mock://x\n"
+                        + "request.timeout.ms=3000\ndefault.api.timeout.ms=1000\n");
         assertEquals(2, run("run", file.toString()));
         assertTrue(err.toString().contains("default.api.timeout.ms"), err.toString());
     }

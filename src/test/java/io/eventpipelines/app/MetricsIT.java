@@ -1,22 +1,14 @@
 package io.eventpipelines.app;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.temperature.TemperatureReading;
 import io.eventpipelines.temperature.TemperatureTopology;
-import io.eventpipelines.testing.RealStack;
 import io.eventpipelines.testing.Poll;
 import io.eventpipelines.testing.PrometheusText;
-
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.ThreadMetadata;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.Test;
-
+import io.eventpipelines.testing.RealStack;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -24,9 +16,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.ThreadMetadata;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The metrics endpoint across a stream thread's replacement: Kafka Streams replaces a thread (after an uncaught
@@ -51,42 +49,64 @@ class MetricsIT {
     @Test
     void aReplacedStreamThreadsMetricsFollowItAndTheAppsCountersKeepCounting() throws Exception {
         AppConfig config = AppConfig.of(Map.of(
-                "bootstrap.servers", STACK.kafka().bootstrapServers(),
-                "schema.registry.url", STACK.registry().url(),
-                "application.id", "metrics-it",
-                "state.dir", STACK.dir().resolve("state").toString(),
-                "pipelines", Pipeline.TEMPERATURE.id(),
-                "commit.interval.ms", "100",
-                AppConfig.METRICS_REFRESH_CONFIG, "200"));
+                "bootstrap.servers",
+                STACK.kafka().bootstrapServers(),
+                "schema.registry.url",
+                STACK.registry().url(),
+                "application.id",
+                "metrics-it",
+                "state.dir",
+                STACK.dir().resolve("state").toString(),
+                "pipelines",
+                Pipeline.TEMPERATURE.id(),
+                "commit.interval.ms",
+                "100",
+                AppConfig.METRICS_REFRESH_CONFIG,
+                "200"));
         AvroSerdes serdes = new AvroSerdes(config.serdeConfig());
         try (PipelineRunner runner = new PipelineRunner(config);
-             KafkaProducer<String, TemperatureReading> producer = new KafkaProducer<>(Map.of(
-                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.kafka().bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"),
-                     new StringSerializer(), serdes.value(TemperatureReading.class).serializer())) {
+                KafkaProducer<String, TemperatureReading> producer = new KafkaProducer<>(
+                        Map.of(
+                                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                STACK.kafka().bootstrapServers(),
+                                ProducerConfig.ACKS_CONFIG,
+                                "all"),
+                        new StringSerializer(),
+                        serdes.value(TemperatureReading.class).serializer())) {
             runner.start();
             KafkaStreams streams = runner.streams().get(Pipeline.TEMPERATURE);
-            Poll.until(TIMEOUT, "the temperature pipeline RUNNING", () -> streams.state() == KafkaStreams.State.RUNNING);
+            Poll.until(
+                    TIMEOUT, "the temperature pipeline RUNNING", () -> streams.state() == KafkaStreams.State.RUNNING);
             String first = single(threads(streams));
 
             send(producer, 0, 20);
-            Poll.until(TIMEOUT, "20 alerts counted and the first thread's metrics scraped", () ->
-                    scrape(runner, ALERTS, Map.of("pipeline", "temperature")) == 20
+            Poll.until(
+                    TIMEOUT,
+                    "20 alerts counted and the first thread's metrics scraped",
+                    () -> scrape(runner, ALERTS, Map.of("pipeline", "temperature")) == 20
                             && scrape(runner, THREAD_METRIC, Map.of("thread_id", first)) > 0);
             // An in-memory table and a RocksDB window store: a store metric for each, though Kafka tags them
             // with different keys.
-            Poll.until(TIMEOUT, "both stores' metrics scraped", () ->
-                    scrape(runner, STORE_METRIC, Map.of("store", TemperatureTopology.THRESHOLDS_STORE)) != -1
+            Poll.until(
+                    TIMEOUT,
+                    "both stores' metrics scraped",
+                    () -> scrape(runner, STORE_METRIC, Map.of("store", TemperatureTopology.THRESHOLDS_STORE)) != -1
                             && scrape(runner, STORE_METRIC, Map.of("store", TemperatureTopology.STATS_STORE)) != -1);
 
             Optional<String> replacement = streams.addStreamThread();
             assertTrue(replacement.isPresent(), "a thread added");
             Optional<String> retired = streams.removeStreamThread();
             assertEquals(Optional.of(first), retired, "the first thread retired");
-            Poll.until(TIMEOUT, "the replacement alone RUNNING", () -> streams.state() == KafkaStreams.State.RUNNING
-                    && threads(streams).equals(Set.of(replacement.get())));
+            Poll.until(
+                    TIMEOUT,
+                    "the replacement alone RUNNING",
+                    () -> streams.state() == KafkaStreams.State.RUNNING
+                            && threads(streams).equals(Set.of(replacement.get())));
 
             send(producer, 20, 50);
-            Poll.until(TIMEOUT, "every alert counted once, the replacement's metrics scraped and the retired one's gone",
+            Poll.until(
+                    TIMEOUT,
+                    "every alert counted once, the replacement's metrics scraped and the retired one's gone",
                     () -> scrape(runner, ALERTS, Map.of("pipeline", "temperature")) == 50
                             && scrape(runner, THREAD_METRIC, Map.of("thread_id", replacement.get())) > 0
                             && scrape(runner, THREAD_METRIC, Map.of("thread_id", first)) == -1
@@ -94,8 +114,12 @@ class MetricsIT {
                             && scrape(runner, STORE_METRIC, Map.of("thread_id", first)) == -1);
         }
         // Closed with the pipelines: the binder's refresh thread does not outlive them.
-        Poll.until(Duration.ofSeconds(10), "no metrics refresh thread left", () -> Thread.getAllStackTraces().keySet().stream()
-                .noneMatch(thread -> thread.isAlive() && thread.getName().equals("metrics-" + Pipeline.TEMPERATURE.id())));
+        Poll.until(
+                Duration.ofSeconds(10),
+                "no metrics refresh thread left",
+                () -> Thread.getAllStackTraces().keySet().stream()
+                        .noneMatch(thread ->
+                                thread.isAlive() && thread.getName().equals("metrics-" + Pipeline.TEMPERATURE.id())));
     }
 
     private static double scrape(PipelineRunner runner, String metric, Map<String, String> labels) {
@@ -103,7 +127,9 @@ class MetricsIT {
     }
 
     private static Set<String> threads(KafkaStreams streams) {
-        return streams.metadataForLocalThreads().stream().map(ThreadMetadata::threadName).collect(Collectors.toSet());
+        return streams.metadataForLocalThreads().stream()
+                .map(ThreadMetadata::threadName)
+                .collect(Collectors.toSet());
     }
 
     private static String single(Set<String> threads) {
@@ -115,12 +141,15 @@ class MetricsIT {
     private static void send(KafkaProducer<String, TemperatureReading> producer, int from, int to) throws Exception {
         for (int i = from; i < to; i++) {
             String sensor = "sensor-" + (i % 7);
-            producer.send(new ProducerRecord<>(TemperatureTopology.READINGS_TOPIC, sensor, TemperatureReading.newBuilder()
-                    .setSensorId(sensor)
-                    .setCelsius(TemperatureTopology.DEFAULT_THRESHOLD_CELSIUS + 1 + i)
-                    .setTimestamp(Instant.now())
-                    .setLocation("hall")
-                    .build()));
+            producer.send(new ProducerRecord<>(
+                    TemperatureTopology.READINGS_TOPIC,
+                    sensor,
+                    TemperatureReading.newBuilder()
+                            .setSensorId(sensor)
+                            .setCelsius(TemperatureTopology.DEFAULT_THRESHOLD_CELSIUS + 1 + i)
+                            .setTimestamp(Instant.now())
+                            .setLocation("hall")
+                            .build()));
         }
         producer.flush();
     }

@@ -1,10 +1,10 @@
 package io.eventpipelines.app;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tags;
 import org.junit.jupiter.api.Test;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class MetricsStoreTagTest {
     private static Meter.Id id(String name, String... tags) {
@@ -13,10 +13,16 @@ class MetricsStoreTagTest {
 
     @Test
     void everyStoreTypesTagBecomesStore() {
-        assertEquals(Tags.of("store", "stats", "task.id", "0_1"), Tags.of(Metrics.STORE_TAG.map(
-                id("kafka.stream.state.put.rate", "rocksdb.window.state.id", "stats", "task.id", "0_1")).getTags()));
-        assertEquals(Tags.of("store", "thresholds", "task.id", "0_1"), Tags.of(Metrics.STORE_TAG.map(
-                id("kafka.stream.state.put.rate", "in.memory.state.id", "thresholds", "task.id", "0_1")).getTags()));
+        assertEquals(
+                Tags.of("store", "stats", "task.id", "0_1"),
+                Tags.of(Metrics.STORE_TAG
+                        .map(id("kafka.stream.state.put.rate", "rocksdb.window.state.id", "stats", "task.id", "0_1"))
+                        .getTags()));
+        assertEquals(
+                Tags.of("store", "thresholds", "task.id", "0_1"),
+                Tags.of(Metrics.STORE_TAG
+                        .map(id("kafka.stream.state.put.rate", "in.memory.state.id", "thresholds", "task.id", "0_1"))
+                        .getTags()));
     }
 
     @Test

@@ -1,5 +1,8 @@
 package io.eventpipelines.app;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.avro.SchemaRegistryClient;
 import io.eventpipelines.avro.SchemaRegistryClients;
@@ -15,21 +18,6 @@ import io.eventpipelines.testing.RealStack;
 import io.eventpipelines.testing.RegistryDecoder;
 import io.eventpipelines.testing.TopicReader;
 import io.eventpipelines.testing.Transactions;
-
-import org.apache.avro.Schema;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Serializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.KafkaStreams;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -44,9 +32,19 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.apache.avro.Schema;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * An output the registry cannot take, on a real broker and a real registry: an outage at an output's first
@@ -62,15 +60,24 @@ class OutputFailuresIT {
 
     @BeforeAll
     static void topics() throws Exception {
-        STACK.kafka().createTopics(2, List.of(TemperatureTopology.READINGS_TOPIC, TemperatureTopology.ALERTS_TOPIC,
-                TemperatureTopology.STATS_TOPIC, Pipeline.TEMPERATURE.deadLetterTopic(),
-                InventoryTopology.ORDERS_TOPIC, InventoryTopology.RESTOCKS_TOPIC, InventoryTopology.UPDATES_TOPIC,
-                Pipeline.INVENTORY.deadLetterTopic()));
+        STACK.kafka()
+                .createTopics(
+                        2,
+                        List.of(
+                                TemperatureTopology.READINGS_TOPIC,
+                                TemperatureTopology.ALERTS_TOPIC,
+                                TemperatureTopology.STATS_TOPIC,
+                                Pipeline.TEMPERATURE.deadLetterTopic(),
+                                InventoryTopology.ORDERS_TOPIC,
+                                InventoryTopology.RESTOCKS_TOPIC,
+                                InventoryTopology.UPDATES_TOPIC,
+                                Pipeline.INVENTORY.deadLetterTopic()));
         STACK.kafka().createTopics(1, List.of(TemperatureTopology.THRESHOLDS_TOPIC));
         // logs-info refuses records over 1 KiB, for the test of an output the broker refuses.
         String infoTopic = io.eventpipelines.logs.LogRoutingTopology.Route.INFO.topic();
         List<org.apache.kafka.clients.admin.NewTopic> topics = new java.util.ArrayList<>();
-        topics.add(new org.apache.kafka.clients.admin.NewTopic(io.eventpipelines.logs.LogRoutingTopology.APP_LOGS_TOPIC, 1, (short) 1));
+        topics.add(new org.apache.kafka.clients.admin.NewTopic(
+                io.eventpipelines.logs.LogRoutingTopology.APP_LOGS_TOPIC, 1, (short) 1));
         for (String topic : Pipeline.LOGS.outputTopics()) {
             var newTopic = new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1);
             topics.add(topic.equals(infoTopic) ? newTopic.configs(Map.of("max.message.bytes", "1024")) : newTopic);
@@ -88,9 +95,11 @@ class OutputFailuresIT {
         AtomicInteger refused = new AtomicInteger();
         var forward = FakeRegistryServer.forwardingTo(STACK.registry().url());
         int readings = 10;
-        try (FakeRegistryServer proxy = new FakeRegistryServer(); Admin admin = STACK.kafka().admin()) {
+        try (FakeRegistryServer proxy = new FakeRegistryServer();
+                Admin admin = STACK.kafka().admin()) {
             proxy.respondWith(request -> {
-                if (outage.get() && request.method().equals("POST")
+                if (outage.get()
+                        && request.method().equals("POST")
                         && request.rawPath().equals("/subjects/" + alertsSubject + "/versions")) {
                     refused.incrementAndGet();
                     return Response.error(503, 50301, "Service Unavailable");
@@ -114,22 +123,35 @@ class OutputFailuresIT {
                 sendHotReadings(readings);
                 Poll.until(TIMEOUT, "the alerts' registration refused, the task retried", () -> refused.get() >= 4);
 
-                assertEquals(0, Transactions.end(admin, Pipeline.TEMPERATURE.deadLetterTopic()).highWatermark(),
+                assertEquals(
+                        0,
+                        Transactions.end(admin, Pipeline.TEMPERATURE.deadLetterTopic())
+                                .highWatermark(),
                         "a good reading dead-lettered during the outage");
-                assertEquals(0, Transactions.end(admin, TemperatureTopology.ALERTS_TOPIC).highWatermark());
+                assertEquals(
+                        0,
+                        Transactions.end(admin, TemperatureTopology.ALERTS_TOPIC)
+                                .highWatermark());
                 assertTrue(runner.isLive(), "an outage is retried, it stops nothing");
 
                 outage.set(false);
-                List<ConsumerRecord<byte[], byte[]>> alerts =
-                        TopicReader.read(STACK.kafka().bootstrapServers(), TemperatureTopology.ALERTS_TOPIC, readings, TIMEOUT);
+                List<ConsumerRecord<byte[], byte[]>> alerts = TopicReader.read(
+                        STACK.kafka().bootstrapServers(), TemperatureTopology.ALERTS_TOPIC, readings, TIMEOUT);
                 Set<String> sensors = new HashSet<>();
                 alerts.forEach(alert -> sensors.add(new String(alert.key(), StandardCharsets.UTF_8)));
                 assertEquals(readings, sensors.size(), "one alert per hot reading: " + sensors);
-                assertEquals(readings, Transactions.end(admin, TemperatureTopology.ALERTS_TOPIC).highWatermark(),
+                assertEquals(
+                        readings,
+                        Transactions.end(admin, TemperatureTopology.ALERTS_TOPIC)
+                                .highWatermark(),
                         "each reading answered once");
-                assertEquals(0, Transactions.end(admin, Pipeline.TEMPERATURE.deadLetterTopic()).highWatermark(),
+                assertEquals(
+                        0,
+                        Transactions.end(admin, Pipeline.TEMPERATURE.deadLetterTopic())
+                                .highWatermark(),
                         "nothing dead-lettered after the recovery either");
-                System.out.printf("OutputFailuresIT: alerts' registration refused %d times, %d alerts after the outage%n",
+                System.out.printf(
+                        "OutputFailuresIT: alerts' registration refused %d times, %d alerts after the outage%n",
                         refused.get(), alerts.size());
             } finally {
                 runner.close();
@@ -145,24 +167,34 @@ class OutputFailuresIT {
     @Test
     void anIncompatibleOutputSubjectStopsEveryPipelineAndLosesNothing() throws Exception {
         String updatesSubject = InventoryTopology.UPDATES_TOPIC + "-value";
-        SchemaRegistryClient registry = SchemaRegistryClients.forConfig(Map.of("schema.registry.url", STACK.registry().url()));
+        SchemaRegistryClient registry = SchemaRegistryClients.forConfig(
+                Map.of("schema.registry.url", STACK.registry().url()));
         // An earlier InventoryUpdate that the app's schema cannot read (BACKWARD): its fields have no defaults there.
-        registry.register(updatesSubject, new Schema.Parser().parse("{\"type\":\"record\",\"name\":\"InventoryUpdate\","
-                + "\"namespace\":\"io.eventpipelines.orders\",\"fields\":[{\"name\":\"sku\",\"type\":\"string\"}]}"));
+        registry.register(
+                updatesSubject,
+                new Schema.Parser()
+                        .parse(
+                                "{\"type\":\"record\",\"name\":\"InventoryUpdate\","
+                                        + "\"namespace\":\"io.eventpipelines.orders\",\"fields\":[{\"name\":\"sku\",\"type\":\"string\"}]}"));
         var properties = STACK.dir().resolve("inventory.properties");
-        java.nio.file.Files.writeString(properties, String.join("\n",
-                "bootstrap.servers=" + STACK.kafka().bootstrapServers(),
-                "schema.registry.url=" + STACK.registry().url(),
-                "application.id=output-refused",
-                "state.dir=" + STACK.dir().resolve("refused-state"),
-                "pipelines=inventory",
-                "session.timeout.ms=6000",
-                ""));
+        java.nio.file.Files.writeString(
+                properties,
+                String.join(
+                        "\n",
+                        "bootstrap.servers=" + STACK.kafka().bootstrapServers(),
+                        "schema.registry.url=" + STACK.registry().url(),
+                        "application.id=output-refused",
+                        "state.dir=" + STACK.dir().resolve("refused-state"),
+                        "pipelines=inventory",
+                        "session.timeout.ms=6000",
+                        ""));
         Map<String, Object> serdeConfig = AppConfig.load(properties, Map.of()).serdeConfig();
         ExecutorService cli = Executors.newSingleThreadExecutor();
-        try (InventoryFeed feed = new InventoryFeed(STACK.kafka().bootstrapServers(), serdeConfig, Map.of(), "rf", 4, 11L);
-             TopicReader committed = new TopicReader(STACK.kafka().bootstrapServers(), InventoryTopology.UPDATES_TOPIC);
-             Admin admin = STACK.kafka().admin()) {
+        try (InventoryFeed feed =
+                        new InventoryFeed(STACK.kafka().bootstrapServers(), serdeConfig, Map.of(), "rf", 4, 11L);
+                TopicReader committed =
+                        new TopicReader(STACK.kafka().bootstrapServers(), InventoryTopology.UPDATES_TOPIC);
+                Admin admin = STACK.kafka().admin()) {
             feed.send(200);
             feed.flush();
             Future<CliRun> run = cli.submit(() -> CliRun.of("run", properties.toString()));
@@ -171,9 +203,16 @@ class OutputFailuresIT {
             assertEquals(Main.EXIT_SCHEMA_REFUSED, stopped.exitCode(), stopped.err());
             List<String> lines = stopped.err().lines().toList();
             assertEquals(1, lines.size(), "one line: " + stopped.err());
-            assertTrue(lines.get(0).startsWith("event-pipelines: schema refused: pipeline inventory: subject '"
-                    + updatesSubject + "'") && lines.get(0).contains("409"), lines.get(0));
-            assertEquals(0, Transactions.end(admin, Pipeline.INVENTORY.deadLetterTopic()).highWatermark(),
+            assertTrue(
+                    lines.get(0)
+                                    .startsWith("event-pipelines: schema refused: pipeline inventory: subject '"
+                                            + updatesSubject + "'")
+                            && lines.get(0).contains("409"),
+                    lines.get(0));
+            assertEquals(
+                    0,
+                    Transactions.end(admin, Pipeline.INVENTORY.deadLetterTopic())
+                            .highWatermark(),
                     "nothing dead-lettered for a deployment error");
             assertEquals(0, committed.drain().size(), "no update committed");
 
@@ -186,14 +225,23 @@ class OutputFailuresIT {
                 feed.flush();
                 Set<String> expected = new HashSet<>(feed.identities());
                 RegistryDecoder decoder = new RegistryDecoder(STACK.registry().url());
-                Poll.until(TIMEOUT, "an update for each of " + expected.size() + " events", () -> InventoryLedger
-                        .of(committed.drain(), decoder).countsByIdentity().keySet().containsAll(expected));
+                Poll.until(
+                        TIMEOUT,
+                        "an update for each of " + expected.size() + " events",
+                        () -> InventoryLedger.of(committed.drain(), decoder)
+                                .countsByIdentity()
+                                .keySet()
+                                .containsAll(expected));
                 InventoryLedger ledger = InventoryLedger.of(committed.drain(), decoder);
                 Map<String, Long> wrong = InventoryLedger.notExactlyOnce(ledger.countsByIdentity(), expected);
                 assertTrue(wrong.isEmpty(), "not answered exactly once: " + wrong);
                 assertTrue(ledger.violations().isEmpty(), String.join("\n", ledger.violations()));
-                assertEquals(ledger.recomputedStock(), ledger.finalStock(), "no stock change committed without its update");
-                assertEquals(0, Transactions.end(admin, Pipeline.INVENTORY.deadLetterTopic()).highWatermark());
+                assertEquals(
+                        ledger.recomputedStock(), ledger.finalStock(), "no stock change committed without its update");
+                assertEquals(
+                        0,
+                        Transactions.end(admin, Pipeline.INVENTORY.deadLetterTopic())
+                                .highWatermark());
             } finally {
                 runner.close();
             }
@@ -219,14 +267,20 @@ class OutputFailuresIT {
                     "pipelines", "logs")));
             Map<String, Object> props = new HashMap<>();
             props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.kafka().bootstrapServers());
-            Serializer<io.eventpipelines.logs.LogEvent> serializer = new AvroSerdes(Map.of("schema.registry.url",
-                    STACK.registry().url())).value(io.eventpipelines.logs.LogEvent.class).serializer();
-            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+            Serializer<io.eventpipelines.logs.LogEvent> serializer = new AvroSerdes(
+                            Map.of("schema.registry.url", STACK.registry().url()))
+                    .value(io.eventpipelines.logs.LogEvent.class)
+                    .serializer();
+            try (KafkaProducer<String, byte[]> producer =
+                    new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
                 runner.start();
                 Poll.until(TIMEOUT, "logs RUNNING", runner::isReady);
                 java.util.function.Consumer<String> log = message -> producer.send(new ProducerRecord<>(
-                        io.eventpipelines.logs.LogRoutingTopology.APP_LOGS_TOPIC, "svc", serializer.serialize(
-                                io.eventpipelines.logs.LogRoutingTopology.APP_LOGS_TOPIC, new io.eventpipelines.logs.LogEvent(
+                        io.eventpipelines.logs.LogRoutingTopology.APP_LOGS_TOPIC,
+                        "svc",
+                        serializer.serialize(
+                                io.eventpipelines.logs.LogRoutingTopology.APP_LOGS_TOPIC,
+                                new io.eventpipelines.logs.LogEvent(
                                         Instant.now(), io.eventpipelines.logs.LogLevel.INFO, "svc", message, null))));
                 log.accept("x".repeat(4000));
                 producer.flush();
@@ -237,9 +291,13 @@ class OutputFailuresIT {
                     producer.flush();
                     KafkaStreams.State state = runner.states().get(Pipeline.LOGS);
                     return state == KafkaStreams.State.ERROR
-                            || Transactions.end(admin, Pipeline.LOGS.deadLetterTopic()).highWatermark() > 0;
+                            || Transactions.end(admin, Pipeline.LOGS.deadLetterTopic())
+                                            .highWatermark()
+                                    > 0;
                 });
-                assertEquals(0, Transactions.end(admin, Pipeline.LOGS.deadLetterTopic()).highWatermark(),
+                assertEquals(
+                        0,
+                        Transactions.end(admin, Pipeline.LOGS.deadLetterTopic()).highWatermark(),
                         "a good record dead-lettered for another's refused output");
                 assertEquals(KafkaStreams.State.ERROR, runner.states().get(Pipeline.LOGS));
                 System.out.printf("OutputFailuresIT: logs stopped after %d more records%n", sent[0]);
@@ -268,7 +326,8 @@ class OutputFailuresIT {
                     }
                     return Response.error(503, 50301, "released");
                 }
-                return request.rawPath().equals("/subjects") ? Response.ok("[]")
+                return request.rawPath().equals("/subjects")
+                        ? Response.ok("[]")
                         : Response.error(404, 40401, "Subject not found");
             });
             PipelineRunner runner = new PipelineRunner(AppConfig.of(Map.of(
@@ -283,16 +342,34 @@ class OutputFailuresIT {
                 runner.start();
                 // Good records, written with the real registry's ids (other tests read these topics too): the hung
                 // registry is asked for their schemas, one id per pipeline, and never answers.
-                Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.kafka().bootstrapServers());
-                AvroSerdes apicurio = new AvroSerdes(Map.of("schema.registry.url", STACK.registry().url()));
+                Map<String, Object> props = Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.kafka().bootstrapServers());
+                AvroSerdes apicurio = new AvroSerdes(
+                        Map.of("schema.registry.url", STACK.registry().url()));
                 String logs = io.eventpipelines.logs.LogRoutingTopology.APP_LOGS_TOPIC;
-                try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
-                    producer.send(new ProducerRecord<>(TemperatureTopology.READINGS_TOPIC, "cold", apicurio.value(TemperatureReading.class)
-                            .serializer().serialize(TemperatureTopology.READINGS_TOPIC,
-                                    new TemperatureReading("cold", 12.0, Instant.now(), null))));
-                    producer.send(new ProducerRecord<>(logs, "svc", apicurio.value(io.eventpipelines.logs.LogEvent.class)
-                            .serializer().serialize(logs, new io.eventpipelines.logs.LogEvent(Instant.now(),
-                                    io.eventpipelines.logs.LogLevel.DEBUG, "svc", "while the registry hangs", null))));
+                try (KafkaProducer<String, byte[]> producer =
+                        new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+                    producer.send(new ProducerRecord<>(
+                            TemperatureTopology.READINGS_TOPIC,
+                            "cold",
+                            apicurio.value(TemperatureReading.class)
+                                    .serializer()
+                                    .serialize(
+                                            TemperatureTopology.READINGS_TOPIC,
+                                            new TemperatureReading("cold", 12.0, Instant.now(), null))));
+                    producer.send(new ProducerRecord<>(
+                            logs,
+                            "svc",
+                            apicurio.value(io.eventpipelines.logs.LogEvent.class)
+                                    .serializer()
+                                    .serialize(
+                                            logs,
+                                            new io.eventpipelines.logs.LogEvent(
+                                                    Instant.now(),
+                                                    io.eventpipelines.logs.LogLevel.DEBUG,
+                                                    "svc",
+                                                    "while the registry hangs",
+                                                    null))));
                 }
                 Poll.until(TIMEOUT, "both pipelines waiting for the registry", () -> hung.get() >= 2);
 
@@ -300,8 +377,11 @@ class OutputFailuresIT {
                 runner.close();
                 long tookMs = (System.nanoTime() - start) / 1_000_000;
                 assertTrue(tookMs < 4000 + 1500, "close took " + tookMs + " ms with shutdown.timeout.ms=4000");
-                runner.states().forEach((pipeline, state) -> assertEquals(KafkaStreams.State.NOT_RUNNING, state,
-                        pipeline.id() + " still closing when close() returned"));
+                runner.states()
+                        .forEach((pipeline, state) -> assertEquals(
+                                KafkaStreams.State.NOT_RUNNING,
+                                state,
+                                pipeline.id() + " still closing when close() returned"));
                 System.out.printf("OutputFailuresIT: closed in %d ms while the registry hung%n", tookMs);
             } finally {
                 release.countDown();
@@ -315,32 +395,45 @@ class OutputFailuresIT {
     void aRegistryUrlAtApicuriosRootStopsTheStartWithExitThree() throws Exception {
         String root = STACK.registry().url().replace("/apis/ccompat/v7", "");
         var properties = STACK.dir().resolve("root.properties");
-        java.nio.file.Files.writeString(properties, String.join("\n",
-                "bootstrap.servers=" + STACK.kafka().bootstrapServers(),
-                "schema.registry.url=" + root,
-                "application.id=registry-root",
-                "state.dir=" + STACK.dir().resolve("root-state"),
-                "pipelines=temperature",
-                "max.retries=0",
-                ""));
+        java.nio.file.Files.writeString(
+                properties,
+                String.join(
+                        "\n",
+                        "bootstrap.servers=" + STACK.kafka().bootstrapServers(),
+                        "schema.registry.url=" + root,
+                        "application.id=registry-root",
+                        "state.dir=" + STACK.dir().resolve("root-state"),
+                        "pipelines=temperature",
+                        "max.retries=0",
+                        ""));
         CliRun run = CliRun.of("run", properties.toString());
         assertEquals(Main.EXIT_NOT_READY, run.exitCode(), run.err());
         List<String> lines = run.err().lines().toList();
         assertEquals(1, lines.size(), run.err());
-        assertTrue(lines.get(0).startsWith("event-pipelines: cannot start: Schema Registry " + root + " does not answer as a "
-                + "Confluent-compatible Schema Registry API"), lines.get(0));
+        assertTrue(
+                lines.get(0)
+                        .startsWith("event-pipelines: cannot start: Schema Registry " + root + " does not answer as a "
+                                + "Confluent-compatible Schema Registry API"),
+                lines.get(0));
     }
 
     private static void sendHotReadings(int count) {
         Map<String, Object> props = new HashMap<>();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.kafka().bootstrapServers());
-        Serializer<TemperatureReading> serializer = new AvroSerdes(Map.of("schema.registry.url", STACK.registry().url()))
-                .value(TemperatureReading.class).serializer();
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+        Serializer<TemperatureReading> serializer = new AvroSerdes(
+                        Map.of("schema.registry.url", STACK.registry().url()))
+                .value(TemperatureReading.class)
+                .serializer();
+        try (KafkaProducer<String, byte[]> producer =
+                new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < count; i++) {
                 String sensor = "hot-" + i;
-                producer.send(new ProducerRecord<>(TemperatureTopology.READINGS_TOPIC, sensor, serializer.serialize(
-                        TemperatureTopology.READINGS_TOPIC, new TemperatureReading(sensor, 45.0, Instant.now(), null))));
+                producer.send(new ProducerRecord<>(
+                        TemperatureTopology.READINGS_TOPIC,
+                        sensor,
+                        serializer.serialize(
+                                TemperatureTopology.READINGS_TOPIC,
+                                new TemperatureReading(sensor, 45.0, Instant.now(), null))));
             }
         }
     }

@@ -1,21 +1,10 @@
 package io.eventpipelines.app;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.avro.MockSchemaRegistry;
 import io.eventpipelines.testing.TestFiles;
-
-import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
-
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -26,6 +15,15 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
 
 /**
  * A {@link TopologyTestDriver} over the production topology and Kafka Streams configuration of one pipeline,
@@ -40,9 +38,11 @@ public final class PipelineTestDriver implements AutoCloseable {
      * tests use, since a reading from more than a minute after its record is rejected as a skewed clock.
      */
     public static final Instant PRODUCED_AT = Instant.parse("2026-11-22T12:00:00Z");
+
     public final TopologyTestDriver driver;
     /** The instance's registry as {@code run} has it: the topology's counters and the dead-letter counter. */
     public final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
     private final Pipeline pipeline;
     private final String scope;
     private final Path stateDir;
@@ -88,11 +88,13 @@ public final class PipelineTestDriver implements AutoCloseable {
 
     /** Bytes as they are on the wire, for poison records and for checking what the app wrote. */
     public TestInputTopic<byte[], byte[]> rawInput(String topic) {
-        return driver.createInputTopic(topic, new ByteArraySerializer(), new ByteArraySerializer(), PRODUCED_AT, Duration.ZERO);
+        return driver.createInputTopic(
+                topic, new ByteArraySerializer(), new ByteArraySerializer(), PRODUCED_AT, Duration.ZERO);
     }
 
     public TestOutputTopic<byte[], byte[]> deadLetters() {
-        return driver.createOutputTopic(pipeline.deadLetterTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        return driver.createOutputTopic(
+                pipeline.deadLetterTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     /** The count of a counter the pipeline registered, 0 if it has not registered it. */

@@ -1,18 +1,16 @@
 package io.eventpipelines.app;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.avro.SchemaRegistryException;
 import io.eventpipelines.testing.FakeRegistryServer;
 import io.eventpipelines.testing.FakeRegistryServer.Response;
-
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /** The start's registry check against registries that answer every request the same way. */
 class PreflightTest {
@@ -31,8 +29,9 @@ class PreflightTest {
     void rejectedCredentialsStopTheStartEvenWhenSchemasAreRegisteredOnTheFly() throws IOException {
         try (FakeRegistryServer registry = FakeRegistryServer.answering(Response.error(401, 40101, "Unauthorized"))) {
             for (boolean autoRegister : new boolean[] {true, false}) {
-                SchemaRegistryException e = assertThrows(SchemaRegistryException.class, () -> check(registry, autoRegister));
-                assertTrue(e.isAccessDenied(), e::getMessage);  // exit code 4
+                SchemaRegistryException e =
+                        assertThrows(SchemaRegistryException.class, () -> check(registry, autoRegister));
+                assertTrue(e.isAccessDenied(), e::getMessage); // exit code 4
             }
         }
     }
@@ -49,10 +48,11 @@ class PreflightTest {
 
     @Test
     void anUnreachableRegistryIsOneClearLineWhenSchemasMustBeThereAndRetriedOtherwise() throws IOException {
-        try (FakeRegistryServer registry = FakeRegistryServer.answering(Response.error(503, 50301, "Service Unavailable"))) {
+        try (FakeRegistryServer registry =
+                FakeRegistryServer.answering(Response.error(503, 50301, "Service Unavailable"))) {
             assertDoesNotThrow(() -> check(registry, true));
             StartupCheckException e = assertThrows(StartupCheckException.class, () -> check(registry, false));
-            assertTrue(e.getMessage().startsWith("Schema Registry unreachable"), e::getMessage);  // exit code 3
+            assertTrue(e.getMessage().startsWith("Schema Registry unreachable"), e::getMessage); // exit code 3
         }
     }
 
@@ -63,14 +63,19 @@ class PreflightTest {
     @Test
     void aUrlThatIsNotASchemaRegistryApiStopsTheStart() throws IOException {
         for (Response answer : new Response[] {
-                new Response(404, "<html><body><h1>Resource not found</h1></body></html>"),
-                new Response(200, "<!DOCTYPE html><html><title>Apicurio Registry</title></html>"),
-                Response.ok("{\"name\":\"Apicurio Registry\",\"version\":\"3.3.3\"}")}) {
+            new Response(404, "<html><body><h1>Resource not found</h1></body></html>"),
+            new Response(200, "<!DOCTYPE html><html><title>Apicurio Registry</title></html>"),
+            Response.ok("{\"name\":\"Apicurio Registry\",\"version\":\"3.3.3\"}")
+        }) {
             try (FakeRegistryServer registry = FakeRegistryServer.answering(answer)) {
                 for (boolean autoRegister : new boolean[] {true, false}) {
-                    StartupCheckException e = assertThrows(StartupCheckException.class, () -> check(registry, autoRegister),
+                    StartupCheckException e = assertThrows(
+                            StartupCheckException.class,
+                            () -> check(registry, autoRegister),
                             () -> "starts against a registry answering " + answer);
-                    assertTrue(e.getMessage().contains(registry.url()) && e.getMessage().contains("Confluent-compatible"),
+                    assertTrue(
+                            e.getMessage().contains(registry.url())
+                                    && e.getMessage().contains("Confluent-compatible"),
                             e::getMessage);
                     assertTrue(e.getMessage().lines().count() == 1, e::getMessage);
                 }

@@ -1,17 +1,13 @@
 package io.eventpipelines.app;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.eventpipelines.logs.LogRoutingTopology;
 import io.eventpipelines.orders.InventoryTopology;
 import io.eventpipelines.temperature.TemperatureTopology;
 import io.eventpipelines.testing.Poll;
 import io.eventpipelines.testing.RealStack;
-
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -19,9 +15,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Every RocksDB store of every pipeline, in every task and on every stream thread, draws on the one budget of
@@ -34,6 +32,7 @@ class RocksDBMemoryIT {
     private static final int PARTITIONS = 2;
     /** Not the default, so that the value seen can only have come from the key. */
     private static final long BUDGET = 48L * 1024 * 1024;
+
     private static final Map<Pipeline, String> ROCKSDB_STORES = Map.of(
             Pipeline.TEMPERATURE, TemperatureTopology.STATS_STORE,
             Pipeline.LOGS, LogRoutingTopology.ERROR_COUNTS_STORE,
@@ -74,17 +73,22 @@ class RocksDBMemoryIT {
                 seen.putAll(capacities(runner));
                 return ROCKSDB_STORES.entrySet().stream().allMatch(e -> {
                     Map<String, Long> byTask = seen.getOrDefault(e.getKey().id() + "/" + e.getValue(), Map.of());
-                    return byTask.size() == PARTITIONS && byTask.values().stream().allMatch(capacity -> capacity > 0);
+                    return byTask.size() == PARTITIONS
+                            && byTask.values().stream().allMatch(capacity -> capacity > 0);
                 });
             });
             assertEquals(expected, seen.keySet(), "the RocksDB stores, and no other, by pipeline");
             Map<String, Map<String, Long>> allTheBudget = new TreeMap<>();
-            seen.forEach((store, byTask) -> byTask.keySet().forEach(task ->
-                    allTheBudget.computeIfAbsent(store, k -> new TreeMap<>()).put(task, BUDGET)));
+            seen.forEach((store, byTask) -> byTask.keySet()
+                    .forEach(task -> allTheBudget
+                            .computeIfAbsent(store, k -> new TreeMap<>())
+                            .put(task, BUDGET)));
             assertEquals(allTheBudget, seen, "each store's block cache capacity, by task");
             Set<String> threads = new TreeSet<>();
-            runner.streams().values().forEach(streams -> streams.metadataForLocalThreads()
-                    .forEach(thread -> threads.add(thread.threadName())));
+            runner.streams()
+                    .values()
+                    .forEach(streams ->
+                            streams.metadataForLocalThreads().forEach(thread -> threads.add(thread.threadName())));
             assertTrue(threads.size() >= 2 * config.pipelines().size(), "two threads per pipeline: " + threads);
         }
     }
@@ -93,15 +97,20 @@ class RocksDBMemoryIT {
     private static Map<String, Map<String, Long>> capacities(PipelineRunner runner) {
         Map<String, Map<String, Long>> capacities = new TreeMap<>();
         runner.streams().forEach((pipeline, streams) -> {
-            for (Map.Entry<MetricName, ? extends Metric> entry : streams.metrics().entrySet()) {
+            for (Map.Entry<MetricName, ? extends Metric> entry :
+                    streams.metrics().entrySet()) {
                 MetricName name = entry.getKey();
                 if (!name.name().equals("block-cache-capacity")) {
                     continue;
                 }
-                String store = name.tags().entrySet().stream().filter(tag -> tag.getKey().endsWith("-state-id"))
-                        .map(Map.Entry::getValue).findFirst().orElse("?");
+                String store = name.tags().entrySet().stream()
+                        .filter(tag -> tag.getKey().endsWith("-state-id"))
+                        .map(Map.Entry::getValue)
+                        .findFirst()
+                        .orElse("?");
                 long capacity = ((Number) entry.getValue().metricValue()).longValue();
-                capacities.computeIfAbsent(pipeline.id() + "/" + store, k -> new TreeMap<>())
+                capacities
+                        .computeIfAbsent(pipeline.id() + "/" + store, k -> new TreeMap<>())
                         .put(name.tags().get("task-id"), capacity);
             }
         });

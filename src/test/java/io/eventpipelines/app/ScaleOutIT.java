@@ -1,32 +1,19 @@
 package io.eventpipelines.app;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.orders.InventoryTopology;
 import io.eventpipelines.temperature.TemperatureReading;
 import io.eventpipelines.temperature.TemperatureTopology;
-import io.eventpipelines.testing.RealStack;
 import io.eventpipelines.testing.InventoryFeed;
 import io.eventpipelines.testing.InventoryLedger;
 import io.eventpipelines.testing.Poll;
+import io.eventpipelines.testing.RealStack;
 import io.eventpipelines.testing.RegistryDecoder;
 import io.eventpipelines.testing.TopicReader;
-
-import org.apache.avro.generic.GenericRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.ThreadMetadata;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -41,13 +28,24 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.ThreadMetadata;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Scaling out as the README describes it: a second instance with the same application.id prefix (its own
@@ -78,7 +76,10 @@ class ScaleOutIT {
                 "bootstrap.servers", STACK.kafka().bootstrapServers(),
                 "schema.registry.url", STACK.registry().url(),
                 "application.id", "scale-out-it",
-                "state.dir", STACK.dir().resolve(pipeline.id() + "-state-" + instance).toString(),
+                "state.dir",
+                        STACK.dir()
+                                .resolve(pipeline.id() + "-state-" + instance)
+                                .toString(),
                 "pipelines", pipeline.id(),
                 "commit.interval.ms", "200"));
     }
@@ -94,17 +95,26 @@ class ScaleOutIT {
         CountDownLatch handedOver = new CountDownLatch(1);
         ExecutorService feeder = Executors.newSingleThreadExecutor();
         try (PipelineRunner a = new PipelineRunner(configA);
-             PipelineRunner b = new PipelineRunner(config(Pipeline.TEMPERATURE, "b"));
-             KafkaProducer<String, TemperatureReading> producer = new KafkaProducer<>(Map.of(
-                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.kafka().bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"),
-                     new StringSerializer(), serdes.value(TemperatureReading.class).serializer())) {
+                PipelineRunner b = new PipelineRunner(config(Pipeline.TEMPERATURE, "b"));
+                KafkaProducer<String, TemperatureReading> producer = new KafkaProducer<>(
+                        Map.of(
+                                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                STACK.kafka().bootstrapServers(),
+                                ProducerConfig.ACKS_CONFIG,
+                                "all"),
+                        new StringSerializer(),
+                        serdes.value(TemperatureReading.class).serializer())) {
             KafkaStreams streamsA = start(a, Pipeline.TEMPERATURE);
-            Poll.until(TIMEOUT, "instance a owns all " + PARTITIONS + " partitions", () -> streamsA.state()
-                    == KafkaStreams.State.RUNNING && activePartitions(streamsA, READINGS_TOPIC).size() == PARTITIONS);
+            Poll.until(
+                    TIMEOUT,
+                    "instance a owns all " + PARTITIONS + " partitions",
+                    () -> streamsA.state() == KafkaStreams.State.RUNNING
+                            && activePartitions(streamsA, READINGS_TOPIC).size() == PARTITIONS);
 
             // Paced by the alerts coming out, so that readings are still flowing while b joins and tasks move.
             Future<?> feeding = feeder.submit(() -> {
-                try (TopicReader progress = new TopicReader(STACK.kafka().bootstrapServers(), TemperatureTopology.ALERTS_TOPIC)) {
+                try (TopicReader progress =
+                        new TopicReader(STACK.kafka().bootstrapServers(), TemperatureTopology.ALERTS_TOPIC)) {
                     for (int from = 0; from < READINGS; from += BATCH) {
                         // Half is held back until b has its tasks, whatever the speed of the join.
                         if (from == READINGS / 2 && !handedOver.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
@@ -117,7 +127,9 @@ class ScaleOutIT {
                             }
                         });
                         sent.set(from + BATCH);
-                        Poll.until(TIMEOUT, "alerts catching up with " + sent.get() + " readings",
+                        Poll.until(
+                                TIMEOUT,
+                                "alerts catching up with " + sent.get() + " readings",
                                 () -> progress.poll().size() >= sent.get() - 2 * BATCH);
                     }
                 }
@@ -126,7 +138,9 @@ class ScaleOutIT {
 
             Poll.until(TIMEOUT, "a tenth of the readings sent", () -> sent.get() >= READINGS / 10 || feeding.isDone());
             KafkaStreams streamsB = start(b, Pipeline.TEMPERATURE);
-            Poll.until(TIMEOUT, "both instances RUNNING, each with active tasks, together covering every partition",
+            Poll.until(
+                    TIMEOUT,
+                    "both instances RUNNING, each with active tasks, together covering every partition",
                     () -> shared(streamsA, streamsB, READINGS_TOPIC));
             Set<Integer> ownedByB = activePartitions(streamsB, READINGS_TOPIC);
             int sentAtHandOver = sent.get();
@@ -134,8 +148,11 @@ class ScaleOutIT {
             feeding.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 
             List<ConsumerRecord<byte[], byte[]>> records;
-            try (TopicReader alerts = new TopicReader(STACK.kafka().bootstrapServers(), TemperatureTopology.ALERTS_TOPIC)) {
-                Poll.until(TIMEOUT, "an alert for each of " + READINGS + " readings",
+            try (TopicReader alerts =
+                    new TopicReader(STACK.kafka().bootstrapServers(), TemperatureTopology.ALERTS_TOPIC)) {
+                Poll.until(
+                        TIMEOUT,
+                        "an alert for each of " + READINGS + " readings",
                         () -> identities(alerts.drain(), decoder).keySet().containsAll(expected.keySet()));
                 records = alerts.drain(); // extra (duplicate) alerts would arrive with this last read
             }
@@ -156,14 +173,19 @@ class ScaleOutIT {
             }
 
             assertEquals(ownedByB, activePartitions(streamsB, READINGS_TOPIC), "no later rebalance moved b's tasks");
-            long onB = ownedByB.stream().mapToLong(p -> sentAfterHandOver.getOrDefault(p, 0)).sum();
+            long onB = ownedByB.stream()
+                    .mapToLong(p -> sentAfterHandOver.getOrDefault(p, 0))
+                    .sum();
             assertTrue(onB > 0, "b's partitions got readings after the hand-over: " + sentAfterHandOver);
-            assertTrue(processed(streamsB) >= onB, "b processed the readings of its partitions: "
-                    + processed(streamsB) + " < " + onB);
-            assertTrue(processed(streamsA) + processed(streamsB) >= READINGS,
+            assertTrue(
+                    processed(streamsB) >= onB,
+                    "b processed the readings of its partitions: " + processed(streamsB) + " < " + onB);
+            assertTrue(
+                    processed(streamsA) + processed(streamsB) >= READINGS,
                     "a " + processed(streamsA) + " + b " + processed(streamsB));
             assertFalse(a.anyFailed() || b.anyFailed());
-            System.out.printf("ScaleOutIT: b joined after %d readings, took partitions %s; processed a=%d b=%d%n",
+            System.out.printf(
+                    "ScaleOutIT: b joined after %d readings, took partitions %s; processed a=%d b=%d%n",
                     sentAtHandOver, ownedByB, processed(streamsA), processed(streamsB));
         } finally {
             feeder.shutdownNow();
@@ -180,26 +202,35 @@ class ScaleOutIT {
     void inventoryStaysExactlyOnceWhileItsStateMovesBetweenInstances() throws Exception {
         AppConfig configA = config(Pipeline.INVENTORY, "a");
         // The stock lives in the tasks reading the repartition topic: those are the ones to move.
-        String stockPartitions = Pipeline.INVENTORY.internalTopics(configA.applicationIdPrefix()).keySet().iterator().next();
+        String stockPartitions = Pipeline.INVENTORY
+                .internalTopics(configA.applicationIdPrefix())
+                .keySet()
+                .iterator()
+                .next();
         RegistryDecoder decoder = new RegistryDecoder(STACK.registry().url());
         AtomicInteger sent = new AtomicInteger();
         ExecutorService feeder = Executors.newSingleThreadExecutor();
         try (PipelineRunner a = new PipelineRunner(configA);
-             PipelineRunner b = new PipelineRunner(config(Pipeline.INVENTORY, "b"));
-             InventoryFeed feed = new InventoryFeed(STACK.kafka().bootstrapServers(), configA.serdeConfig(), Map.of(),
-                     "so", 8, 42L)) {
+                PipelineRunner b = new PipelineRunner(config(Pipeline.INVENTORY, "b"));
+                InventoryFeed feed = new InventoryFeed(
+                        STACK.kafka().bootstrapServers(), configA.serdeConfig(), Map.of(), "so", 8, 42L)) {
             KafkaStreams streamsA = start(a, Pipeline.INVENTORY);
-            Poll.until(TIMEOUT, "instance a owns every stock partition", () -> streamsA.state() == KafkaStreams.State.RUNNING
-                    && activePartitions(streamsA, stockPartitions).size() == PARTITIONS);
+            Poll.until(
+                    TIMEOUT,
+                    "instance a owns every stock partition",
+                    () -> streamsA.state() == KafkaStreams.State.RUNNING
+                            && activePartitions(streamsA, stockPartitions).size() == PARTITIONS);
 
             // Paced by the committed updates, so that events are in flight whenever tasks move; two fifths and
             // four fifths in, held back until the move is done, however long it takes.
             CountDownLatch scaledOut = new CountDownLatch(1);
             CountDownLatch scaledIn = new CountDownLatch(1);
             Future<?> feeding = feeder.submit(() -> {
-                try (TopicReader progress = new TopicReader(STACK.kafka().bootstrapServers(), InventoryTopology.UPDATES_TOPIC)) {
+                try (TopicReader progress =
+                        new TopicReader(STACK.kafka().bootstrapServers(), InventoryTopology.UPDATES_TOPIC)) {
                     while (feed.sent() < INVENTORY_EVENTS) {
-                        CountDownLatch gate = feed.sent() == INVENTORY_EVENTS * 2 / 5 ? scaledOut
+                        CountDownLatch gate = feed.sent() == INVENTORY_EVENTS * 2 / 5
+                                ? scaledOut
                                 : feed.sent() == INVENTORY_EVENTS * 4 / 5 ? scaledIn : new CountDownLatch(0);
                         if (!gate.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
                             throw new AssertionError("tasks did not move within " + TIMEOUT);
@@ -207,35 +238,53 @@ class ScaleOutIT {
                         feed.send(BATCH);
                         feed.flush();
                         sent.set(feed.sent());
-                        Poll.until(TIMEOUT, "updates catching up with " + feed.sent() + " events",
+                        Poll.until(
+                                TIMEOUT,
+                                "updates catching up with " + feed.sent() + " events",
                                 () -> progress.poll().size() >= feed.sent() - 2 * BATCH);
                     }
                 }
                 return null;
             });
 
-            Poll.until(TIMEOUT, "a fifth of the events sent", () -> sent.get() >= INVENTORY_EVENTS / 5 || feeding.isDone());
+            Poll.until(
+                    TIMEOUT,
+                    "a fifth of the events sent",
+                    () -> sent.get() >= INVENTORY_EVENTS / 5 || feeding.isDone());
             KafkaStreams streamsB = start(b, Pipeline.INVENTORY);
-            Poll.until(TIMEOUT, "both instances RUNNING, each with stock partitions",
+            Poll.until(
+                    TIMEOUT,
+                    "both instances RUNNING, each with stock partitions",
                     () -> shared(streamsA, streamsB, stockPartitions));
             int sentAtScaleOut = sent.get();
             Set<Integer> movedToB = activePartitions(streamsB, stockPartitions);
             scaledOut.countDown();
-            Poll.until(TIMEOUT, "more events while both run",
+            Poll.until(
+                    TIMEOUT,
+                    "more events while both run",
                     () -> sent.get() >= sentAtScaleOut + 5 * BATCH || feeding.isDone());
             long processedByB = processed(streamsB);
             b.close(); // scale back in: b's stock moves back to a
-            Poll.until(TIMEOUT, "a owns every stock partition again", () -> streamsA.state() == KafkaStreams.State.RUNNING
-                    && activePartitions(streamsA, stockPartitions).size() == PARTITIONS);
+            Poll.until(
+                    TIMEOUT,
+                    "a owns every stock partition again",
+                    () -> streamsA.state() == KafkaStreams.State.RUNNING
+                            && activePartitions(streamsA, stockPartitions).size() == PARTITIONS);
             int sentAtScaleIn = sent.get();
             scaledIn.countDown();
             feeding.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 
             Set<String> expected = new HashSet<>(feed.identities());
             InventoryLedger ledger;
-            try (TopicReader updates = new TopicReader(STACK.kafka().bootstrapServers(), InventoryTopology.UPDATES_TOPIC)) {
-                Poll.until(TIMEOUT, "an update for each of " + expected.size() + " events", () ->
-                        InventoryLedger.of(updates.drain(), decoder).countsByIdentity().keySet().containsAll(expected));
+            try (TopicReader updates =
+                    new TopicReader(STACK.kafka().bootstrapServers(), InventoryTopology.UPDATES_TOPIC)) {
+                Poll.until(
+                        TIMEOUT,
+                        "an update for each of " + expected.size() + " events",
+                        () -> InventoryLedger.of(updates.drain(), decoder)
+                                .countsByIdentity()
+                                .keySet()
+                                .containsAll(expected));
                 // Extra (duplicate) updates would arrive with this last read.
                 ledger = InventoryLedger.of(updates.drain(), decoder);
             }
@@ -244,12 +293,15 @@ class ScaleOutIT {
             assertEquals(INVENTORY_EVENTS, ledger.updates().size());
             assertEquals(List.of(), ledger.violations(), "stock histories across the moves");
             assertEquals(ledger.recomputedStock(), ledger.finalStock(), "last stockAfter = restocked - reserved");
-            assertTrue(ledger.count("RESERVED", null) > 0 && ledger.count("REJECTED", "OUT_OF_STOCK") > 0,
+            assertTrue(
+                    ledger.count("RESERVED", null) > 0 && ledger.count("REJECTED", "OUT_OF_STOCK") > 0,
                     "both outcomes occur: " + ledger.count("RESERVED", null) + " reserved");
             assertTrue(processedByB > 0, "b processed records while it ran");
             assertFalse(a.anyFailed() || b.anyFailed());
-            System.out.printf("ScaleOutIT: inventory b joined after %d events, took stock partitions %s, processed %d; "
-                    + "left after %d of %d%n", sentAtScaleOut, movedToB, processedByB, sentAtScaleIn, INVENTORY_EVENTS);
+            System.out.printf(
+                    "ScaleOutIT: inventory b joined after %d events, took stock partitions %s, processed %d; "
+                            + "left after %d of %d%n",
+                    sentAtScaleOut, movedToB, processedByB, sentAtScaleIn, INVENTORY_EVENTS);
         } finally {
             feeder.shutdownNow();
             feeder.awaitTermination(30, TimeUnit.SECONDS);
@@ -265,14 +317,17 @@ class ScaleOutIT {
      * Sends readings {@code from} (inclusive) to {@code to}, all above the threshold and each told apart by
      * sensor and timestamp, over 97 sensors; returns how many went to each partition.
      */
-    private static Map<Integer, Integer> produce(KafkaProducer<String, TemperatureReading> producer, int from, int to,
-                                                 Map<String, Double> expected) throws Exception {
+    private static Map<Integer, Integer> produce(
+            KafkaProducer<String, TemperatureReading> producer, int from, int to, Map<String, Double> expected)
+            throws Exception {
         List<Future<RecordMetadata>> sent = new ArrayList<>();
         for (int i = from; i < to; i++) {
             String sensor = "sensor-" + (i % 97);
             Instant timestamp = T0.plusMillis(i);
             double celsius = 30.5 + (i % 400) / 10.0;
-            sent.add(producer.send(new ProducerRecord<>(TemperatureTopology.READINGS_TOPIC, sensor,
+            sent.add(producer.send(new ProducerRecord<>(
+                    TemperatureTopology.READINGS_TOPIC,
+                    sensor,
                     new TemperatureReading(sensor, celsius, timestamp, null))));
             expected.put(sensor + "@" + timestamp.toEpochMilli(), celsius);
         }
@@ -283,20 +338,22 @@ class ScaleOutIT {
         return byPartition;
     }
 
-    private static Map<String, List<GenericRecord>> identities(List<ConsumerRecord<byte[], byte[]>> records,
-                                                               RegistryDecoder decoder) {
-        return records.stream().map(r -> decoder.decode(r.value())).collect(Collectors.groupingBy(
-                alert -> alert.get("sensorId") + "@" + alert.get("readingTimestamp")));
+    private static Map<String, List<GenericRecord>> identities(
+            List<ConsumerRecord<byte[], byte[]>> records, RegistryDecoder decoder) {
+        return records.stream()
+                .map(r -> decoder.decode(r.value()))
+                .collect(Collectors.groupingBy(alert -> alert.get("sensorId") + "@" + alert.get("readingTimestamp")));
     }
 
     /** The partitions of {@code topic} the instance's active tasks read. */
     private static Set<Integer> activePartitions(KafkaStreams streams, String topic) {
         Set<Integer> partitions = new TreeSet<>();
         for (ThreadMetadata thread : streams.metadataForLocalThreads()) {
-            thread.activeTasks().forEach(task -> task.topicPartitions().stream()
-                    .filter(tp -> tp.topic().equals(topic))
-                    .map(TopicPartition::partition)
-                    .forEach(partitions::add));
+            thread.activeTasks()
+                    .forEach(task -> task.topicPartitions().stream()
+                            .filter(tp -> tp.topic().equals(topic))
+                            .map(TopicPartition::partition)
+                            .forEach(partitions::add));
         }
         return partitions;
     }
@@ -317,7 +374,8 @@ class ScaleOutIT {
     private static long processed(KafkaStreams streams) {
         double total = 0;
         for (Map.Entry<MetricName, ? extends Metric> metric : streams.metrics().entrySet()) {
-            if (metric.getKey().name().equals("process-total") && metric.getKey().group().equals("stream-thread-metrics")) {
+            if (metric.getKey().name().equals("process-total")
+                    && metric.getKey().group().equals("stream-thread-metrics")) {
                 total += ((Number) metric.getValue().metricValue()).doubleValue();
             }
         }

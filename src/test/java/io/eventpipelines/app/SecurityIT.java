@@ -1,5 +1,9 @@
 package io.eventpipelines.app;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.temperature.TemperatureReading;
 import io.eventpipelines.testing.ApicurioRegistry;
@@ -9,19 +13,6 @@ import io.eventpipelines.testing.SecureKafka;
 import io.eventpipelines.testing.TestCertificates;
 import io.eventpipelines.testing.TestFiles;
 import io.eventpipelines.testing.TopicReader;
-
-import org.apache.avro.generic.GenericRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.acl.AclOperation;
-import org.apache.kafka.common.resource.PatternType;
-import org.apache.kafka.common.resource.ResourceType;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
@@ -36,10 +27,17 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourceType;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * The app against a broker that authenticates every client (SASL_SSL with SCRAM-SHA-512, or mutual TLS) and
@@ -51,14 +49,15 @@ class SecurityIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     /** The bound for a wrong password: a clear error, not an endless retry. */
     private static final Duration FAIL_FAST = Duration.ofSeconds(30);
+
     private static final String STORE_PASSWORD = "StorePw4e1d";
     private static final String ADMIN_PASSWORD = "AdminPw8c2f";
     private static final String APP_PASSWORD = "AppPw3b9a";
     private static final String READER_PASSWORD = "NoReadPw6d0e";
     private static final String WRONG_PASSWORD = "WrongPw5a7c";
     private static final String REGISTRY_PASSWORD = "RegistryPw2f8b";
-    private static final List<String> SECRETS = List.of(STORE_PASSWORD, ADMIN_PASSWORD, APP_PASSWORD, READER_PASSWORD,
-            WRONG_PASSWORD, REGISTRY_PASSWORD);
+    private static final List<String> SECRETS =
+            List.of(STORE_PASSWORD, ADMIN_PASSWORD, APP_PASSWORD, READER_PASSWORD, WRONG_PASSWORD, REGISTRY_PASSWORD);
     private static final List<String> TOPICS = List.copyOf(TopicAdmin.topicsOf(List.of(Pipeline.TEMPERATURE)));
 
     private static Path dir;
@@ -96,7 +95,10 @@ class SecurityIT {
         // The schemas, registered as in production, over HTTPS with basic auth; internal topics' subjects are
         // named after the application id, so once per application that runs.
         for (String applicationId : List.of("sec-ok", "sec-mtls")) {
-            CliRun registered = cli("schemas", "register", properties(applicationId, saslSettings("app", APP_PASSWORD)).toString());
+            CliRun registered = cli(
+                    "schemas",
+                    "register",
+                    properties(applicationId, saslSettings("app", APP_PASSWORD)).toString());
             assertEquals(0, registered.exitCode(), registered.out() + registered.err());
         }
     }
@@ -104,16 +106,20 @@ class SecurityIT {
     /** After every test: nothing the app printed (logs, stdout, stderr, in-process or not) holds a secret. */
     @AfterAll
     static void stop() throws Exception {
-        try (AutoCloseable k = kafka; AutoCloseable r = registry) {
+        try (AutoCloseable k = kafka;
+                AutoCloseable r = registry) {
             List<String> leaks = new ArrayList<>();
             for (String output : printed) {
                 for (String secret : SECRETS) {
-                    output.lines().filter(line -> line.contains(secret)).findFirst()
+                    output.lines()
+                            .filter(line -> line.contains(secret))
+                            .findFirst()
                             .ifPresent(line -> leaks.add(secret + " in: " + line));
                 }
             }
             assertTrue(leaks.isEmpty(), String.join("\n", leaks));
-            assertTrue(printed.stream().anyMatch(output -> output.contains("AdminClientConfig values")),
+            assertTrue(
+                    printed.stream().anyMatch(output -> output.contains("AdminClientConfig values")),
                     "the child JVMs' logs were collected");
         } finally {
             TestFiles.deleteRecursively(dir);
@@ -121,7 +127,8 @@ class SecurityIT {
     }
 
     /** What the temperature pipeline needs, with {@code inputOperation} on its input topic. */
-    private static void grantTemperature(String principal, String applicationId, AclOperation inputOperation) throws Exception {
+    private static void grantTemperature(String principal, String applicationId, AclOperation inputOperation)
+            throws Exception {
         kafka.allow(principal, ResourceType.TOPIC, "temperature-readings", PatternType.LITERAL, inputOperation);
         kafka.allow(principal, ResourceType.TOPIC, "sensor-thresholds", PatternType.LITERAL, AclOperation.READ);
         for (String output : Pipeline.TEMPERATURE.outputTopics()) {
@@ -137,7 +144,9 @@ class SecurityIT {
     private static Map<String, String> registrySettings(String registryPassword) {
         Map<String, String> settings = new HashMap<>();
         settings.put("schema.registry.url", registry.url());
-        settings.put("schema.registry.ssl.truststore.location", kafka.truststore().path().toString());
+        settings.put(
+                "schema.registry.ssl.truststore.location",
+                kafka.truststore().path().toString());
         settings.put("schema.registry.ssl.truststore.password", STORE_PASSWORD);
         settings.put("schema.registry.ssl.truststore.type", "PKCS12");
         settings.put("basic.auth.credentials.source", "USER_INFO");
@@ -154,10 +163,15 @@ class SecurityIT {
 
     private static Path properties(String name, Map<String, String> settings) throws IOException {
         StringBuilder text = new StringBuilder()
-                .append("application.id=").append(name).append('\n')
+                .append("application.id=")
+                .append(name)
+                .append('\n')
                 .append("pipelines=temperature\n")
-                .append("state.dir=").append(dir.resolve("state-" + name)).append('\n');
-        settings.forEach((key, value) -> text.append(key).append('=').append(value.replace("\\", "\\\\")).append('\n'));
+                .append("state.dir=")
+                .append(dir.resolve("state-" + name))
+                .append('\n');
+        settings.forEach((key, value) ->
+                text.append(key).append('=').append(value.replace("\\", "\\\\")).append('\n'));
         Path file = dir.resolve(name + ".properties");
         Files.writeString(file, text);
         return file;
@@ -171,7 +185,10 @@ class SecurityIT {
     }
 
     private static AppProcess app(String name, Path properties, Map<String, String> env) throws IOException {
-        return AppProcess.run(properties, dir.resolve(name + ".log"), env,
+        return AppProcess.run(
+                properties,
+                dir.resolve(name + ".log"),
+                env,
                 Path.of("target", "test-classes", "logback-security-it.xml").toAbsolutePath());
     }
 
@@ -192,25 +209,39 @@ class SecurityIT {
     void correctCredentialsProcessRecordsUntilAnAclIsRevoked() throws Exception {
         Map<String, String> settings = saslSettings("app", APP_PASSWORD);
         Map<String, String> env = new HashMap<>();
-        for (String secret : List.of("sasl.jaas.config", "ssl.truststore.password", "schema.registry.ssl.truststore.password",
+        for (String secret : List.of(
+                "sasl.jaas.config",
+                "ssl.truststore.password",
+                "schema.registry.ssl.truststore.password",
                 "basic.auth.user.info")) {
-            env.put(AppConfig.ENV_PREFIX + secret.toUpperCase(java.util.Locale.ROOT).replace('.', '_'), settings.remove(secret));
+            env.put(
+                    AppConfig.ENV_PREFIX
+                            + secret.toUpperCase(java.util.Locale.ROOT).replace('.', '_'),
+                    settings.remove(secret));
         }
         Path config = properties("sec-ok", settings);
         assertFalse(SECRETS.stream().anyMatch(secret -> readQuietly(config).contains(secret)), "no secret in the file");
 
         try (AppProcess app = app("sec-ok", config, env)) {
-            app.await(TIMEOUT, "temperature RUNNING", () -> app.output().contains("Pipeline temperature: REBALANCING -> RUNNING"));
+            app.await(
+                    TIMEOUT,
+                    "temperature RUNNING",
+                    () -> app.output().contains("Pipeline temperature: REBALANCING -> RUNNING"));
             produce("ok", 35.0, 20.0, 31.5);
             List<String> alerts = alertsFor("ok", 2);
             assertEquals(List.of("ok-1 35.0", "ok-3 31.5"), alerts, app.tail());
 
-            kafka.revoke("User:app", ResourceType.TOPIC, "temperature-readings", PatternType.LITERAL, AclOperation.READ);
+            kafka.revoke(
+                    "User:app", ResourceType.TOPIC, "temperature-readings", PatternType.LITERAL, AclOperation.READ);
             int exit = app.awaitExit(FAIL_FAST);
             String output = finish(app);
             assertEquals(Main.EXIT_NOT_AUTHORIZED, exit, app.tail());
-            assertTrue(output.lines().anyMatch(line -> line.startsWith(
-                    "event-pipelines: not authorized: pipeline temperature: topics temperature-readings")), app.tail());
+            assertTrue(
+                    output.lines()
+                            .anyMatch(
+                                    line -> line.startsWith(
+                                            "event-pipelines: not authorized: pipeline temperature: topics temperature-readings")),
+                    app.tail());
             // Kafka's own configuration dumps ran, and hid the secrets themselves.
             assertTrue(output.contains("sasl.jaas.config = [hidden]"), app.tail());
             assertTrue(output.contains("basic.auth.user.info=[hidden]"), app.tail());
@@ -228,22 +259,32 @@ class SecurityIT {
             Duration took = Duration.ofNanos(System.nanoTime() - started);
             String output = finish(app);
             assertEquals(Main.EXIT_NOT_AUTHORIZED, exit, "within " + FAIL_FAST + ", took " + took + "\n" + app.tail());
-            List<String> errors = output.lines().filter(line -> line.startsWith("event-pipelines:")).toList();
+            List<String> errors = output.lines()
+                    .filter(line -> line.startsWith("event-pipelines:"))
+                    .toList();
             assertEquals(1, errors.size(), output);
             String line = errors.get(0);
-            assertTrue(line.startsWith("event-pipelines: authentication failed: the cluster at " + kafka.bootstrapServers()
-                    + " refused the credentials (security.protocol=SASL_SSL, sasl.mechanism=SCRAM-SHA-512, user 'app')"), line);
+            assertTrue(
+                    line.startsWith(
+                            "event-pipelines: authentication failed: the cluster at " + kafka.bootstrapServers()
+                                    + " refused the credentials (security.protocol=SASL_SSL, sasl.mechanism=SCRAM-SHA-512, user 'app')"),
+                    line);
             assertTrue(line.contains("invalid credentials"), line);
         }
     }
 
     @Test
     void aPrincipalWithoutReadOnTheInputTopicIsToldWhichTopicAndOperation() throws Exception {
-        CliRun result = cli("run", properties("sec-noread", saslSettings("reader-less", READER_PASSWORD)).toString());
+        CliRun result = cli(
+                "run",
+                properties("sec-noread", saslSettings("reader-less", READER_PASSWORD))
+                        .toString());
         assertEquals(Main.EXIT_NOT_AUTHORIZED, result.exitCode(), result.err());
         assertEquals(1, result.err().strip().lines().count(), result.err());
-        assertEquals("event-pipelines: not authorized: User:reader-less lacks topic ACLs on temperature-readings (READ) at "
-                + kafka.bootstrapServers() + " (security.protocol=SASL_SSL, sasl.mechanism=SCRAM-SHA-512, user 'reader-less')",
+        assertEquals(
+                "event-pipelines: not authorized: User:reader-less lacks topic ACLs on temperature-readings (READ) at "
+                        + kafka.bootstrapServers()
+                        + " (security.protocol=SASL_SSL, sasl.mechanism=SCRAM-SHA-512, user 'reader-less')",
                 result.err().strip());
     }
 
@@ -254,8 +295,8 @@ class SecurityIT {
         Path config = properties("sec-registry", settings);
         String refused = "event-pipelines: access denied: Schema Registry " + registry.url()
                 + " answered HTTP 401 (not authenticated) as user 'app' while ";
-        for (String[] command : List.of(new String[] {"schemas", "check"}, new String[] {"schemas", "register"},
-                new String[] {"run"})) {
+        for (String[] command : List.of(
+                new String[] {"schemas", "check"}, new String[] {"schemas", "register"}, new String[] {"run"})) {
             List<String> args = new ArrayList<>(List.of(command));
             args.add(config.toString());
             CliRun result = cli(args.toArray(String[]::new));
@@ -277,7 +318,10 @@ class SecurityIT {
         Map<String, String> settings = registrySettings(REGISTRY_PASSWORD);
         kafka.mtlsClient(clientCertificate).forEach((key, value) -> settings.put(key, value.toString()));
         try (AppProcess app = app("sec-mtls", properties("sec-mtls", settings), Map.of())) {
-            app.await(TIMEOUT, "temperature RUNNING", () -> app.output().contains("Pipeline temperature: REBALANCING -> RUNNING"));
+            app.await(
+                    TIMEOUT,
+                    "temperature RUNNING",
+                    () -> app.output().contains("Pipeline temperature: REBALANCING -> RUNNING"));
             produce("mtls", 40.0, 10.0);
             assertEquals(List.of("mtls-1 40.0"), alertsFor("mtls", 1), app.tail());
             assertEquals(143, app.stop(60), app.tail());
@@ -292,7 +336,10 @@ class SecurityIT {
         });
         CliRun refused = cli("run", properties("sec-mtls-none", anonymous).toString());
         assertEquals(Main.EXIT_NOT_AUTHORIZED, refused.exitCode(), refused.err());
-        assertTrue(refused.err().startsWith("event-pipelines: authentication failed: the cluster at " + kafka.mtlsBootstrapServers()),
+        assertTrue(
+                refused.err()
+                        .startsWith("event-pipelines: authentication failed: the cluster at "
+                                + kafka.mtlsBootstrapServers()),
                 refused.err());
     }
 
@@ -302,20 +349,28 @@ class SecurityIT {
     private static void produce(String prefix, double... celsius) throws Exception {
         AvroSerdes serdes = new AvroSerdes(new HashMap<>(registrySettings(REGISTRY_PASSWORD)));
         try (KafkaProducer<String, TemperatureReading> producer = new KafkaProducer<>(
-                kafka.superUserClient(), new StringSerializer(),
+                kafka.superUserClient(),
+                new StringSerializer(),
                 serdes.value(TemperatureReading.class).serializer())) {
             for (int i = 0; i < celsius.length; i++) {
                 String sensor = prefix + "-" + (i + 1);
-                producer.send(new ProducerRecord<>("temperature-readings", sensor,
-                        new TemperatureReading(sensor, celsius[i], Instant.now(), null))).get(30, TimeUnit.SECONDS);
+                producer.send(new ProducerRecord<>(
+                                "temperature-readings",
+                                sensor,
+                                new TemperatureReading(sensor, celsius[i], Instant.now(), null)))
+                        .get(30, TimeUnit.SECONDS);
             }
         }
     }
 
     /** "sensorId celsius" of the alerts for sensors {@code <prefix>-*}, once there are {@code count}, read as an outsider would. */
     private static List<String> alertsFor(String prefix, int count) {
-        RegistryDecoder decoder = new RegistryDecoder(registry.url(),
-                HttpClient.newBuilder().sslContext(certificates.trustingContext()).build(), "app:" + REGISTRY_PASSWORD);
+        RegistryDecoder decoder = new RegistryDecoder(
+                registry.url(),
+                HttpClient.newBuilder()
+                        .sslContext(certificates.trustingContext())
+                        .build(),
+                "app:" + REGISTRY_PASSWORD);
         try (TopicReader reader = new TopicReader(kafka.superUserClient(), "temperature-alerts")) {
             List<String> alerts = new ArrayList<>();
             io.eventpipelines.testing.Poll.until(TIMEOUT, count + " alerts for " + prefix, () -> {

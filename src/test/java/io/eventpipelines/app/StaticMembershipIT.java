@@ -1,5 +1,8 @@
 package io.eventpipelines.app;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.eventpipelines.orders.InventoryTopology;
 import io.eventpipelines.orders.NotificationTopology;
 import io.eventpipelines.testing.AppProcess;
@@ -7,16 +10,6 @@ import io.eventpipelines.testing.CommittedCounts;
 import io.eventpipelines.testing.InventoryFeed;
 import io.eventpipelines.testing.RealStack;
 import io.eventpipelines.testing.RegistryDecoder;
-
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ConsumerGroupDescription;
-import org.apache.kafka.clients.admin.MemberDescription;
-import org.apache.kafka.common.GroupState;
-import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,9 +26,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.MemberDescription;
+import org.apache.kafka.common.GroupState;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Restarts that do not move partitions: two instances of the notifications pipeline, each with its own
@@ -56,20 +54,29 @@ class StaticMembershipIT {
      * crash (see below), well within it.
      */
     private static final Duration SESSION_TIMEOUT = Duration.ofSeconds(45);
+
     private static final int PARTITIONS = 4;
     private static final String GROUP = "static-membership-it-notifications";
-    private static final Pattern JOINED = Pattern.compile("Successfully joined group with generation Generation\\{generationId=(\\d+)");
+    private static final Pattern JOINED =
+            Pattern.compile("Successfully joined group with generation Generation\\{generationId=(\\d+)");
     private static final String LEFT_RUNNING = "Pipeline notifications: RUNNING -> REBALANCING";
     private static final String SKIPPED_ASSIGNMENT = "Skipped assignment for returning static leader";
-    private static final Path LOGBACK = Path.of("target", "test-classes", "logback-group-members.xml").toAbsolutePath();
+    private static final Path LOGBACK =
+            Path.of("target", "test-classes", "logback-group-members.xml").toAbsolutePath();
 
     @RegisterExtension
     static final RealStack STACK = new RealStack("static-membership-it-");
 
     @BeforeAll
     static void start() throws Exception {
-        STACK.kafka().createTopics(PARTITIONS, List.of(InventoryTopology.ORDERS_TOPIC, InventoryTopology.RESTOCKS_TOPIC,
-                NotificationTopology.NOTIFICATIONS_TOPIC, Pipeline.NOTIFICATIONS.deadLetterTopic()));
+        STACK.kafka()
+                .createTopics(
+                        PARTITIONS,
+                        List.of(
+                                InventoryTopology.ORDERS_TOPIC,
+                                InventoryTopology.RESTOCKS_TOPIC,
+                                NotificationTopology.NOTIFICATIONS_TOPIC,
+                                Pipeline.NOTIFICATIONS.deadLetterTopic()));
     }
 
     @Test
@@ -78,12 +85,19 @@ class StaticMembershipIT {
         Path b = properties("b");
         List<AppProcess> processes = new ArrayList<>();
         ScheduledExecutorService feeder = Executors.newSingleThreadScheduledExecutor();
-        try (InventoryFeed feed = new InventoryFeed(STACK.kafka().bootstrapServers(), AppConfig.load(a, Map.of()).serdeConfig(),
-                Map.of(), "sm", 10, 20261202L);
-             CommittedCounts notified = new CommittedCounts(STACK.kafka().bootstrapServers(),
-                     NotificationTopology.NOTIFICATIONS_TOPIC, new RegistryDecoder(STACK.registry().url()),
-                     notification -> notification.get("orderId").toString());
-             Admin admin = STACK.kafka().admin()) {
+        try (InventoryFeed feed = new InventoryFeed(
+                        STACK.kafka().bootstrapServers(),
+                        AppConfig.load(a, Map.of()).serdeConfig(),
+                        Map.of(),
+                        "sm",
+                        10,
+                        20261202L);
+                CommittedCounts notified = new CommittedCounts(
+                        STACK.kafka().bootstrapServers(),
+                        NotificationTopology.NOTIFICATIONS_TOPIC,
+                        new RegistryDecoder(STACK.registry().url()),
+                        notification -> notification.get("orderId").toString());
+                Admin admin = STACK.kafka().admin()) {
             AppProcess first = start(a, "a-1.log", processes);
             awaitRunning(first);
             // About 180 orders a second (every tenth event is a restock, which notifications do not read).
@@ -92,23 +106,44 @@ class StaticMembershipIT {
             awaitRunning(second);
             Map<String, Set<Integer>> assignment = awaitShared(admin, first, second);
 
-            Restart ofFollower = restart(second, false, b, "b-2.log", first, admin, assignment, feed, notified, processes);
-            assertTrue(!ofFollower.skippedAssignment(), "b is not the leader: it takes no part in assigning\n" + ofFollower.back().tail());
-            Restart ofLeader = restart(first, false, a, "a-2.log", ofFollower.back(), admin, assignment, feed, notified, processes);
-            assertTrue(ofLeader.skippedAssignment(), "a, the leader, returns without assigning anew\n" + ofLeader.back().tail());
+            Restart ofFollower =
+                    restart(second, false, b, "b-2.log", first, admin, assignment, feed, notified, processes);
+            assertTrue(
+                    !ofFollower.skippedAssignment(),
+                    "b is not the leader: it takes no part in assigning\n"
+                            + ofFollower.back().tail());
+            Restart ofLeader = restart(
+                    first, false, a, "a-2.log", ofFollower.back(), admin, assignment, feed, notified, processes);
+            assertTrue(
+                    ofLeader.skippedAssignment(),
+                    "a, the leader, returns without assigning anew\n"
+                            + ofLeader.back().tail());
             // A crash rather than a stop is the same to the group: the member returns before its session expires.
             // Notifications has no store, so each start has a new process id and transactional id, which cannot
             // fence the dead process's open transaction: the returning tasks (in REBALANCING) and read_committed
             // readers of the partitions it wrote to wait until the broker aborts it, transaction.timeout.ms (10 s)
             // after it began, checked every 10 s. Measured here: caught up 4.7 to 15.6 s after the kill.
-            Restart afterCrash = restart(ofFollower.back(), true, b, "b-3.log", ofLeader.back(), admin, assignment, feed,
-                    notified, processes);
+            Restart afterCrash = restart(
+                    ofFollower.back(),
+                    true,
+                    b,
+                    "b-3.log",
+                    ofLeader.back(),
+                    admin,
+                    assignment,
+                    feed,
+                    notified,
+                    processes);
 
             feeder.shutdown();
             assertTrue(feeder.awaitTermination(10, TimeUnit.SECONDS));
             feed.flush();
             Set<String> orders = orders(feed);
-            ofLeader.back().await(TIMEOUT, "a notification for each of " + orders.size() + " orders", () -> notified.answered(orders));
+            ofLeader.back()
+                    .await(
+                            TIMEOUT,
+                            "a notification for each of " + orders.size() + " orders",
+                            () -> notified.answered(orders));
             Map<String, Long> counts = notified.readAll(); // extra (duplicate) notifications arrive with this last read
             Map<String, Long> notOnce = new TreeMap<>();
             counts.forEach((order, n) -> {
@@ -118,10 +153,11 @@ class StaticMembershipIT {
             });
             assertTrue(notOnce.isEmpty(), notOnce.size() + " orders not notified exactly once: " + notOnce);
             assertEquals(orders.size(), notified.records().size());
-            System.out.printf("StaticMembershipIT: from SIGTERM to RUNNING again (to every order sent until then notified) "
+            System.out.printf(
+                    "StaticMembershipIT: from SIGTERM to RUNNING again (to every order sent until then notified) "
                             + "%s (b, a follower), %s (a, the leader); from SIGKILL %s (b); all in generation %d; %d orders "
-                            + "notified once each; partitions %s%n", ofFollower, ofLeader, afterCrash, ofLeader.generation(),
-                    orders.size(), assignment);
+                            + "notified once each; partitions %s%n",
+                    ofFollower, ofLeader, afterCrash, ofLeader.generation(), orders.size(), assignment);
             for (AppProcess app : List.of(afterCrash.back(), ofLeader.back())) {
                 assertTrue(app.stop(60) >= 0, "stops on SIGTERM\n" + app.tail());
             }
@@ -137,7 +173,8 @@ class StaticMembershipIT {
      * What a restart showed: how long it took from the signal to RUNNING again, and until every order sent
      * until then was notified; the generation it returned to.
      */
-    private record Restart(AppProcess back, Duration took, Duration caughtUp, int generation, boolean skippedAssignment) {
+    private record Restart(
+            AppProcess back, Duration took, Duration caughtUp, int generation, boolean skippedAssignment) {
         @Override
         public String toString() {
             return took.toMillis() + " ms (" + caughtUp.toMillis() + " ms)";
@@ -149,9 +186,18 @@ class StaticMembershipIT {
      * left with the partitions it had, and {@code other} neither left RUNNING nor joined a new generation,
      * until orders sent after the restart, on every partition, are notified.
      */
-    private static Restart restart(AppProcess restarted, boolean crash, Path properties, String log, AppProcess other, Admin admin,
-                                   Map<String, Set<Integer>> assignment, InventoryFeed feed, CommittedCounts notified,
-                                   List<AppProcess> processes) throws Exception {
+    private static Restart restart(
+            AppProcess restarted,
+            boolean crash,
+            Path properties,
+            String log,
+            AppProcess other,
+            Admin admin,
+            Map<String, Set<Integer>> assignment,
+            InventoryFeed feed,
+            CommittedCounts notified,
+            List<AppProcess> processes)
+            throws Exception {
         int generation = lastGeneration(other);
         long otherLeftRunning = count(other.output(), LEFT_RUNNING);
         long begin = System.nanoTime();
@@ -159,37 +205,47 @@ class StaticMembershipIT {
             restarted.kill();
         } else {
             assertTrue(restarted.stop(60) >= 0, "stops on SIGTERM\n" + restarted.tail());
-            assertTrue(restarted.output().contains("Closing pipeline notifications, staying in its group as static member "),
+            assertTrue(
+                    restarted
+                            .output()
+                            .contains("Closing pipeline notifications, staying in its group as static member "),
                     "says why its partitions stay\n" + restarted.tail());
         }
         AppProcess back = start(properties, log, processes);
         awaitRunning(back);
         Duration took = Duration.ofNanos(System.nanoTime() - begin);
-        assertTrue(took.compareTo(SESSION_TIMEOUT) < 0, "the restart took " + took + ", longer than the session timeout");
+        assertTrue(
+                took.compareTo(SESSION_TIMEOUT) < 0, "the restart took " + took + ", longer than the session timeout");
 
         // 200 orders sent after the restart land on every partition, the returning instance's included.
         int sentAtReturn = feed.sent();
         back.await(TIMEOUT, "200 more orders", () -> feed.sent() >= sentAtReturn + 250);
         Set<String> sent = orders(feed);
-        back.await(TIMEOUT, "notifications for the " + sent.size() + " orders sent so far", () -> notified.answered(sent));
+        back.await(
+                TIMEOUT, "notifications for the " + sent.size() + " orders sent so far", () -> notified.answered(sent));
         Duration caughtUp = Duration.ofNanos(System.nanoTime() - begin);
-        assertEquals(generation, lastGeneration(back), "the returning member joins the generation it left\n" + back.tail());
+        assertEquals(
+                generation, lastGeneration(back), "the returning member joins the generation it left\n" + back.tail());
         assertEquals(generation, lastGeneration(other), "no new generation for the other\n" + other.tail());
-        assertEquals(otherLeftRunning, count(other.output(), LEFT_RUNNING), "the other never left RUNNING\n" + other.tail());
+        assertEquals(
+                otherLeftRunning, count(other.output(), LEFT_RUNNING), "the other never left RUNNING\n" + other.tail());
         assertEquals(assignment, assignment(admin), "each member has the partitions it had");
         return new Restart(back, took, caughtUp, generation, back.output().contains(SKIPPED_ASSIGNMENT));
     }
 
     private static Path properties(String instance) throws Exception {
         Path file = STACK.dir().resolve(instance + ".properties");
-        Files.writeString(file, String.join("\n",
-                "bootstrap.servers=" + STACK.kafka().bootstrapServers(),
-                "schema.registry.url=" + STACK.registry().url(),
-                "application.id=static-membership-it",
-                "state.dir=" + STACK.dir().resolve("state-" + instance),
-                "pipelines=notifications",
-                "instance.id=" + instance,
-                ""));
+        Files.writeString(
+                file,
+                String.join(
+                        "\n",
+                        "bootstrap.servers=" + STACK.kafka().bootstrapServers(),
+                        "schema.registry.url=" + STACK.registry().url(),
+                        "application.id=static-membership-it",
+                        "state.dir=" + STACK.dir().resolve("state-" + instance),
+                        "pipelines=notifications",
+                        "instance.id=" + instance,
+                        ""));
         return file;
     }
 
@@ -200,7 +256,10 @@ class StaticMembershipIT {
     }
 
     private static void awaitRunning(AppProcess app) {
-        app.await(TIMEOUT, "notifications RUNNING", () -> app.output().contains("Pipeline notifications: REBALANCING -> RUNNING"));
+        app.await(
+                TIMEOUT,
+                "notifications RUNNING",
+                () -> app.output().contains("Pipeline notifications: REBALANCING -> RUNNING"));
     }
 
     /**
@@ -212,9 +271,12 @@ class StaticMembershipIT {
         first.await(TIMEOUT, "both instances RUNNING, each with partitions of orders", () -> {
             Map<String, Set<Integer>> now = assignment(admin);
             Set<Integer> union = now.values().stream().flatMap(Set::stream).collect(Collectors.toSet());
-            boolean done = now.size() == 2 && now.values().stream().noneMatch(Set::isEmpty) && union.size() == PARTITIONS
+            boolean done = now.size() == 2
+                    && now.values().stream().noneMatch(Set::isEmpty)
+                    && union.size() == PARTITIONS
                     && now.values().stream().mapToInt(Set::size).sum() == PARTITIONS
-                    && lastState(first).equals("RUNNING") && lastState(second).equals("RUNNING");
+                    && lastState(first).equals("RUNNING")
+                    && lastState(second).equals("RUNNING");
             shared.clear();
             shared.putAll(now);
             return done;
@@ -225,16 +287,21 @@ class StaticMembershipIT {
     /** The partitions of orders each member (by group.instance.id) has in the group's current, stable generation. */
     private static Map<String, Set<Integer>> assignment(Admin admin) {
         try {
-            ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(GROUP)).describedGroups().get(GROUP)
+            ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(GROUP))
+                    .describedGroups()
+                    .get(GROUP)
                     .get(10, TimeUnit.SECONDS);
             if (group.groupState() != GroupState.STABLE) {
                 return Map.of();
             }
             Map<String, Set<Integer>> byMember = new TreeMap<>();
             for (MemberDescription member : group.members()) {
-                byMember.put(member.groupInstanceId().orElse(member.consumerId()), member.assignment().topicPartitions().stream()
-                        .filter(tp -> tp.topic().equals(InventoryTopology.ORDERS_TOPIC)).map(TopicPartition::partition)
-                        .collect(Collectors.toCollection(TreeSet::new)));
+                byMember.put(
+                        member.groupInstanceId().orElse(member.consumerId()),
+                        member.assignment().topicPartitions().stream()
+                                .filter(tp -> tp.topic().equals(InventoryTopology.ORDERS_TOPIC))
+                                .map(TopicPartition::partition)
+                                .collect(Collectors.toCollection(TreeSet::new)));
             }
             return byMember;
         } catch (Exception e) {
@@ -267,7 +334,9 @@ class StaticMembershipIT {
 
     private static Set<String> orders(InventoryFeed feed) {
         feed.flush();
-        return feed.identities().stream().filter(id -> id.startsWith("order ")).map(id -> id.substring("order ".length()))
+        return feed.identities().stream()
+                .filter(id -> id.startsWith("order "))
+                .map(id -> id.substring("order ".length()))
                 .collect(Collectors.toCollection(HashSet::new));
     }
 }

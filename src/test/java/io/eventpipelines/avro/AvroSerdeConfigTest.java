@@ -72,10 +72,14 @@ class AvroSerdeConfigTest {
     @Test
     void readsTypedValues() {
         AvroSerdeConfig config = new AvroSerdeConfig(with(
-                AvroSerdeConfig.AUTO_REGISTER_SCHEMAS, Boolean.FALSE,
-                AvroSerdeConfig.MAX_RETRIES_CONFIG, 7,
-                AvroSerdeConfig.RETRIES_WAIT_MS_CONFIG, 10L,
-                AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, List.of("https://a", "https://b")));
+                AvroSerdeConfig.AUTO_REGISTER_SCHEMAS,
+                Boolean.FALSE,
+                AvroSerdeConfig.MAX_RETRIES_CONFIG,
+                7,
+                AvroSerdeConfig.RETRIES_WAIT_MS_CONFIG,
+                10L,
+                AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG,
+                List.of("https://a", "https://b")));
         assertFalse(config.autoRegisterSchemas());
         assertEquals(7, config.maxRetries());
         assertEquals(10, config.retriesWaitMs());
@@ -84,19 +88,22 @@ class AvroSerdeConfigTest {
 
     @Test
     void invalidBooleanNamesTheKey() {
-        ConfigException e = assertThrows(ConfigException.class,
-                () -> new AvroSerdeConfig(with(AvroSerdeConfig.AUTO_REGISTER_SCHEMAS, "yes")));
+        ConfigException e = assertThrows(
+                ConfigException.class, () -> new AvroSerdeConfig(with(AvroSerdeConfig.AUTO_REGISTER_SCHEMAS, "yes")));
         assertTrue(e.getMessage().contains("auto.register.schemas"), e.getMessage());
         assertTrue(e.getMessage().contains("yes"), e.getMessage());
     }
 
     @Test
     void invalidNumbersAreRejected() {
-        assertThrows(ConfigException.class, () -> new AvroSerdeConfig(with(AvroSerdeConfig.MAX_RETRIES_CONFIG, "three")));
+        assertThrows(
+                ConfigException.class, () -> new AvroSerdeConfig(with(AvroSerdeConfig.MAX_RETRIES_CONFIG, "three")));
         assertThrows(ConfigException.class, () -> new AvroSerdeConfig(with(AvroSerdeConfig.MAX_RETRIES_CONFIG, -1)));
         assertThrows(ConfigException.class, () -> new AvroSerdeConfig(with(AvroSerdeConfig.HTTP_READ_TIMEOUT_MS, 0)));
-        assertThrows(ConfigException.class, () -> new AvroSerdeConfig(with(AvroSerdeConfig.RETRIES_WAIT_MS_CONFIG, 1.5)));
-        assertThrows(ConfigException.class,
+        assertThrows(
+                ConfigException.class, () -> new AvroSerdeConfig(with(AvroSerdeConfig.RETRIES_WAIT_MS_CONFIG, 1.5)));
+        assertThrows(
+                ConfigException.class,
                 () -> new AvroSerdeConfig(with(AvroSerdeConfig.HTTP_CONNECT_TIMEOUT_MS, "99999999999")));
     }
 
@@ -104,21 +111,29 @@ class AvroSerdeConfigTest {
     void missingUrlNamesTheKey() {
         ConfigException e = assertThrows(ConfigException.class, () -> new AvroSerdeConfig(Map.of()));
         assertTrue(e.getMessage().contains("schema.registry.url"), e.getMessage());
-        assertThrows(ConfigException.class,
+        assertThrows(
+                ConfigException.class,
                 () -> new AvroSerdeConfig(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, " , ")));
     }
 
     @Test
     void invalidUrlsAreRejected() {
-        assertThrows(ConfigException.class, () -> AvroSerdeConfig.parse(with(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, "registry:8081")));
-        assertThrows(ConfigException.class, () -> AvroSerdeConfig.parse(with(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, "ftp://registry")));
-        assertThrows(ConfigException.class,
-                () -> AvroSerdeConfig.parse(with(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, "mock://a,http://b:8081")));
+        assertThrows(
+                ConfigException.class,
+                () -> AvroSerdeConfig.parse(with(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, "registry:8081")));
+        assertThrows(
+                ConfigException.class,
+                () -> AvroSerdeConfig.parse(with(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, "ftp://registry")));
+        assertThrows(
+                ConfigException.class,
+                () -> AvroSerdeConfig.parse(
+                        with(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, "mock://a,http://b:8081")));
     }
 
     @Test
     void mockUrlSelectsAScope() {
-        AvroSerdeConfig config = new AvroSerdeConfig(with(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, "mock://my-tests"));
+        AvroSerdeConfig config =
+                new AvroSerdeConfig(with(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, "mock://my-tests"));
         assertEquals(Optional.of("my-tests"), config.mockScope());
         assertEquals(MockSchemaRegistry.getClientForScope("my-tests"), SchemaRegistryClients.create(config));
         MockSchemaRegistry.dropScope("my-tests");
@@ -140,21 +155,30 @@ class AvroSerdeConfigTest {
 
     @Test
     void userInfoSourceNeedsUserInfo() {
-        ConfigException e = assertThrows(ConfigException.class,
+        ConfigException e = assertThrows(
+                ConfigException.class,
                 () -> new AvroSerdeConfig(with(AvroSerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE, "USER_INFO")));
         assertTrue(e.getMessage().contains("basic.auth.user.info"), e.getMessage());
-        assertThrows(ConfigException.class, () -> new AvroSerdeConfig(with(
-                AvroSerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE, "USER_INFO", AvroSerdeConfig.USER_INFO_CONFIG, "no-colon")));
-        assertThrows(ConfigException.class,
+        assertThrows(
+                ConfigException.class,
+                () -> new AvroSerdeConfig(with(
+                        AvroSerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE,
+                        "USER_INFO",
+                        AvroSerdeConfig.USER_INFO_CONFIG,
+                        "no-colon")));
+        assertThrows(
+                ConfigException.class,
                 () -> new AvroSerdeConfig(with(AvroSerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE, "SASL_INHERIT")));
     }
 
     @Test
     void conflictingAliasesAreRejectedWithoutShowingThePassword() {
-        ConfigException e = assertThrows(ConfigException.class, () -> new AvroSerdeConfig(with(
-                AvroSerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE, "USER_INFO",
-                AvroSerdeConfig.USER_INFO_CONFIG, "alice:s3cret",
-                AvroSerdeConfig.SCHEMA_REGISTRY_USER_INFO_CONFIG, "alice:other-s3cret")));
+        ConfigException e = assertThrows(
+                ConfigException.class,
+                () -> new AvroSerdeConfig(with(
+                        AvroSerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE, "USER_INFO",
+                        AvroSerdeConfig.USER_INFO_CONFIG, "alice:s3cret",
+                        AvroSerdeConfig.SCHEMA_REGISTRY_USER_INFO_CONFIG, "alice:other-s3cret")));
         assertFalse(e.getMessage().contains("s3cret"), e.getMessage());
     }
 
@@ -167,14 +191,16 @@ class AvroSerdeConfigTest {
         assertFalse(userInfo.toString().contains("alice"), userInfo.toString());
         assertTrue(userInfo.toString().contains(URL), userInfo.toString());
 
-        AvroSerdeConfig inUrl = new AvroSerdeConfig(with(
-                AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, "https://bob:hunter2@registry:8081/sr"));
+        AvroSerdeConfig inUrl = new AvroSerdeConfig(
+                with(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, "https://bob:hunter2@registry:8081/sr"));
         assertFalse(inUrl.toString().contains("hunter2"), inUrl.toString());
         assertTrue(inUrl.toString().contains("registry:8081/sr"), inUrl.toString());
         assertFalse(new RestSchemaRegistryClient(inUrl).toString().contains("hunter2"));
 
-        ConfigException e = assertThrows(ConfigException.class, () -> new AvroSerdeConfig(with(
-                AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, "https://bob:hunter2@registry:8081,mock://x")));
+        ConfigException e = assertThrows(
+                ConfigException.class,
+                () -> new AvroSerdeConfig(with(
+                        AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, "https://bob:hunter2@registry:8081,mock://x")));
         assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
     }
 
@@ -182,27 +208,32 @@ class AvroSerdeConfigTest {
     void passwordsWithSlashAtColonQuestionMarkHashAndPercentAreNeverPrinted() {
         for (String secret : List.of("ab/cd", "p@ss/w:rd", "50%off", "a?b#c", "x%2Fy", "%")) {
             String url = "https://app:" + secret + "@sr:8081/apis/ccompat/v7";
-            assertEquals("https://[hidden]@sr:8081/apis/ccompat/v7", AvroSerdeConfig.redactUrls(url + ",http://other:8081")
-                    .split(",")[0], secret);
+            assertEquals(
+                    "https://[hidden]@sr:8081/apis/ccompat/v7",
+                    AvroSerdeConfig.redactUrls(url + ",http://other:8081").split(",")[0],
+                    secret);
             AvroSerdeConfig config = new AvroSerdeConfig(with(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, url));
             assertFalse(config.toString().contains(secret), config.toString());
             assertTrue(config.toString().contains("sr:8081/apis/ccompat/v7"), config.toString());
             // The exit-2 line is this message.
-            ConfigException e = assertThrows(ConfigException.class, () -> new AvroSerdeConfig(with(
-                    AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, url + ",mock://x")));
+            ConfigException e = assertThrows(
+                    ConfigException.class,
+                    () -> new AvroSerdeConfig(with(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, url + ",mock://x")));
             assertFalse(e.getMessage().contains(secret), e.getMessage());
             assertTrue(e.getMessage().contains("[hidden]@sr:8081"), e.getMessage());
         }
         assertEquals("app:ab/cd", AvroSerdeConfig.userInfoOf("https://app:ab/cd@sr:8081"));
         assertEquals("https://sr:8081/x", AvroSerdeConfig.withoutUserInfo("https://app:ab/cd@sr:8081/x", ""));
-        assertEquals("u:\u00e9/%zz", AvroSerdeConfig.userInfoOf("http://u:%C3%A9%2F%zz@sr"), "UTF-8 escapes; a bare % kept");
+        assertEquals(
+                "u:\u00e9/%zz", AvroSerdeConfig.userInfoOf("http://u:%C3%A9%2F%zz@sr"), "UTF-8 escapes; a bare % kept");
         assertNull(AvroSerdeConfig.userInfoOf("https://sr:8081/apis"));
         assertEquals("https://sr:8081/apis", AvroSerdeConfig.redactUrls("https://sr:8081/apis"));
     }
 
     @Test
     void injectedClientConfigsMayOmitTheUrl() {
-        AvroSerdeConfig config = AvroSerdeConfig.parseWithoutRequiredUrl(Map.of(AvroSerdeConfig.AUTO_REGISTER_SCHEMAS, "false"));
+        AvroSerdeConfig config =
+                AvroSerdeConfig.parseWithoutRequiredUrl(Map.of(AvroSerdeConfig.AUTO_REGISTER_SCHEMAS, "false"));
         assertEquals(List.of(), config.schemaRegistryUrls());
         assertFalse(config.autoRegisterSchemas());
     }

@@ -25,7 +25,8 @@ class DecodedSerdeTest {
 
     private final String scope = "decoded-test-" + UUID.randomUUID();
     private final SchemaRegistryClient registry = MockSchemaRegistry.getClientForScope(scope);
-    private final AvroSerdes serdes = new AvroSerdes(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, "mock://" + scope), registry);
+    private final AvroSerdes serdes =
+            new AvroSerdes(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, "mock://" + scope), registry);
     private final Serde<Decoded<LogEvent>> decoded = serdes.decoded(LogEvent.class);
     private final Serde<LogEvent> plain = serdes.value(LogEvent.class);
 
@@ -43,7 +44,8 @@ class DecodedSerdeTest {
         int inId = registry.register(IN + "-value", producers);
         // The datum with its first field (the timestamp's varint) one byte longer than needed: valid Avro that only
         // a serializer which reuses the bytes, rather than encoding anew, passes on unchanged.
-        byte[] padded = padFirstVarint(TestRecords.framed(inId, TestRecords.payload(plain.serializer().serialize(IN, logEvent(LogLevel.ERROR)))));
+        byte[] padded = padFirstVarint(TestRecords.framed(
+                inId, TestRecords.payload(plain.serializer().serialize(IN, logEvent(LogLevel.ERROR)))));
         assertEquals(logEvent(LogLevel.ERROR), plain.deserializer().deserialize(IN, padded));
 
         Decoded<LogEvent> read = decoded.deserializer().deserialize(IN, padded);
@@ -61,7 +63,8 @@ class DecodedSerdeTest {
     void encodesAnewWhatAnotherWriterSchemaWrote() {
         Schema newer = parse(TestRecords.LOG_EVENT_WITH_CRITICAL);
         int newerId = registry.register(IN + "-value", newer);
-        byte[] wire = TestRecords.framed(newerId, TestRecords.encodeGeneric(newer, TestRecords.logEventWithLevel(newer, "CRITICAL")));
+        byte[] wire = TestRecords.framed(
+                newerId, TestRecords.encodeGeneric(newer, TestRecords.logEventWithLevel(newer, "CRITICAL")));
 
         Decoded<LogEvent> read = decoded.deserializer().deserialize(IN, wire);
         byte[] written = decoded.serializer().serialize(OUT, read);
@@ -75,7 +78,8 @@ class DecodedSerdeTest {
     @Test
     void encodesAValueMadeInTheTopology() {
         LogEvent event = logEvent(LogLevel.WARN);
-        assertArrayEquals(plain.serializer().serialize(OUT, event), decoded.serializer().serialize(OUT, Decoded.of(event)));
+        assertArrayEquals(
+                plain.serializer().serialize(OUT, event), decoded.serializer().serialize(OUT, Decoded.of(event)));
     }
 
     @Test

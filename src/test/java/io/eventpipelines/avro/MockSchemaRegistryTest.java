@@ -40,7 +40,8 @@ class MockSchemaRegistryTest {
         assertEquals(1, registry.register("a-value", parse(TestRecords.TEMPERATURE_V1)), "same schema again, same id");
         assertEquals(1, registry.getLatestSchema("a-value").version(), "re-registering adds no version");
         assertEquals(2, registry.register("a-value", v2));
-        assertEquals(new RegisteredSchema("a-value", 2, 2, registry.getSchemaById(2)), registry.getLatestSchema("a-value"));
+        assertEquals(
+                new RegisteredSchema("a-value", 2, 2, registry.getSchemaById(2)), registry.getLatestSchema("a-value"));
 
         assertEquals(1, registry.register("b-value", v1), "same schema under another subject keeps its id");
         assertEquals(1, registry.getLatestSchema("b-value").version());
@@ -54,19 +55,25 @@ class MockSchemaRegistryTest {
     void unknownIdSubjectAndSchemaUseConfluentErrorCodes() {
         registry.register("a-value", v1);
 
-        SchemaRegistryException unknownId = assertThrows(SchemaRegistryException.class, () -> registry.getSchemaById(99));
+        SchemaRegistryException unknownId =
+                assertThrows(SchemaRegistryException.class, () -> registry.getSchemaById(99));
         assertEquals(404, unknownId.status());
         assertEquals(40403, unknownId.errorCode());
 
-        SchemaRegistryException unknownSubject = assertThrows(SchemaRegistryException.class, () -> registry.getId("nope", v1));
+        SchemaRegistryException unknownSubject =
+                assertThrows(SchemaRegistryException.class, () -> registry.getId("nope", v1));
         assertEquals(40401, unknownSubject.errorCode());
         assertEquals("nope", unknownSubject.subject());
 
-        SchemaRegistryException unknownSchema = assertThrows(SchemaRegistryException.class, () -> registry.getId("a-value", v2));
+        SchemaRegistryException unknownSchema =
+                assertThrows(SchemaRegistryException.class, () -> registry.getId("a-value", v2));
         assertEquals(40403, unknownSchema.errorCode());
         assertEquals("a-value", unknownSchema.subject());
 
-        assertEquals(40401, assertThrows(SchemaRegistryException.class, () -> registry.getLatestSchema("nope")).errorCode());
+        assertEquals(
+                40401,
+                assertThrows(SchemaRegistryException.class, () -> registry.getLatestSchema("nope"))
+                        .errorCode());
     }
 
     @Test
@@ -111,17 +118,19 @@ class MockSchemaRegistryTest {
 
     @Test
     void registrationFollowsTheSubjectsCompatibilityLikeARealRegistry() {
-        Schema v1 = new Schema.Parser().parse(
-                "{\"type\":\"record\",\"name\":\"T\",\"fields\":[{\"name\":\"a\",\"type\":\"string\"}]}");
-        Schema addsRequired = new Schema.Parser().parse("{\"type\":\"record\",\"name\":\"T\",\"fields\":["
-                + "{\"name\":\"a\",\"type\":\"string\"},{\"name\":\"b\",\"type\":\"int\"}]}");
-        Schema addsDefaulted = new Schema.Parser().parse("{\"type\":\"record\",\"name\":\"T\",\"fields\":["
-                + "{\"name\":\"a\",\"type\":\"string\"},{\"name\":\"c\",\"type\":\"int\",\"default\":0}]}");
+        Schema v1 = new Schema.Parser()
+                .parse("{\"type\":\"record\",\"name\":\"T\",\"fields\":[{\"name\":\"a\",\"type\":\"string\"}]}");
+        Schema addsRequired = new Schema.Parser()
+                .parse("{\"type\":\"record\",\"name\":\"T\",\"fields\":["
+                        + "{\"name\":\"a\",\"type\":\"string\"},{\"name\":\"b\",\"type\":\"int\"}]}");
+        Schema addsDefaulted = new Schema.Parser()
+                .parse("{\"type\":\"record\",\"name\":\"T\",\"fields\":["
+                        + "{\"name\":\"a\",\"type\":\"string\"},{\"name\":\"c\",\"type\":\"int\",\"default\":0}]}");
         registry.register("t-value", v1);
 
         assertFalse(registry.testCompatibility("t-value", addsRequired).compatible());
-        SchemaRegistryException rejected = assertThrows(SchemaRegistryException.class,
-                () -> registry.register("t-value", addsRequired));
+        SchemaRegistryException rejected =
+                assertThrows(SchemaRegistryException.class, () -> registry.register("t-value", addsRequired));
         assertEquals(409, rejected.errorCode());
         assertTrue(registry.testCompatibility("t-value", addsDefaulted).compatible());
         registry.register("t-value", addsDefaulted);

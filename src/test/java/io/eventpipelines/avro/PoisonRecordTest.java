@@ -34,7 +34,8 @@ class PoisonRecordTest {
     }
 
     private SerializationException poison(byte[] bytes) {
-        SerializationException e = assertThrows(SerializationException.class, () -> deserializer.deserialize(TOPIC, bytes));
+        SerializationException e =
+                assertThrows(SerializationException.class, () -> deserializer.deserialize(TOPIC, bytes));
         assertFalse(SchemaRegistryUnavailableException.isCauseOf(e), "a bad record is not a registry outage");
         assertTrue(e.getMessage().contains(TOPIC), e.getMessage());
         return e;

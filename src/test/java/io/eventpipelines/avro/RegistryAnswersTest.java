@@ -68,9 +68,11 @@ class RegistryAnswersTest {
     }
 
     private static SerializationException decodeFailure(String url, Object... keyValues) {
-        SpecificAvroDeserializer<TemperatureReading> deserializer = new SpecificAvroDeserializer<>(TemperatureReading.class);
+        SpecificAvroDeserializer<TemperatureReading> deserializer =
+                new SpecificAvroDeserializer<>(TemperatureReading.class);
         deserializer.configure(config(url, keyValues), false);
-        return assertThrows(SerializationException.class,
+        return assertThrows(
+                SerializationException.class,
                 () -> deserializer.deserialize(TOPIC, TestRecords.framed(1, new byte[] {2, 'x'})));
     }
 
@@ -78,8 +80,12 @@ class RegistryAnswersTest {
     static List<Arguments> notTheRegistryApi() {
         return List.of(
                 Arguments.of("404 HTML page", new Response(404, "<html><body>Not Found</body></html>"), 3),
-                Arguments.of("404 JSON of another API", new Response(404, "{\"title\":\"Not Found\",\"status\":404}"), 3),
-                Arguments.of("404 for a path the registry does not serve", Response.error(404, 404, "HTTP 404 Not Found"), 3),
+                Arguments.of(
+                        "404 JSON of another API", new Response(404, "{\"title\":\"Not Found\",\"status\":404}"), 3),
+                Arguments.of(
+                        "404 for a path the registry does not serve",
+                        Response.error(404, 404, "HTTP 404 Not Found"),
+                        3),
                 Arguments.of("200 HTML page", new Response(200, "<!DOCTYPE html><html>Apicurio Registry</html>"), 3),
                 // Well-formed, but not an answer about a schema: found after the call, which is not repeated.
                 Arguments.of("200 JSON without a schema", Response.ok("{\"name\":\"Apicurio Registry\"}"), 1),
@@ -93,14 +99,19 @@ class RegistryAnswersTest {
     void anAnswerThatIsNotTheRegistryApisIsRetriedAndNeverPoison(String what, Response answer, int attempts) {
         server.respondWith(request -> answer);
 
-        SchemaRegistryUnavailableException e = assertThrows(SchemaRegistryUnavailableException.class,
+        SchemaRegistryUnavailableException e = assertThrows(
+                SchemaRegistryUnavailableException.class,
                 () -> client(server.url()).getSchemaById(1));
         assertInstanceOf(SchemaRegistryMisconfiguredException.class, e);
-        assertTrue(e.getMessage().contains(server.url()) && e.getMessage().contains("Confluent-compatible"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains(server.url()) && e.getMessage().contains("Confluent-compatible"),
+                e.getMessage());
         assertEquals(attempts, server.requests().size(), "retried like an outage: the proxy or route may come back");
 
         SerializationException decoding = decodeFailure(server.url());
-        assertTrue(SchemaRegistryException.isRegistryFailure(decoding), () -> "must fail the task, not dead-letter: " + decoding);
+        assertTrue(
+                SchemaRegistryException.isRegistryFailure(decoding),
+                () -> "must fail the task, not dead-letter: " + decoding);
     }
 
     @Test
@@ -145,11 +156,19 @@ class RegistryAnswersTest {
 
         SchemaRegistryException unknown = assertThrows(SchemaRegistryException.class, () -> client.getSchemaById(3));
         assertTrue(unknown.blamesTheRecord(), unknown::toString);
-        assertEquals(3, server.requests().stream().filter(r -> r.rawPath().equals("/schemas/ids/3")).count(),
+        assertEquals(
+                3,
+                server.requests().stream()
+                        .filter(r -> r.rawPath().equals("/schemas/ids/3"))
+                        .count(),
                 "asked again, a bounded number of times (max.retries=2)");
         // A schema deleted for good must not stall every record that carries its id.
         assertThrows(SchemaRegistryException.class, () -> client.getSchemaById(3));
-        assertEquals(4, server.requests().stream().filter(r -> r.rawPath().equals("/schemas/ids/3")).count(),
+        assertEquals(
+                4,
+                server.requests().stream()
+                        .filter(r -> r.rawPath().equals("/schemas/ids/3"))
+                        .count(),
                 "an id confirmed missing is asked once, not waited for again");
     }
 
@@ -172,7 +191,8 @@ class RegistryAnswersTest {
         acceptor.start();
         String url = "https://127.0.0.1:" + hangUp.getLocalPort();
 
-        SchemaRegistryException e = assertThrows(SchemaRegistryException.class, () -> client(url).getSchemaById(1));
+        SchemaRegistryException e =
+                assertThrows(SchemaRegistryException.class, () -> client(url).getSchemaById(1));
         assertInstanceOf(SchemaRegistryUnavailableException.class, e, e::toString);
         assertFalse(e.isAccessDenied(), () -> "would stop the app with exit 4: " + e);
         assertTrue(e.getMessage().contains("3 attempts"), () -> "retried like any connection error: " + e.getMessage());
@@ -184,11 +204,18 @@ class RegistryAnswersTest {
     @Test
     void aHungRegistryHoldsACallNoLongerThanTheCallTimeout() throws Exception {
         String url = hungRegistry();
-        RestSchemaRegistryClient client = client(url, AvroSerdeConfig.CALL_TIMEOUT_MS, 1500,
-                AvroSerdeConfig.MAX_RETRIES_CONFIG, 3, AvroSerdeConfig.RETRIES_WAIT_MS_CONFIG, 100);
+        RestSchemaRegistryClient client = client(
+                url,
+                AvroSerdeConfig.CALL_TIMEOUT_MS,
+                1500,
+                AvroSerdeConfig.MAX_RETRIES_CONFIG,
+                3,
+                AvroSerdeConfig.RETRIES_WAIT_MS_CONFIG,
+                100);
 
         long start = System.nanoTime();
-        SchemaRegistryUnavailableException e = assertTimeoutPreemptively(Duration.ofSeconds(10),
+        SchemaRegistryUnavailableException e = assertTimeoutPreemptively(
+                Duration.ofSeconds(10),
                 () -> assertThrows(SchemaRegistryUnavailableException.class, () -> client.getSchemaById(1)));
         long tookMs = (System.nanoTime() - start) / 1_000_000;
         assertTrue(tookMs >= 1400 && tookMs < 4000, "took " + tookMs + " ms");
@@ -199,8 +226,8 @@ class RegistryAnswersTest {
     @Test
     void waitingForAHungRegistryEndsOnInterruptAndOnClose() throws Exception {
         String url = hungRegistry();
-        RestSchemaRegistryClient client = client(url, AvroSerdeConfig.CALL_TIMEOUT_MS, 60_000,
-                AvroSerdeConfig.HTTP_READ_TIMEOUT_MS, 60_000);
+        RestSchemaRegistryClient client =
+                client(url, AvroSerdeConfig.CALL_TIMEOUT_MS, 60_000, AvroSerdeConfig.HTTP_READ_TIMEOUT_MS, 60_000);
         ExecutorService threads = Executors.newCachedThreadPool();
         closeAfter.add(threads::shutdownNow);
         AtomicReference<Thread> loaderThread = new AtomicReference<>();
@@ -209,13 +236,17 @@ class RegistryAnswersTest {
             loaderThread.set(Thread.currentThread());
             client.getSchemaById(1);
         }));
-        io.eventpipelines.testing.Poll.until(Duration.ofSeconds(5), "the first call to be in flight",
+        io.eventpipelines.testing.Poll.until(
+                Duration.ofSeconds(5),
+                "the first call to be in flight",
                 () -> loaderThread.get() != null && loaderThread.get().getState() != Thread.State.RUNNABLE);
         Future<Throwable> waiter = threads.submit(() -> failureOf(() -> {
             waiterThread.set(Thread.currentThread());
             client.getSchemaById(1);
         }));
-        io.eventpipelines.testing.Poll.until(Duration.ofSeconds(5), "the second call to wait for the first",
+        io.eventpipelines.testing.Poll.until(
+                Duration.ofSeconds(5),
+                "the second call to wait for the first",
                 () -> waiterThread.get() != null && waiterThread.get().getState() != Thread.State.RUNNABLE);
 
         waiterThread.get().interrupt();
@@ -227,10 +258,11 @@ class RegistryAnswersTest {
         assertInstanceOf(SchemaRegistryUnavailableException.class, loaderFailure);
 
         Future<Throwable> third = threads.submit(() -> failureOf(() -> client.getSchemaById(2)));
-        io.eventpipelines.testing.Poll.until(Duration.ofSeconds(5), "a third call to be in flight",
-                () -> hungConnections.get() >= 2);
+        io.eventpipelines.testing.Poll.until(
+                Duration.ofSeconds(5), "a third call to be in flight", () -> hungConnections.get() >= 2);
         client.close();
-        assertInstanceOf(SchemaRegistryUnavailableException.class,
+        assertInstanceOf(
+                SchemaRegistryUnavailableException.class,
                 assertTimeoutPreemptively(Duration.ofSeconds(2), () -> third.get()));
     }
 

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.eventpipelines.temperature.TemperatureReading;
 import io.eventpipelines.testing.FakeRegistryServer;
 import io.eventpipelines.testing.FakeRegistryServer.Response;
-import io.eventpipelines.temperature.TemperatureReading;
 import io.eventpipelines.testing.TestCertificates;
 import io.eventpipelines.testing.TestCertificates.Store;
 import java.nio.charset.StandardCharsets;
@@ -70,8 +70,14 @@ class RegistryTlsTest {
     }
 
     private Object[] trusting() {
-        return new Object[] {AvroSerdeConfig.SSL_TRUSTSTORE_LOCATION, truststore.path().toString(),
-                AvroSerdeConfig.SSL_TRUSTSTORE_PASSWORD, STORE_PASSWORD, AvroSerdeConfig.SSL_TRUSTSTORE_TYPE, "PKCS12"};
+        return new Object[] {
+            AvroSerdeConfig.SSL_TRUSTSTORE_LOCATION,
+            truststore.path().toString(),
+            AvroSerdeConfig.SSL_TRUSTSTORE_PASSWORD,
+            STORE_PASSWORD,
+            AvroSerdeConfig.SSL_TRUSTSTORE_TYPE,
+            "PKCS12"
+        };
     }
 
     private static Object[] concat(Object[] a, Object... b) {
@@ -88,13 +94,19 @@ class RegistryTlsTest {
     @Test
     void httpsWithTheConfiguredTruststoreAndBasicAuth() throws Exception {
         start(certificates.server("registry"), false);
-        RestSchemaRegistryClient client = client(concat(trusting(),
-                AvroSerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE, "USER_INFO",
-                AvroSerdeConfig.SCHEMA_REGISTRY_USER_INFO_CONFIG, "app:" + REGISTRY_PASSWORD));
+        RestSchemaRegistryClient client = client(concat(
+                trusting(),
+                AvroSerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE,
+                "USER_INFO",
+                AvroSerdeConfig.SCHEMA_REGISTRY_USER_INFO_CONFIG,
+                "app:" + REGISTRY_PASSWORD));
 
         assertEquals(7, client.register(SUBJECT, SCHEMA));
         assertTrue(server.url().startsWith("https://"));
-        assertEquals("Basic " + Base64.getEncoder().encodeToString(("app:" + REGISTRY_PASSWORD).getBytes(StandardCharsets.UTF_8)),
+        assertEquals(
+                "Basic "
+                        + Base64.getEncoder()
+                                .encodeToString(("app:" + REGISTRY_PASSWORD).getBytes(StandardCharsets.UTF_8)),
                 server.requests().get(0).header("Authorization"));
     }
 
@@ -106,7 +118,9 @@ class RegistryTlsTest {
         SchemaRegistryException e = assertThrows(SchemaRegistryException.class, () -> client.register(SUBJECT, SCHEMA));
         assertFalse(e instanceof SchemaRegistryUnavailableException, e.toString());
         assertTrue(e.isAccessDenied(), e.toString());
-        assertTrue(e.getMessage().startsWith("TLS handshake with Schema Registry " + server.url() + " failed"), e.getMessage());
+        assertTrue(
+                e.getMessage().startsWith("TLS handshake with Schema Registry " + server.url() + " failed"),
+                e.getMessage());
         assertTrue(e.getMessage().contains(AvroSerdeConfig.SSL_TRUSTSTORE_LOCATION), e.getMessage());
         assertTrue(server.requests().isEmpty());
     }
@@ -115,14 +129,17 @@ class RegistryTlsTest {
     void theHostNameIsVerifiedUnlessTheEndpointIdentificationAlgorithmIsEmpty() throws Exception {
         start(certificates.serverFor("elsewhere", "registry.elsewhere.test"), false);
 
-        SchemaRegistryException e = assertThrows(SchemaRegistryException.class,
-                () -> client(trusting()).register(SUBJECT, SCHEMA));
+        SchemaRegistryException e = assertThrows(
+                SchemaRegistryException.class, () -> client(trusting()).register(SUBJECT, SCHEMA));
         assertTrue(e.isAccessDenied(), e.toString());
 
-        RestSchemaRegistryClient unverified = client(concat(trusting(), AvroSerdeConfig.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM, ""));
+        RestSchemaRegistryClient unverified =
+                client(concat(trusting(), AvroSerdeConfig.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM, ""));
         assertEquals(7, unverified.register(SUBJECT, SCHEMA), "same CA, host name not checked");
-        assertFalse(new AvroSerdeConfig(config(concat(trusting(), AvroSerdeConfig.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM, "")))
-                .tls().hostnameVerification());
+        assertFalse(new AvroSerdeConfig(
+                        config(concat(trusting(), AvroSerdeConfig.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM, "")))
+                .tls()
+                .hostnameVerification());
         assertTrue(new AvroSerdeConfig(config(trusting())).tls().hostnameVerification(), "https by default");
     }
 
@@ -137,50 +154,74 @@ class RegistryTlsTest {
         assertThrows(SchemaRegistryException.class, () -> client(trusting()).register(SUBJECT, SCHEMA));
         assertTrue(server.requests().isEmpty());
 
-        RestSchemaRegistryClient client = client(concat(trusting(),
-                AvroSerdeConfig.SSL_KEYSTORE_LOCATION, clientCertificate.path().toString(),
-                AvroSerdeConfig.SSL_KEYSTORE_PASSWORD, STORE_PASSWORD,
-                AvroSerdeConfig.SSL_KEYSTORE_TYPE, "PKCS12",
-                AvroSerdeConfig.SSL_KEY_PASSWORD, STORE_PASSWORD));
+        RestSchemaRegistryClient client = client(concat(
+                trusting(),
+                AvroSerdeConfig.SSL_KEYSTORE_LOCATION,
+                clientCertificate.path().toString(),
+                AvroSerdeConfig.SSL_KEYSTORE_PASSWORD,
+                STORE_PASSWORD,
+                AvroSerdeConfig.SSL_KEYSTORE_TYPE,
+                "PKCS12",
+                AvroSerdeConfig.SSL_KEY_PASSWORD,
+                STORE_PASSWORD));
         assertEquals(7, client.register(SUBJECT, SCHEMA));
     }
 
     @Test
     void aStoreThatCannotBeReadIsAConfigurationErrorNamingTheKeyWithoutThePassword() throws Exception {
         start(certificates.server("registry"), false);
-        ConfigException wrongPassword = assertThrows(ConfigException.class, () -> new AvroSerdeConfig(config(
-                AvroSerdeConfig.SSL_TRUSTSTORE_LOCATION, truststore.path().toString(),
-                AvroSerdeConfig.SSL_TRUSTSTORE_PASSWORD, "not-the-" + STORE_PASSWORD)));
-        assertTrue(wrongPassword.getMessage().contains(AvroSerdeConfig.SSL_TRUSTSTORE_PASSWORD), wrongPassword.getMessage());
+        ConfigException wrongPassword = assertThrows(
+                ConfigException.class,
+                () -> new AvroSerdeConfig(config(
+                        AvroSerdeConfig.SSL_TRUSTSTORE_LOCATION,
+                        truststore.path().toString(),
+                        AvroSerdeConfig.SSL_TRUSTSTORE_PASSWORD,
+                        "not-the-" + STORE_PASSWORD)));
+        assertTrue(
+                wrongPassword.getMessage().contains(AvroSerdeConfig.SSL_TRUSTSTORE_PASSWORD),
+                wrongPassword.getMessage());
         assertFalse(wrongPassword.getMessage().contains(STORE_PASSWORD), wrongPassword.getMessage());
 
-        ConfigException missing = assertThrows(ConfigException.class, () -> new AvroSerdeConfig(config(
-                AvroSerdeConfig.SSL_KEYSTORE_LOCATION, dir.resolve("nope.p12").toString())));
+        ConfigException missing = assertThrows(
+                ConfigException.class,
+                () -> new AvroSerdeConfig(config(
+                        AvroSerdeConfig.SSL_KEYSTORE_LOCATION,
+                        dir.resolve("nope.p12").toString())));
         assertTrue(missing.getMessage().contains(AvroSerdeConfig.SSL_KEYSTORE_LOCATION), missing.getMessage());
 
-        ConfigException algorithm = assertThrows(ConfigException.class, () -> new AvroSerdeConfig(config(
-                AvroSerdeConfig.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM, "ldaps")));
-        assertTrue(algorithm.getMessage().contains(AvroSerdeConfig.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM), algorithm.getMessage());
+        ConfigException algorithm = assertThrows(
+                ConfigException.class,
+                () -> new AvroSerdeConfig(config(AvroSerdeConfig.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM, "ldaps")));
+        assertTrue(
+                algorithm.getMessage().contains(AvroSerdeConfig.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM),
+                algorithm.getMessage());
     }
 
     @Test
     void wrongCredentialsAreAccessDeniedAtOnceNamingTheUserNotThePassword() throws Exception {
         start(certificates.server("registry"), false);
         server.respondWith(r -> Response.error(401, 401, "User is not authenticated."));
-        RestSchemaRegistryClient client = client(concat(trusting(),
-                AvroSerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE, "USER_INFO",
-                AvroSerdeConfig.USER_INFO_CONFIG, "app:" + REGISTRY_PASSWORD));
+        RestSchemaRegistryClient client = client(concat(
+                trusting(),
+                AvroSerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE,
+                "USER_INFO",
+                AvroSerdeConfig.USER_INFO_CONFIG,
+                "app:" + REGISTRY_PASSWORD));
 
         SchemaRegistryException e = assertThrows(SchemaRegistryException.class, () -> client.getId(SUBJECT, SCHEMA));
         assertFalse(e instanceof SchemaRegistryUnavailableException, e.toString());
         assertEquals(401, e.status());
         assertTrue(e.isAccessDenied());
-        assertEquals("Schema Registry " + server.url() + " answered HTTP 401 (not authenticated) as user 'app' while looking up "
-                + "a schema under subject '" + SUBJECT + "': error 401: User is not authenticated.", e.getMessage());
+        assertEquals(
+                "Schema Registry " + server.url()
+                        + " answered HTTP 401 (not authenticated) as user 'app' while looking up "
+                        + "a schema under subject '" + SUBJECT + "': error 401: User is not authenticated.",
+                e.getMessage());
         assertEquals(1, server.requests().size(), "not retried");
 
         server.respondWith(r -> Response.error(403, 40301, "User app is not authorized"));
-        SchemaRegistryException forbidden = assertThrows(SchemaRegistryException.class, () -> client.register(SUBJECT, SCHEMA));
+        SchemaRegistryException forbidden =
+                assertThrows(SchemaRegistryException.class, () -> client.register(SUBJECT, SCHEMA));
         assertTrue(forbidden.isAccessDenied());
         assertTrue(forbidden.getMessage().contains("HTTP 403 (not authorized) as user 'app'"), forbidden.getMessage());
     }
@@ -189,16 +230,22 @@ class RegistryTlsTest {
     void secretsAreHiddenWhenTheConfigIsPrinted() throws Exception {
         start(certificates.server("registry"), false);
         Store clientCertificate = certificates.client("app");
-        AvroSerdeConfig config = new AvroSerdeConfig(config(concat(trusting(),
-                AvroSerdeConfig.SSL_KEYSTORE_LOCATION, clientCertificate.path().toString(),
-                AvroSerdeConfig.SSL_KEYSTORE_PASSWORD, STORE_PASSWORD,
-                AvroSerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE, "USER_INFO",
-                AvroSerdeConfig.USER_INFO_CONFIG, "app:" + REGISTRY_PASSWORD)));
+        AvroSerdeConfig config = new AvroSerdeConfig(config(concat(
+                trusting(),
+                AvroSerdeConfig.SSL_KEYSTORE_LOCATION,
+                clientCertificate.path().toString(),
+                AvroSerdeConfig.SSL_KEYSTORE_PASSWORD,
+                STORE_PASSWORD,
+                AvroSerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE,
+                "USER_INFO",
+                AvroSerdeConfig.USER_INFO_CONFIG,
+                "app:" + REGISTRY_PASSWORD)));
         String printed = config.toString();
         assertFalse(printed.contains(STORE_PASSWORD), printed);
         assertFalse(printed.contains(REGISTRY_PASSWORD), printed);
         assertTrue(printed.contains(truststore.path().toString()), printed);
-        assertEquals("https://[hidden]@registry:8081,http://other:8081",
+        assertEquals(
+                "https://[hidden]@registry:8081,http://other:8081",
                 AvroSerdeConfig.redactUrls("https://app:" + REGISTRY_PASSWORD + "@registry:8081,http://other:8081"));
         assertInstanceOf(String.class, AvroSerdeConfig.redactUrls("mock://x"));
     }

@@ -12,10 +12,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.eventpipelines.temperature.TemperatureReading;
 import io.eventpipelines.testing.FakeRegistryServer;
 import io.eventpipelines.testing.FakeRegistryServer.Request;
 import io.eventpipelines.testing.FakeRegistryServer.Response;
-import io.eventpipelines.temperature.TemperatureReading;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
@@ -114,7 +114,9 @@ class RestSchemaRegistryClientTest {
         assertEquals("POST", request.method());
         assertEquals("/subjects/temperature-readings-value/versions", request.rawPath());
         assertEquals("application/vnd.schemaregistry.v1+json", request.header("Content-Type"));
-        assertTrue(request.header("Accept").startsWith("application/vnd.schemaregistry.v1+json"), request.header("Accept"));
+        assertTrue(
+                request.header("Accept").startsWith("application/vnd.schemaregistry.v1+json"),
+                request.header("Accept"));
         assertNull(request.header("Authorization"));
         JsonNode body = parseJson(request.body());
         assertEquals(1, body.size());
@@ -137,7 +139,8 @@ class RestSchemaRegistryClientTest {
         server.respondWith(r -> r.rawPath().equals("/schemas/ids/7")
                 ? Response.ok(json(Map.of("schema", SCHEMA.toString())))
                 : Response.error(404, 40403, "Schema not found"));
-        SpecificAvroDeserializer<TemperatureReading> deserializer = new SpecificAvroDeserializer<>(TemperatureReading.class);
+        SpecificAvroDeserializer<TemperatureReading> deserializer =
+                new SpecificAvroDeserializer<>(TemperatureReading.class);
         deserializer.configure(config(), false);
         byte[] bytes = TestRecords.framed(7, TestRecords.encodeSpecific(reading()));
 
@@ -171,10 +174,18 @@ class RestSchemaRegistryClientTest {
     @Test
     void basicAuthFromUserInfo() {
         server.respondWith(r -> Response.ok("{\"id\":1}"));
-        client(AvroSerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE, "USER_INFO",
-                AvroSerdeConfig.USER_INFO_CONFIG, "alice:s3cret:with-colon").register(SUBJECT, SCHEMA);
-        client(AvroSerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE, "USER_INFO",
-                AvroSerdeConfig.SCHEMA_REGISTRY_USER_INFO_CONFIG, "bob:pw").register(SUBJECT, SCHEMA);
+        client(
+                        AvroSerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE,
+                        "USER_INFO",
+                        AvroSerdeConfig.USER_INFO_CONFIG,
+                        "alice:s3cret:with-colon")
+                .register(SUBJECT, SCHEMA);
+        client(
+                        AvroSerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE,
+                        "USER_INFO",
+                        AvroSerdeConfig.SCHEMA_REGISTRY_USER_INFO_CONFIG,
+                        "bob:pw")
+                .register(SUBJECT, SCHEMA);
 
         assertEquals(basic("alice:s3cret:with-colon"), server.requests().get(0).header("Authorization"));
         assertEquals(basic("bob:pw"), server.requests().get(1).header("Authorization"));
@@ -201,7 +212,9 @@ class RestSchemaRegistryClientTest {
         client(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, escaped).register(SUBJECT, SCHEMA);
 
         assertEquals(basic("app:ab/cd@e:f%g+h"), server.requests().get(0).header("Authorization"));
-        assertEquals("/apis/ccompat/v7/subjects/" + SUBJECT + "/versions", server.requests().get(0).rawPath());
+        assertEquals(
+                "/apis/ccompat/v7/subjects/" + SUBJECT + "/versions",
+                server.requests().get(0).rawPath());
         assertEquals(basic("app@team:p/w%x:y"), server.requests().get(1).header("Authorization"));
     }
 
@@ -223,7 +236,9 @@ class RestSchemaRegistryClientTest {
 
         client.register("my topic/é+x-value", SCHEMA);
 
-        assertEquals("/subjects/my%20topic%2F%C3%A9%2Bx-value/versions", server.requests().get(0).rawPath());
+        assertEquals(
+                "/subjects/my%20topic%2F%C3%A9%2Bx-value/versions",
+                server.requests().get(0).rawPath());
     }
 
     @Test
@@ -238,7 +253,12 @@ class RestSchemaRegistryClientTest {
         assertEquals(5, TestRecords.schemaId(serializer.serialize(TOPIC, reading())));
 
         assertEquals(1, server.requests().size());
-        assertEquals(SCHEMA, new Schema.Parser().parse(parseJson(server.requests().get(0).body()).get("schema").asText()));
+        assertEquals(
+                SCHEMA,
+                new Schema.Parser()
+                        .parse(parseJson(server.requests().get(0).body())
+                                .get("schema")
+                                .asText()));
     }
 
     @Test
@@ -247,7 +267,8 @@ class RestSchemaRegistryClientTest {
         SpecificAvroSerializer<TemperatureReading> serializer = new SpecificAvroSerializer<>();
         serializer.configure(config(AvroSerdeConfig.AUTO_REGISTER_SCHEMAS, false), false);
 
-        SerializationException e = assertThrows(SerializationException.class, () -> serializer.serialize(TOPIC, reading()));
+        SerializationException e =
+                assertThrows(SerializationException.class, () -> serializer.serialize(TOPIC, reading()));
 
         assertTrue(e.getMessage().contains("'" + SUBJECT + "'"), e.getMessage());
         assertTrue(e.getMessage().contains("40403"), e.getMessage());
@@ -262,23 +283,28 @@ class RestSchemaRegistryClientTest {
 
     @Test
     void incompatibleSchemaIsRejectedWithTheRegistrysReason() {
-        String reason = "Schema being registered is incompatible with an earlier schema for subject \\\"orders-value\\\"";
+        String reason =
+                "Schema being registered is incompatible with an earlier schema for subject \\\"orders-value\\\"";
         server.respondWith(r -> Response.error(409, 409, reason));
         RestSchemaRegistryClient client = client();
 
-        SchemaRegistryException e = assertThrows(SchemaRegistryException.class, () -> client.register("orders-value", SCHEMA));
+        SchemaRegistryException e =
+                assertThrows(SchemaRegistryException.class, () -> client.register("orders-value", SCHEMA));
 
         assertFalse(e instanceof SchemaRegistryUnavailableException);
         assertEquals(409, e.status());
         assertEquals(409, e.errorCode());
         assertEquals("orders-value", e.subject());
-        assertTrue(e.getMessage().startsWith(
-                "Schema Registry rejected schema for subject 'orders-value': error 409: "
-                        + "Schema being registered is incompatible with an earlier schema"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .startsWith("Schema Registry rejected schema for subject 'orders-value': error 409: "
+                                + "Schema being registered is incompatible with an earlier schema"),
+                e.getMessage());
         assertEquals(1, server.requests().size(), "4xx is not retried");
 
         SpecificAvroSerializer<TemperatureReading> serializer = new SpecificAvroSerializer<>(client);
-        SerializationException wrapped = assertThrows(SerializationException.class, () -> serializer.serialize("orders", reading()));
+        SerializationException wrapped =
+                assertThrows(SerializationException.class, () -> serializer.serialize("orders", reading()));
         assertTrue(wrapped.getMessage().contains("'orders'"), wrapped.getMessage());
         assertInstanceOf(SchemaRegistryException.class, wrapped.getCause());
         assertFalse(SchemaRegistryUnavailableException.isCauseOf(wrapped));
@@ -288,7 +314,8 @@ class RestSchemaRegistryClientTest {
     void nonJsonErrorBodyIsReportedAsIs() {
         server.respondWith(r -> new Response(401, "<html>Unauthorized</html>"));
 
-        SchemaRegistryException e = assertThrows(SchemaRegistryException.class, () -> client().register(SUBJECT, SCHEMA));
+        SchemaRegistryException e =
+                assertThrows(SchemaRegistryException.class, () -> client().register(SUBJECT, SCHEMA));
 
         assertFalse(e instanceof SchemaRegistryUnavailableException);
         assertEquals(401, e.status());
@@ -303,11 +330,13 @@ class RestSchemaRegistryClientTest {
         SpecificAvroSerializer<TemperatureReading> serializer = new SpecificAvroSerializer<>();
         serializer.configure(config(), false);
 
-        SerializationException e = assertThrows(SerializationException.class, () -> serializer.serialize(TOPIC, reading()));
+        SerializationException e =
+                assertThrows(SerializationException.class, () -> serializer.serialize(TOPIC, reading()));
 
         assertEquals(3, server.requests().size(), "one attempt and max.retries=2 retries");
         assertTrue(SchemaRegistryUnavailableException.isCauseOf(e));
-        SchemaRegistryUnavailableException cause = assertInstanceOf(SchemaRegistryUnavailableException.class, e.getCause());
+        SchemaRegistryUnavailableException cause =
+                assertInstanceOf(SchemaRegistryUnavailableException.class, e.getCause());
         assertEquals(500, cause.status());
         assertEquals(50001, cause.errorCode());
         assertEquals(SUBJECT, cause.subject());
@@ -333,17 +362,21 @@ class RestSchemaRegistryClientTest {
         String deadUrl = "http://127.0.0.1:" + closedPort();
         long start = System.nanoTime();
 
-        SchemaRegistryUnavailableException e = assertThrows(SchemaRegistryUnavailableException.class,
-                () -> client(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, deadUrl).register(SUBJECT, SCHEMA));
+        SchemaRegistryUnavailableException e = assertThrows(
+                SchemaRegistryUnavailableException.class,
+                () -> client(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, deadUrl)
+                        .register(SUBJECT, SCHEMA));
 
         assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(10)) < 0);
         assertEquals(SchemaRegistryException.NO_STATUS, e.status());
         assertInstanceOf(ConnectException.class, e.getCause());
         assertTrue(e.getMessage().contains(deadUrl), e.getMessage());
 
-        SpecificAvroDeserializer<TemperatureReading> deserializer = new SpecificAvroDeserializer<>(TemperatureReading.class);
+        SpecificAvroDeserializer<TemperatureReading> deserializer =
+                new SpecificAvroDeserializer<>(TemperatureReading.class);
         deserializer.configure(config(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, deadUrl), false);
-        SerializationException wrapped = assertThrows(SerializationException.class,
+        SerializationException wrapped = assertThrows(
+                SerializationException.class,
                 () -> deserializer.deserialize(TOPIC, TestRecords.framed(1, new byte[] {2, 'x'})));
         assertTrue(SchemaRegistryUnavailableException.isCauseOf(wrapped));
     }
@@ -359,7 +392,8 @@ class RestSchemaRegistryClientTest {
             return Response.ok("{\"id\":1}");
         });
 
-        SchemaRegistryUnavailableException e = assertThrows(SchemaRegistryUnavailableException.class,
+        SchemaRegistryUnavailableException e = assertThrows(
+                SchemaRegistryUnavailableException.class,
                 () -> client(AvroSerdeConfig.HTTP_READ_TIMEOUT_MS, 200, AvroSerdeConfig.MAX_RETRIES_CONFIG, 0)
                         .register(SUBJECT, SCHEMA));
 
@@ -371,7 +405,8 @@ class RestSchemaRegistryClientTest {
     void aDeadUrlIsSkippedForTheNextOne() throws IOException {
         server.respondWith(r -> Response.ok("{\"id\":8}"));
         String urls = "http://127.0.0.1:" + closedPort() + "," + server.url();
-        RestSchemaRegistryClient client = client(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, urls, AvroSerdeConfig.MAX_RETRIES_CONFIG, 0);
+        RestSchemaRegistryClient client =
+                client(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, urls, AvroSerdeConfig.MAX_RETRIES_CONFIG, 0);
 
         assertEquals(8, client.register(SUBJECT, SCHEMA));
         assertEquals(8, client.register("other-value", SCHEMA));
@@ -380,12 +415,15 @@ class RestSchemaRegistryClientTest {
 
     @Test
     void useLatestVersionFetchesTheLatestSchemaOnce() {
-        Schema latestWithoutJavaProps = new Schema.Parser().parse(SCHEMA.toString().replace(",\"avro.java.string\":\"String\"", ""));
-        server.respondWith(r -> r.method().equals("GET") && r.rawPath().equals("/subjects/" + SUBJECT + "/versions/latest")
-                ? Response.ok(subjectVersion(SUBJECT, 21, 4, latestWithoutJavaProps))
-                : Response.error(500, 50001, "unexpected " + r.method() + " " + r.rawPath()));
+        Schema latestWithoutJavaProps =
+                new Schema.Parser().parse(SCHEMA.toString().replace(",\"avro.java.string\":\"String\"", ""));
+        server.respondWith(
+                r -> r.method().equals("GET") && r.rawPath().equals("/subjects/" + SUBJECT + "/versions/latest")
+                        ? Response.ok(subjectVersion(SUBJECT, 21, 4, latestWithoutJavaProps))
+                        : Response.error(500, 50001, "unexpected " + r.method() + " " + r.rawPath()));
         SpecificAvroSerializer<TemperatureReading> serializer = new SpecificAvroSerializer<>();
-        serializer.configure(config(AvroSerdeConfig.AUTO_REGISTER_SCHEMAS, false, AvroSerdeConfig.USE_LATEST_VERSION, true), false);
+        serializer.configure(
+                config(AvroSerdeConfig.AUTO_REGISTER_SCHEMAS, false, AvroSerdeConfig.USE_LATEST_VERSION, true), false);
 
         byte[] first = serializer.serialize(TOPIC, reading());
         byte[] second = serializer.serialize(TOPIC, reading());
@@ -429,8 +467,11 @@ class RestSchemaRegistryClientTest {
             // it), so that the others really are concurrent misses rather than later cache hits. Waits are
             // bounded by the call's time, hence TIMED_WAITING.
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (System.nanoTime() < deadline && !(callers.size() == threads && callers.stream()
-                    .allMatch(t -> t.getState() == Thread.State.WAITING || t.getState() == Thread.State.TIMED_WAITING))) {
+            while (System.nanoTime() < deadline
+                    && !(callers.size() == threads
+                            && callers.stream()
+                                    .allMatch(t -> t.getState() == Thread.State.WAITING
+                                            || t.getState() == Thread.State.TIMED_WAITING))) {
                 Thread.onSpinWait();
             }
             releaseBlockedHandlers.countDown();
@@ -445,8 +486,8 @@ class RestSchemaRegistryClientTest {
 
     @Test
     void backoffDoublesUpToTheCap() {
-        RestSchemaRegistryClient client = client(AvroSerdeConfig.RETRIES_WAIT_MS_CONFIG, 100,
-                AvroSerdeConfig.RETRIES_MAX_WAIT_MS_CONFIG, 350);
+        RestSchemaRegistryClient client =
+                client(AvroSerdeConfig.RETRIES_WAIT_MS_CONFIG, 100, AvroSerdeConfig.RETRIES_MAX_WAIT_MS_CONFIG, 350);
         assertEquals(100, client.backoffMs(0));
         assertEquals(200, client.backoffMs(1));
         assertEquals(350, client.backoffMs(2));
@@ -474,7 +515,9 @@ class RestSchemaRegistryClientTest {
         SchemaRegistryClient.CompatibilityResult verdict = client.testCompatibility("orders-value", SCHEMA);
         assertFalse(verdict.compatible());
         assertEquals(List.of("READER_FIELD_MISSING_DEFAULT_VALUE: b"), verdict.messages());
-        assertEquals("/compatibility/subjects/orders-value/versions/latest", server.requests().get(0).rawPath());
+        assertEquals(
+                "/compatibility/subjects/orders-value/versions/latest",
+                server.requests().get(0).rawPath());
         assertEquals("POST", server.requests().get(0).method());
         assertTrue(client.testCompatibility("new-value", SCHEMA).compatible(), "nothing registered yet: anything goes");
     }

@@ -42,7 +42,8 @@ class SchemaEvolutionTest {
                 .set("timestamp", 1_600_000_000_000L)
                 .build();
 
-        TemperatureReading read = readings.deserialize(TOPIC, TestRecords.framed(v1Id, TestRecords.encodeGeneric(v1, old)));
+        TemperatureReading read =
+                readings.deserialize(TOPIC, TestRecords.framed(v1Id, TestRecords.encodeGeneric(v1, old)));
 
         assertEquals("sensor-7", read.getSensorId());
         assertEquals(19.0, read.getCelsius());
@@ -55,7 +56,8 @@ class SchemaEvolutionTest {
         byte[] bytes = new SpecificAvroSerializer<TemperatureReading>(registry).serialize(TOPIC, reading());
         Schema writer = registry.getSchemaById(TestRecords.schemaId(bytes));
 
-        GenericRecord asV1 = TestRecords.decodeGeneric(writer, parse(TestRecords.TEMPERATURE_V1), TestRecords.payload(bytes));
+        GenericRecord asV1 =
+                TestRecords.decodeGeneric(writer, parse(TestRecords.TEMPERATURE_V1), TestRecords.payload(bytes));
 
         assertEquals("sensor-1", asV1.get("sensorId").toString());
         assertEquals(21.5, asV1.get("celsius"));
@@ -75,7 +77,8 @@ class SchemaEvolutionTest {
                 .set("humidity", 0.4)
                 .build();
 
-        TemperatureReading read = readings.deserialize(TOPIC, TestRecords.framed(v3Id, TestRecords.encodeGeneric(v3, newer)));
+        TemperatureReading read =
+                readings.deserialize(TOPIC, TestRecords.framed(v3Id, TestRecords.encodeGeneric(v3, newer)));
 
         assertEquals(reading("sensor-9", 30.5, "roof"), read);
     }
@@ -85,8 +88,15 @@ class SchemaEvolutionTest {
         Schema v1 = parse(TestRecords.TEMPERATURE_V1);
         int v1Id = registry.register(TOPIC + "-value", v1);
         byte[] current = new SpecificAvroSerializer<TemperatureReading>(registry).serialize(TOPIC, reading());
-        byte[] old = TestRecords.framed(v1Id, TestRecords.encodeGeneric(v1, new GenericRecordBuilder(v1)
-                .set("sensorId", "old").set("celsius", 1.0).set("timestamp", 5L).build()));
+        byte[] old = TestRecords.framed(
+                v1Id,
+                TestRecords.encodeGeneric(
+                        v1,
+                        new GenericRecordBuilder(v1)
+                                .set("sensorId", "old")
+                                .set("celsius", 1.0)
+                                .set("timestamp", 5L)
+                                .build()));
         assertNotEquals(v1Id, TestRecords.schemaId(current));
 
         for (int i = 0; i < 3; i++) {
@@ -103,8 +113,10 @@ class SchemaEvolutionTest {
         GenericRecord fatal = TestRecords.logEventWithLevel(newer, "FATAL");
         SpecificAvroDeserializer<LogEvent> logs = new SpecificAvroDeserializer<>(LogEvent.class, registry);
 
-        LogEvent readCritical = logs.deserialize("app-logs", TestRecords.framed(id, TestRecords.encodeGeneric(newer, critical)));
-        LogEvent readFatal = logs.deserialize("app-logs", TestRecords.framed(id, TestRecords.encodeGeneric(newer, fatal)));
+        LogEvent readCritical =
+                logs.deserialize("app-logs", TestRecords.framed(id, TestRecords.encodeGeneric(newer, critical)));
+        LogEvent readFatal =
+                logs.deserialize("app-logs", TestRecords.framed(id, TestRecords.encodeGeneric(newer, fatal)));
 
         assertEquals(LogLevel.UNKNOWN, readCritical.getLevel());
         assertEquals(TestRecords.logEvent(LogLevel.UNKNOWN), readCritical);

@@ -116,7 +116,9 @@ public class SerdeBenchmark {
         }
         boolean hasPattern;
         try {
-            hasPattern = !new CommandLineOptions(jmhArgs.toArray(String[]::new)).getIncludes().isEmpty();
+            hasPattern = !new CommandLineOptions(jmhArgs.toArray(String[]::new))
+                    .getIncludes()
+                    .isEmpty();
         } catch (CommandLineOptionException e) {
             // Left to JMH's Main, which reports bad options with its usage text.
             hasPattern = true;

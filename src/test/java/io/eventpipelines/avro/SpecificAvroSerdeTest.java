@@ -60,11 +60,15 @@ class SpecificAvroSerdeTest {
 
         int id = registry.getId(TOPIC + "-value", TemperatureReading.getClassSchema());
         assertEquals(0, bytes[0], "magic byte");
-        assertArrayEquals(new byte[] {(byte) (id >>> 24), (byte) (id >>> 16), (byte) (id >>> 8), (byte) id},
-                new byte[] {bytes[1], bytes[2], bytes[3], bytes[4]}, "big-endian schema id");
-        assertArrayEquals(TestRecords.encodeSpecific(reading), TestRecords.payload(bytes), "plain Avro binary after the header");
+        assertArrayEquals(
+                new byte[] {(byte) (id >>> 24), (byte) (id >>> 16), (byte) (id >>> 8), (byte) id},
+                new byte[] {bytes[1], bytes[2], bytes[3], bytes[4]},
+                "big-endian schema id");
+        assertArrayEquals(
+                TestRecords.encodeSpecific(reading), TestRecords.payload(bytes), "plain Avro binary after the header");
 
-        SpecificAvroDeserializer<TemperatureReading> deserializer = new SpecificAvroDeserializer<>(TemperatureReading.class, registry);
+        SpecificAvroDeserializer<TemperatureReading> deserializer =
+                new SpecificAvroDeserializer<>(TemperatureReading.class, registry);
         assertEquals(reading, deserializer.deserialize(TOPIC, bytes));
     }
 
@@ -77,7 +81,9 @@ class SpecificAvroSerdeTest {
         int id = registry.getId(TOPIC + "-value", TemperatureReading.getClassSchema());
         assertTrue(id > 255);
         assertEquals(id, TestRecords.schemaId(bytes));
-        assertEquals(reading(), new SpecificAvroDeserializer<>(TemperatureReading.class, registry).deserialize(TOPIC, bytes));
+        assertEquals(
+                reading(),
+                new SpecificAvroDeserializer<>(TemperatureReading.class, registry).deserialize(TOPIC, bytes));
     }
 
     @Test
@@ -86,7 +92,8 @@ class SpecificAvroSerdeTest {
         serde.configure(mockConfig(), false);
         TemperatureReading withoutLocation = reading("sensor-2", -3.25, null);
 
-        TemperatureReading back = serde.deserializer().deserialize(TOPIC, serde.serializer().serialize(TOPIC, withoutLocation));
+        TemperatureReading back =
+                serde.deserializer().deserialize(TOPIC, serde.serializer().serialize(TOPIC, withoutLocation));
 
         assertEquals(withoutLocation, back);
         assertInstanceOf(Instant.class, back.getTimestamp());
@@ -111,7 +118,8 @@ class SpecificAvroSerdeTest {
         byte[] bytes = serde.serializer().serialize(TOPIC, reading());
 
         assertEquals(registry.getLatestSchema(TOPIC + "-key").id(), TestRecords.schemaId(bytes));
-        SchemaRegistryException e = assertThrows(SchemaRegistryException.class, () -> registry.getLatestSchema(TOPIC + "-value"));
+        SchemaRegistryException e =
+                assertThrows(SchemaRegistryException.class, () -> registry.getLatestSchema(TOPIC + "-value"));
         assertEquals(SchemaRegistryException.SUBJECT_NOT_FOUND, e.errorCode());
     }
 
@@ -119,7 +127,8 @@ class SpecificAvroSerdeTest {
     void separatelyConfiguredSerializerAndDeserializerShareTheMockScope() {
         SpecificAvroSerializer<TemperatureReading> serializer = new SpecificAvroSerializer<>();
         serializer.configure(mockConfig(), false);
-        SpecificAvroDeserializer<TemperatureReading> deserializer = new SpecificAvroDeserializer<>(TemperatureReading.class);
+        SpecificAvroDeserializer<TemperatureReading> deserializer =
+                new SpecificAvroDeserializer<>(TemperatureReading.class);
         deserializer.configure(mockConfig(), false);
 
         assertEquals(reading(), deserializer.deserialize(TOPIC, serializer.serialize(TOPIC, reading())));
@@ -127,7 +136,8 @@ class SpecificAvroSerdeTest {
 
     @Test
     void unconfiguredSerdeSaysSo() {
-        IllegalStateException e = assertThrows(IllegalStateException.class,
+        IllegalStateException e = assertThrows(
+                IllegalStateException.class,
                 () -> new SpecificAvroSerializer<TemperatureReading>().serialize(TOPIC, reading()));
         assertTrue(e.getMessage().contains("configure"), e.getMessage());
     }
@@ -149,17 +159,22 @@ class SpecificAvroSerdeTest {
         Serde<LogEvent> logs = serdes.value(LogEvent.class);
 
         assertSame(MockSchemaRegistry.getClientForScope(scope), serdes.client());
-        assertEquals(reading(), readings.deserializer().deserialize(TOPIC, readings.serializer().serialize(TOPIC, reading())));
+        assertEquals(
+                reading(),
+                readings.deserializer().deserialize(TOPIC, readings.serializer().serialize(TOPIC, reading())));
         LogEvent event = TestRecords.logEvent(LogLevel.WARN);
-        assertEquals(event, logs.deserializer().deserialize("app-logs", logs.serializer().serialize("app-logs", event)));
-        assertEquals(TestRecords.schemaId(readings.serializer().serialize(TOPIC, reading())),
+        assertEquals(
+                event,
+                logs.deserializer().deserialize("app-logs", logs.serializer().serialize("app-logs", event)));
+        assertEquals(
+                TestRecords.schemaId(readings.serializer().serialize(TOPIC, reading())),
                 serdes.client().getLatestSchema(TOPIC + "-value").id());
     }
 
     @Test
     void avroSerdesRejectsMissingUrl() {
-        org.apache.kafka.common.config.ConfigException e = assertThrows(
-                org.apache.kafka.common.config.ConfigException.class, () -> new AvroSerdes(Map.of()));
+        org.apache.kafka.common.config.ConfigException e =
+                assertThrows(org.apache.kafka.common.config.ConfigException.class, () -> new AvroSerdes(Map.of()));
         assertTrue(e.getMessage().contains(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG), e.getMessage());
     }
 
@@ -170,7 +185,8 @@ class SpecificAvroSerdeTest {
         config.put(AvroSerdeConfig.AUTO_REGISTER_SCHEMAS, "false");
         serializer.configure(config, false);
 
-        SerializationException e = assertThrows(SerializationException.class, () -> serializer.serialize(TOPIC, reading()));
+        SerializationException e =
+                assertThrows(SerializationException.class, () -> serializer.serialize(TOPIC, reading()));
         assertTrue(e.getMessage().contains("'" + TOPIC + "-value'"), e.getMessage());
         assertTrue(e.getMessage().contains("auto.register.schemas=false"), e.getMessage());
         assertFalse(SchemaRegistryUnavailableException.isCauseOf(e));
@@ -197,14 +213,16 @@ class SpecificAvroSerdeTest {
         assertEquals(21.5, asV1.get("celsius"));
         assertEquals(1_700_000_000_123L, asV1.get("timestamp"));
         assertNull(asV1.getSchema().getField("location"));
-        TemperatureReading readBack = new SpecificAvroDeserializer<>(TemperatureReading.class, registry).deserialize(TOPIC, bytes);
+        TemperatureReading readBack =
+                new SpecificAvroDeserializer<>(TemperatureReading.class, registry).deserialize(TOPIC, bytes);
         assertEquals(reading("sensor-1", 21.5, null), readBack);
     }
 
     @Test
     void useLatestVersionWithTheRecordsOwnSchemaWritesTheSameBytes() {
-        int id = registry.register(TOPIC + "-value", parse(TemperatureReading.getClassSchema().toString()
-                .replace(",\"avro.java.string\":\"String\"", "")));
+        int id = registry.register(
+                TOPIC + "-value",
+                parse(TemperatureReading.getClassSchema().toString().replace(",\"avro.java.string\":\"String\"", "")));
         Map<String, Object> config = mockConfig();
         config.put(AvroSerdeConfig.AUTO_REGISTER_SCHEMAS, false);
         config.put(AvroSerdeConfig.USE_LATEST_VERSION, true);
@@ -230,7 +248,8 @@ class SpecificAvroSerdeTest {
         SpecificAvroSerializer<TemperatureReading> serializer = new SpecificAvroSerializer<>(registry);
         serializer.configure(config, false);
 
-        SerializationException e = assertThrows(SerializationException.class, () -> serializer.serialize(TOPIC, reading()));
+        SerializationException e =
+                assertThrows(SerializationException.class, () -> serializer.serialize(TOPIC, reading()));
         assertTrue(e.getMessage().contains("'" + TOPIC + "-value'"), e.getMessage());
         assertTrue(e.getMessage().contains("unit"), e.getMessage());
     }
@@ -241,7 +260,8 @@ class SpecificAvroSerdeTest {
         invalid.setCelsius(1.0);
         invalid.setTimestamp(Instant.EPOCH);
 
-        SerializationException e = assertThrows(SerializationException.class,
+        SerializationException e = assertThrows(
+                SerializationException.class,
                 () -> new SpecificAvroSerializer<TemperatureReading>(registry).serialize(TOPIC, invalid));
         assertTrue(e.getMessage().contains("'" + TOPIC + "'"), e.getMessage());
         assertTrue(e.getMessage().contains("sensorId"), e.getMessage());
@@ -253,7 +273,7 @@ class SpecificAvroSerdeTest {
         byte[] before = serializer.serialize(TOPIC, reading());
         TemperatureReading halfWritable = new TemperatureReading();
         halfWritable.setSensorId("sensor-9");
-        halfWritable.setCelsius(99.0);  // written before the missing timestamp fails the record
+        halfWritable.setCelsius(99.0); // written before the missing timestamp fails the record
 
         assertThrows(SerializationException.class, () -> serializer.serialize(TOPIC, halfWritable));
         assertArrayEquals(before, serializer.serialize(TOPIC, reading()));
@@ -261,7 +281,8 @@ class SpecificAvroSerdeTest {
 
     @Test
     void serializerRequiresATopic() {
-        SerializationException e = assertThrows(SerializationException.class,
+        SerializationException e = assertThrows(
+                SerializationException.class,
                 () -> new SpecificAvroSerializer<TemperatureReading>(registry).serialize(null, reading()));
         assertTrue(e.getMessage().contains("topic"), e.getMessage());
     }
@@ -280,10 +301,18 @@ class SpecificAvroSerdeTest {
                     int checked = 0;
                     for (int i = 0; i < 2_000; i++) {
                         String topic = "readings-" + (i % 3);
-                        TemperatureReading reading = reading("sensor-" + thread + "-" + i, i, i % 2 == 0 ? null : "room-" + i);
-                        assertEquals(reading, readings.deserializer().deserialize(topic, readings.serializer().serialize(topic, reading)));
+                        TemperatureReading reading =
+                                reading("sensor-" + thread + "-" + i, i, i % 2 == 0 ? null : "room-" + i);
+                        assertEquals(
+                                reading,
+                                readings.deserializer()
+                                        .deserialize(
+                                                topic, readings.serializer().serialize(topic, reading)));
                         LogEvent event = TestRecords.logEvent(LogLevel.values()[i % LogLevel.values().length]);
-                        assertEquals(event, logs.deserializer().deserialize("logs", logs.serializer().serialize("logs", event)));
+                        assertEquals(
+                                event,
+                                logs.deserializer()
+                                        .deserialize("logs", logs.serializer().serialize("logs", event)));
                         checked++;
                     }
                     return checked;
@@ -296,7 +325,9 @@ class SpecificAvroSerdeTest {
         } finally {
             pool.shutdownNow();
         }
-        assertNotEquals(registry.getLatestSchema("logs-value").id(), registry.getLatestSchema("readings-0-value").id());
+        assertNotEquals(
+                registry.getLatestSchema("logs-value").id(),
+                registry.getLatestSchema("readings-0-value").id());
         assertEquals(1, registry.getLatestSchema("readings-2-value").version());
     }
 }

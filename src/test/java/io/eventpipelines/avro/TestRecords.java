@@ -9,11 +9,11 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.Arrays;
 import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericDatumWriter;
-import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericRecordBuilder;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.generic.GenericRecordBuilder;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
@@ -152,7 +152,8 @@ final class TestRecords {
 
     static GenericRecord decodeGeneric(Schema writer, Schema reader, byte[] avro) {
         try {
-            return new GenericDatumReader<GenericRecord>(writer, reader).read(null, DecoderFactory.get().binaryDecoder(avro, null));
+            return new GenericDatumReader<GenericRecord>(writer, reader)
+                    .read(null, DecoderFactory.get().binaryDecoder(avro, null));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

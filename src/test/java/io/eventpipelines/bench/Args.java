@@ -4,8 +4,7 @@ import java.util.List;
 
 /** Command-line option values of the benchmarks, each failing with one line naming the option. */
 final class Args {
-    private Args() {
-    }
+    private Args() {}
 
     static String value(List<String> args, int i, String option) {
         if (i >= args.size()) {

@@ -3,7 +3,6 @@ package io.eventpipelines.bench;
 import io.eventpipelines.testing.EmbeddedKafka;
 import io.eventpipelines.testing.ShutdownHooks;
 import io.eventpipelines.testing.TestFiles;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -32,8 +31,14 @@ import java.util.stream.Stream;
  */
 final class BrokerProcess implements AutoCloseable {
     /** Kafka's defaults: KAFKA_HEAP_OPTS and KAFKA_JVM_PERFORMANCE_OPTS of kafka-run-class.sh. */
-    static final List<String> JVM_OPTIONS = List.of("-Xms1g", "-Xmx1g", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
-            "-XX:InitiatingHeapOccupancyPercent=35", "-XX:+ExplicitGCInvokesConcurrent", "-Djava.awt.headless=true");
+    static final List<String> JVM_OPTIONS = List.of(
+            "-Xms1g",
+            "-Xmx1g",
+            "-XX:+UseG1GC",
+            "-XX:MaxGCPauseMillis=20",
+            "-XX:InitiatingHeapOccupancyPercent=35",
+            "-XX:+ExplicitGCInvokesConcurrent",
+            "-Djava.awt.headless=true");
 
     /**
      * Over EmbeddedKafka's settings (one node's replication factors, 3 partitions for the offsets and transaction
@@ -75,23 +80,27 @@ final class BrokerProcess implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
-        Thread hook = new Thread(() -> {
-            process.destroyForcibly();
-            try {
-                process.waitFor(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            deleteQuietly(dir);
-        }, "e2e-broker-cleanup");
+        Thread hook = new Thread(
+                () -> {
+                    process.destroyForcibly();
+                    try {
+                        process.waitFor(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    deleteQuietly(dir);
+                },
+                "e2e-broker-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!Files.exists(bootstrapFile)) {
             if (!process.isAlive() || System.nanoTime() > deadline) {
                 String output = Files.exists(log) ? Files.readString(log) : "";
                 process.destroyForcibly();
-                throw new IllegalStateException((process.isAlive() ? "broker not ready after " + timeout
-                        : "broker exited with " + process.waitFor()) + ":\n" + output);
+                throw new IllegalStateException((process.isAlive()
+                                ? "broker not ready after " + timeout
+                                : "broker exited with " + process.waitFor())
+                        + ":\n" + output);
             }
             process.waitFor(100, TimeUnit.MILLISECONDS);
         }
@@ -118,7 +127,9 @@ final class BrokerProcess implements AutoCloseable {
 
     /** The broker JVM's peak resident set (VmHWM), in bytes. */
     OptionalLong peakRssBytes() {
-        return ProcStatus.kilobytes(process.pid(), "VmHWM").stream().map(kb -> kb * 1024).findFirst();
+        return ProcStatus.kilobytes(process.pid(), "VmHWM").stream()
+                .map(kb -> kb * 1024)
+                .findFirst();
     }
 
     /** User + system CPU time the broker JVM used so far, in nanoseconds. */

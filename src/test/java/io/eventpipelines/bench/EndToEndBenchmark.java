@@ -12,35 +12,6 @@ import io.eventpipelines.orders.InventoryUpdate;
 import io.eventpipelines.temperature.TemperatureReading;
 import io.eventpipelines.temperature.TemperatureTopology;
 import io.eventpipelines.testing.ShutdownHooks;
-
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.IsolationLevel;
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.CloseOptions;
-import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.TopologyConfig;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
-import org.apache.kafka.streams.kstream.Consumed;
-import org.apache.kafka.streams.kstream.Produced;
-import org.apache.kafka.streams.kstream.Repartitioned;
-
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -72,6 +43,33 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
 
 /**
  * End-to-end throughput of the production topologies on a real broker, against a Kafka Streams pass-through
@@ -144,8 +142,14 @@ public final class EndToEndBenchmark {
      * Each pipeline's own reference, run in the same round: what its shape costs with none of its code. The
      * target is a minimum share of the reference's records/s, median over the rounds; notifications has none.
      */
-    static final Map<String, String> REFERENCES = Map.of(Pipeline.TEMPERATURE.id(), AVRO_PASS_THROUGH,
-            Pipeline.LOGS.id(), LOGS_SHAPE, Pipeline.INVENTORY.id(), INVENTORY_SHAPE);
+    static final Map<String, String> REFERENCES = Map.of(
+            Pipeline.TEMPERATURE.id(),
+            AVRO_PASS_THROUGH,
+            Pipeline.LOGS.id(),
+            LOGS_SHAPE,
+            Pipeline.INVENTORY.id(),
+            INVENTORY_SHAPE);
+
     static final double REFERENCE_TARGET = 0.80;
     /**
      * Settings every run gets (baseline included) unless {@code --set} overrides them: configuration a production
@@ -167,8 +171,18 @@ public final class EndToEndBenchmark {
         this.options = options;
     }
 
-    record Options(long records, int partitions, int threads, int rounds, int warmupRounds, long seed,
-                   List<Pipeline> pipelines, Map<String, String> settings, int forks, Path resultsFile, boolean help) {
+    record Options(
+            long records,
+            int partitions,
+            int threads,
+            int rounds,
+            int warmupRounds,
+            long seed,
+            List<Pipeline> pipelines,
+            Map<String, String> settings,
+            int forks,
+            Path resultsFile,
+            boolean help) {
         static Options parse(List<String> args) {
             long records = 500_000;
             int partitions = 4;
@@ -208,8 +222,8 @@ public final class EndToEndBenchmark {
                         List<Pipeline> chosen = new ArrayList<>();
                         for (String id : value(args, ++i, arg).split(",")) {
                             Pipeline pipeline = Pipeline.fromId(id.trim())
-                                    .orElseThrow(() -> new IllegalArgumentException("--pipelines: '" + id
-                                            + "' is not one of " + Pipeline.allIds()));
+                                    .orElseThrow(() -> new IllegalArgumentException(
+                                            "--pipelines: '" + id + "' is not one of " + Pipeline.allIds()));
                             if (!chosen.contains(pipeline)) {
                                 chosen.add(pipeline);
                             }
@@ -222,13 +236,25 @@ public final class EndToEndBenchmark {
                         if (eq <= 0) {
                             throw new IllegalArgumentException("--set: '" + setting + "' is not KEY=VALUE");
                         }
-                        settings.put(setting.substring(0, eq).trim(), setting.substring(eq + 1).trim());
+                        settings.put(
+                                setting.substring(0, eq).trim(),
+                                setting.substring(eq + 1).trim());
                     }
                     default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
                 }
             }
-            return new Options(records, partitions, threads, rounds, warmupRounds, seed, pipelines, settings, forks,
-                    resultsFile, help);
+            return new Options(
+                    records,
+                    partitions,
+                    threads,
+                    rounds,
+                    warmupRounds,
+                    seed,
+                    pipelines,
+                    settings,
+                    forks,
+                    resultsFile,
+                    help);
         }
 
         private static String value(List<String> args, int i, String option) {
@@ -245,9 +271,18 @@ public final class EndToEndBenchmark {
     }
 
     /** One measured run. */
-    record Result(int round, String name, Pipeline pipeline, String guarantee, long inputRecords, long outputRecords,
-                  double seconds, double secondsToRunning, double appCpuSeconds, double brokerCpuSeconds,
-                  long peakHeapBytes) {
+    record Result(
+            int round,
+            String name,
+            Pipeline pipeline,
+            String guarantee,
+            long inputRecords,
+            long outputRecords,
+            double seconds,
+            double secondsToRunning,
+            double appCpuSeconds,
+            double brokerCpuSeconds,
+            long peakHeapBytes) {
         double recordsPerSecond() {
             return inputRecords / seconds;
         }
@@ -258,8 +293,18 @@ public final class EndToEndBenchmark {
         }
 
         Result withOutputs(long outputs) {
-            return new Result(round, name, pipeline, guarantee, inputRecords, outputs, seconds, secondsToRunning, appCpuSeconds,
-                    brokerCpuSeconds, peakHeapBytes);
+            return new Result(
+                    round,
+                    name,
+                    pipeline,
+                    guarantee,
+                    inputRecords,
+                    outputs,
+                    seconds,
+                    secondsToRunning,
+                    appCpuSeconds,
+                    brokerCpuSeconds,
+                    peakHeapBytes);
         }
     }
 
@@ -320,14 +365,17 @@ public final class EndToEndBenchmark {
             if (!Files.isDirectory(root)) {
                 continue;
             }
-            boolean testTree = root.getFileName() != null && root.getFileName().toString().equals("test-classes");
+            boolean testTree =
+                    root.getFileName() != null && root.getFileName().toString().equals("test-classes");
             List<String> names;
             try (Stream<Path> files = Files.walk(root)) {
                 names = files.map(file -> root.relativize(file).toString())
                         .filter(file -> file.endsWith(".class"))
-                        .map(file -> file.substring(0, file.length() - ".class".length()).replace(File.separatorChar, '.'))
+                        .map(file -> file.substring(0, file.length() - ".class".length())
+                                .replace(File.separatorChar, '.'))
                         .filter(name -> testTree
-                                ? name.startsWith("io.eventpipelines.bench.") || name.startsWith("io.eventpipelines.testing.")
+                                ? name.startsWith("io.eventpipelines.bench.")
+                                        || name.startsWith("io.eventpipelines.testing.")
                                 : name.startsWith("io.eventpipelines."))
                         .toList();
             } catch (IOException | UncheckedIOException e) {
@@ -345,7 +393,8 @@ public final class EndToEndBenchmark {
 
     private int run() throws Exception {
         String loadAtStart = ProcStatus.loadAverage();
-        Path runDir = Files.createTempDirectory(Files.createDirectories(Path.of("target").toAbsolutePath()), "e2e-bench-");
+        Path runDir = Files.createTempDirectory(
+                Files.createDirectories(Path.of("target").toAbsolutePath()), "e2e-bench-");
         Thread cleanup = new Thread(() -> BrokerProcess.deleteQuietly(runDir), "e2e-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         boolean valid;
@@ -353,8 +402,12 @@ public final class EndToEndBenchmark {
             printHeader(loadAtStart);
             long t = System.nanoTime();
             broker = BrokerProcess.start(runDir.resolve("broker"), Duration.ofSeconds(120));
-            System.out.printf(Locale.ROOT, "broker: pid %d at %s, ready in %.1f s%n", broker.pid(),
-                    broker.bootstrapServers(), (System.nanoTime() - t) / 1e9);
+            System.out.printf(
+                    Locale.ROOT,
+                    "broker: pid %d at %s, ready in %.1f s%n",
+                    broker.pid(),
+                    broker.bootstrapServers(),
+                    (System.nanoTime() - t) / 1e9);
             admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
             stateDir = runDir.resolve("state");
             createTopics();
@@ -381,27 +434,43 @@ public final class EndToEndBenchmark {
     }
 
     private void printHeader(String loadAtStart) {
-        System.out.println("## End-to-end throughput: " + ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
-        System.out.printf(Locale.ROOT, "JDK %s, %d cores, benchmark JVM max heap %d MiB; load average at start: %s%n",
-                Runtime.version(), Runtime.getRuntime().availableProcessors(),
-                Runtime.getRuntime().maxMemory() >> 20, loadAtStart);
-        System.out.printf(Locale.ROOT, "%,d records per pipeline input, %d partitions everywhere, num.stream.threads=%d, "
-                        + "%d warm-up + %d measured rounds, seed %d%n", options.records(), options.partitions(), options.threads(),
-                options.warmupRounds(), options.rounds(), options.seed());
-        System.out.println("settings for every run (baseline included): " + (options.settings().isEmpty()
-                ? "none beyond the app's defaults" : options.settings()));
+        System.out.println(
+                "## End-to-end throughput: " + ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+        System.out.printf(
+                Locale.ROOT,
+                "JDK %s, %d cores, benchmark JVM max heap %d MiB; load average at start: %s%n",
+                Runtime.version(),
+                Runtime.getRuntime().availableProcessors(),
+                Runtime.getRuntime().maxMemory() >> 20,
+                loadAtStart);
+        System.out.printf(
+                Locale.ROOT,
+                "%,d records per pipeline input, %d partitions everywhere, num.stream.threads=%d, "
+                        + "%d warm-up + %d measured rounds, seed %d%n",
+                options.records(),
+                options.partitions(),
+                options.threads(),
+                options.warmupRounds(),
+                options.rounds(),
+                options.seed());
+        System.out.println("settings for every run (baseline included): "
+                + (options.settings().isEmpty() ? "none beyond the app's defaults" : options.settings()));
         System.out.println("broker: single-node KRaft in a separate JVM " + BrokerProcess.JVM_OPTIONS);
-        System.out.println("registry: mock:// (in-memory, in this JVM): the serde caches schema ids after a topic's first "
-                + "record, so a registry's HTTP round trips are not what is measured");
+        System.out.println(
+                "registry: mock:// (in-memory, in this JVM): the serde caches schema ids after a topic's first "
+                        + "record, so a registry's HTTP round trips are not what is measured");
         if (options.records() < MIN_REPORTED_RECORDS) {
-            System.out.printf(Locale.ROOT, "NOTE: fewer than %,d records: start-up dominates; not for reported figures%n",
+            System.out.printf(
+                    Locale.ROOT,
+                    "NOTE: fewer than %,d records: start-up dominates; not for reported figures%n",
                     MIN_REPORTED_RECORDS);
         }
         System.out.println();
     }
 
     private void createTopics() throws Exception {
-        List<String> topics = new ArrayList<>(List.of(TemperatureTopology.READINGS_TOPIC, BASELINE_OUTPUT_TOPIC, AVRO_OUTPUT_TOPIC));
+        List<String> topics =
+                new ArrayList<>(List.of(TemperatureTopology.READINGS_TOPIC, BASELINE_OUTPUT_TOPIC, AVRO_OUTPUT_TOPIC));
         for (Pipeline pipeline : options.pipelines()) {
             for (String topic : pipeline.inputTopics()) {
                 if (!topics.contains(topic)) {
@@ -416,8 +485,11 @@ public final class EndToEndBenchmark {
         if (options.pipelines().contains(Pipeline.INVENTORY)) {
             topics.add(INVENTORY_SHAPE_OUTPUT_TOPIC);
         }
-        admin.createTopics(topics.stream().map(topic -> new NewTopic(topic, options.partitions(), (short) 1)).toList())
-                .all().get(60, TimeUnit.SECONDS);
+        admin.createTopics(topics.stream()
+                        .map(topic -> new NewTopic(topic, options.partitions(), (short) 1))
+                        .toList())
+                .all()
+                .get(60, TimeUnit.SECONDS);
         // The controller acknowledges the creation before the broker leads the partitions. An idempotent producer
         // whose first batch to a partition meets NOT_LEADER_OR_FOLLOWER while its next batch (max.in.flight 5) is
         // accepted is stuck with OutOfOrderSequenceException until delivery.timeout.ms: so wait until every
@@ -441,7 +513,8 @@ public final class EndToEndBenchmark {
 
     private boolean measureAll() throws Exception {
         Map<Pipeline, Preload.Counts> inputs = new EnumMap<>(Pipeline.class);
-        Preload preload = new Preload(broker.bootstrapServers(), new AvroSerdes(config(0).serdeConfig()));
+        Preload preload =
+                new Preload(broker.bootstrapServers(), new AvroSerdes(config(0).serdeConfig()));
         try {
             // In the enum's order: inventory's orders are loaded before notifications, which then reads them.
             Set<Pipeline> toLoad = EnumSet.copyOf(options.pipelines());
@@ -450,19 +523,30 @@ public final class EndToEndBenchmark {
                 if (pipeline == Pipeline.NOTIFICATIONS && inputs.containsKey(Pipeline.INVENTORY)) {
                     Preload.Counts counts = Preload.notifications(inputs.get(Pipeline.INVENTORY));
                     inputs.put(pipeline, counts);
-                    System.out.printf(Locale.ROOT, "notifications reads inventory's %,d orders; expected outputs %s%n",
-                            counts.records(), describe(pipeline, counts));
+                    System.out.printf(
+                            Locale.ROOT,
+                            "notifications reads inventory's %,d orders; expected outputs %s%n",
+                            counts.records(),
+                            describe(pipeline, counts));
                     continue;
                 }
                 Preload.Counts counts = switch (pipeline) {
-                    case TEMPERATURE -> preload.temperature(options.records(), options.seed(), config(0).thresholdCelsius());
+                    case TEMPERATURE ->
+                        preload.temperature(
+                                options.records(), options.seed(), config(0).thresholdCelsius());
                     case LOGS -> preload.logs(options.records(), options.seed());
                     case INVENTORY -> preload.inventory(options.records(), options.seed());
                     case NOTIFICATIONS -> preload.notifications(options.records(), options.seed());
                 };
                 inputs.put(pipeline, counts);
-                System.out.printf(Locale.ROOT, "pre-loaded %-13s %,d records in %.1f s (%,.0f records/s); expected outputs %s%n",
-                        pipeline.id(), counts.records(), counts.seconds(), counts.recordsPerSecond(), describe(pipeline, counts));
+                System.out.printf(
+                        Locale.ROOT,
+                        "pre-loaded %-13s %,d records in %.1f s (%,.0f records/s); expected outputs %s%n",
+                        pipeline.id(),
+                        counts.records(),
+                        counts.seconds(),
+                        counts.recordsPerSecond(),
+                        describe(pipeline, counts));
             }
         } finally {
             preload.close();
@@ -471,7 +555,8 @@ public final class EndToEndBenchmark {
         boolean valid = true;
         for (int round = 1 - options.warmupRounds(); round <= options.rounds(); round++) {
             System.out.println();
-            System.out.println(round <= 0 ? "warm-up round (not reported)" : "round " + round + " of " + options.rounds());
+            System.out.println(
+                    round <= 0 ? "warm-up round (not reported)" : "round " + round + " of " + options.rounds());
             AppConfig config = config(round);
             valid &= measureBaseline(round, config, inputs.get(Pipeline.TEMPERATURE));
             valid &= measureAvroPassThrough(round, config, inputs.get(Pipeline.TEMPERATURE));
@@ -485,12 +570,27 @@ public final class EndToEndBenchmark {
                 }
                 // Both guarantees forced, whatever the app's default: exactly-once's cost within the round.
                 if (pipeline == Pipeline.NOTIFICATIONS) {
-                    valid &= measureWithGuarantee(round, config, pipeline, NOTIFICATIONS_ALOS, StreamsConfig.AT_LEAST_ONCE,
+                    valid &= measureWithGuarantee(
+                            round,
+                            config,
+                            pipeline,
+                            NOTIFICATIONS_ALOS,
+                            StreamsConfig.AT_LEAST_ONCE,
                             inputs.get(pipeline));
-                    valid &= measureWithGuarantee(round, config, pipeline, NOTIFICATIONS_EOS, StreamsConfig.EXACTLY_ONCE_V2,
+                    valid &= measureWithGuarantee(
+                            round,
+                            config,
+                            pipeline,
+                            NOTIFICATIONS_EOS,
+                            StreamsConfig.EXACTLY_ONCE_V2,
                             inputs.get(pipeline));
                 }
-                valid &= measurePipeline(round, config, pipeline, pipeline.id(), config.streamsProperties(pipeline),
+                valid &= measurePipeline(
+                        round,
+                        config,
+                        pipeline,
+                        pipeline.id(),
+                        config.streamsProperties(pipeline),
                         inputs.get(pipeline));
             }
         }
@@ -510,11 +610,21 @@ public final class EndToEndBenchmark {
 
     private static String describe(Pipeline pipeline, Preload.Counts counts) {
         return switch (pipeline) {
-            case TEMPERATURE -> String.format(Locale.ROOT, "%,d alerts (%.2f%% of readings)", counts.expectedOutputs(),
-                    100.0 * counts.expectedOutputs() / counts.records());
-            case INVENTORY -> String.format(Locale.ROOT, "%,d updates; %,d orders, %,d restocks", counts.expectedOutputs(),
-                    counts.byTopic().get(InventoryTopology.ORDERS_TOPIC), counts.byTopic().get(InventoryTopology.RESTOCKS_TOPIC));
-            case NOTIFICATIONS -> String.format(Locale.ROOT, "%,d notifications, one per order", counts.expectedOutputs());
+            case TEMPERATURE ->
+                String.format(
+                        Locale.ROOT,
+                        "%,d alerts (%.2f%% of readings)",
+                        counts.expectedOutputs(),
+                        100.0 * counts.expectedOutputs() / counts.records());
+            case INVENTORY ->
+                String.format(
+                        Locale.ROOT,
+                        "%,d updates; %,d orders, %,d restocks",
+                        counts.expectedOutputs(),
+                        counts.byTopic().get(InventoryTopology.ORDERS_TOPIC),
+                        counts.byTopic().get(InventoryTopology.RESTOCKS_TOPIC));
+            case NOTIFICATIONS ->
+                String.format(Locale.ROOT, "%,d notifications, one per order", counts.expectedOutputs());
             default -> String.format(Locale.ROOT, "%,d routed %s", counts.expectedOutputs(), counts.byTopic());
         };
     }
@@ -529,8 +639,8 @@ public final class EndToEndBenchmark {
      */
     private boolean measureAvroPassThrough(int round, AppConfig config, Preload.Counts readings) throws Exception {
         AvroSerdes serdes = new AvroSerdes(config.serdeConfig());
-        return measurePassThrough(round, config, readings, AVRO_PASS_THROUGH, AVRO_OUTPUT_TOPIC,
-                serdes.value(TemperatureReading.class));
+        return measurePassThrough(
+                round, config, readings, AVRO_PASS_THROUGH, AVRO_OUTPUT_TOPIC, serdes.value(TemperatureReading.class));
     }
 
     /**
@@ -544,7 +654,9 @@ public final class EndToEndBenchmark {
     }
 
     private static List<String> logsShapeTopics() {
-        return LogRoutingTopology.routedTopics().stream().map(topic -> LOGS_SHAPE_TOPIC_PREFIX + topic).toList();
+        return LogRoutingTopology.routedTopics().stream()
+                .map(topic -> LOGS_SHAPE_TOPIC_PREFIX + topic)
+                .toList();
     }
 
     /**
@@ -556,20 +668,28 @@ public final class EndToEndBenchmark {
         Properties props = referenceProperties(config, Pipeline.LOGS, LOGS_SHAPE);
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(props)));
         List<String> topics = logsShapeTopics();
-        builder.stream(LogRoutingTopology.APP_LOGS_TOPIC, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
-                        .withName(LOGS_SHAPE + "-source"))
-                .to((key, value, context) -> topics.get(routeIndex(value)),
+        builder.stream(
+                        LogRoutingTopology.APP_LOGS_TOPIC,
+                        Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(LOGS_SHAPE + "-source"))
+                .to(
+                        (key, value, context) -> topics.get(routeIndex(value)),
                         Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(LOGS_SHAPE + "-sink"));
         Topology topology = builder.build(props);
         long n = counts.records();
         Map<TopicPartition, Long> before = lastStableOffsets(topics);
         long beforeSum = sum(before);
-        Result result = measure(round, LOGS_SHAPE, null, topology, props, n, n, () -> endOffsetSum(topics) - beforeSum >= n);
+        Result result =
+                measure(round, LOGS_SHAPE, null, topology, props, n, n, () -> endOffsetSum(topics) - beforeSum >= n);
         Map<String, Long> byTopic = new TreeMap<>();
-        lastStableOffsets(topics).forEach((partition, offset) -> byTopic.merge(
-                partition.topic().substring(LOGS_SHAPE_TOPIC_PREFIX.length()), offset - before.get(partition), Long::sum));
+        lastStableOffsets(topics)
+                .forEach((partition, offset) -> byTopic.merge(
+                        partition.topic().substring(LOGS_SHAPE_TOPIC_PREFIX.length()),
+                        offset - before.get(partition),
+                        Long::sum));
         long written = byTopic.values().stream().mapToLong(Long::longValue).sum();
-        return record(result.withOutputs(written), byTopic.equals(counts.byTopic()),
+        return record(
+                result.withOutputs(written),
+                byTopic.equals(counts.byTopic()),
                 "routed " + byTopic + ", expected " + counts.byTopic());
     }
 
@@ -602,35 +722,42 @@ public final class EndToEndBenchmark {
         Consumed<byte[], byte[]> bytes = Consumed.with(Serdes.ByteArray(), Serdes.ByteArray());
         builder.stream(InventoryTopology.ORDERS_TOPIC, bytes.withName(INVENTORY_SHAPE + "-orders"))
                 .merge(builder.stream(InventoryTopology.RESTOCKS_TOPIC, bytes.withName(INVENTORY_SHAPE + "-restocks")))
-                .repartition(Repartitioned.<byte[], byte[]>as(INVENTORY_SHAPE).withKeySerde(Serdes.ByteArray())
+                .repartition(Repartitioned.<byte[], byte[]>as(INVENTORY_SHAPE)
+                        .withKeySerde(Serdes.ByteArray())
                         .withValueSerde(Serdes.ByteArray()))
-                .to(INVENTORY_SHAPE_OUTPUT_TOPIC, Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
-                        .withName(INVENTORY_SHAPE + "-sink"));
+                .to(
+                        INVENTORY_SHAPE_OUTPUT_TOPIC,
+                        Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(INVENTORY_SHAPE + "-sink"));
         Topology topology = builder.build(props);
-        List<String> sources = List.of(InventoryTopology.ORDERS_TOPIC, InventoryTopology.RESTOCKS_TOPIC,
+        List<String> sources = List.of(
+                InventoryTopology.ORDERS_TOPIC,
+                InventoryTopology.RESTOCKS_TOPIC,
                 applicationId + "-" + INVENTORY_SHAPE + "-repartition");
         long n = counts.records();
         Map<TopicPartition, Long> before = lastStableOffsets(List.of(INVENTORY_SHAPE_OUTPUT_TOPIC));
-        Result result = measure(round, INVENTORY_SHAPE, null, topology, props, n, 2 * n,
-                () -> committedAtEnd(applicationId, sources));
+        Result result = measure(
+                round, INVENTORY_SHAPE, null, topology, props, n, 2 * n, () -> committedAtEnd(applicationId, sources));
         long[] written = {0};
         readCommitted(before, record -> written[0]++);
-        return record(result.withOutputs(written[0]), written[0] == n, "wrote " + written[0] + " records, expected " + n);
+        return record(
+                result.withOutputs(written[0]), written[0] == n, "wrote " + written[0] + " records, expected " + n);
     }
 
-    private <V> boolean measurePassThrough(int round, AppConfig config, Preload.Counts readings, String name,
-                                           String outputTopic, Serde<V> valueSerde) throws Exception {
+    private <V> boolean measurePassThrough(
+            int round, AppConfig config, Preload.Counts readings, String name, String outputTopic, Serde<V> valueSerde)
+            throws Exception {
         // The temperature pipeline's configuration: at_least_once.
         Properties props = referenceProperties(config, Pipeline.TEMPERATURE, name);
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(props)));
-        builder.stream(TemperatureTopology.READINGS_TOPIC, Consumed.with(Serdes.ByteArray(), valueSerde)
-                        .withName(name + "-source"))
+        builder.stream(
+                        TemperatureTopology.READINGS_TOPIC,
+                        Consumed.with(Serdes.ByteArray(), valueSerde).withName(name + "-source"))
                 .to(outputTopic, Produced.with(Serdes.ByteArray(), valueSerde).withName(name + "-sink"));
         Topology topology = builder.build(props);
         long n = readings.records();
         long before = endOffsetSum(List.of(outputTopic));
-        Result result = measure(round, name, null, topology, props, n, n,
-                () -> endOffsetSum(List.of(outputTopic)) - before >= n);
+        Result result = measure(
+                round, name, null, topology, props, n, n, () -> endOffsetSum(List.of(outputTopic)) - before >= n);
         long written = endOffsetSum(List.of(outputTopic)) - before;
         return record(result.withOutputs(written), written == n, "wrote " + written + " records, expected " + n);
     }
@@ -639,8 +766,9 @@ public final class EndToEndBenchmark {
      * A reference: {@code pipeline}'s topology and settings with {@code guarantee} forced, whatever the app's
      * default for it, under an application id of its own.
      */
-    private boolean measureWithGuarantee(int round, AppConfig config, Pipeline pipeline, String name, String guarantee,
-                                         Preload.Counts counts) throws Exception {
+    private boolean measureWithGuarantee(
+            int round, AppConfig config, Pipeline pipeline, String name, String guarantee, Preload.Counts counts)
+            throws Exception {
         Properties props = referenceProperties(config, pipeline, name);
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
         return measurePipeline(round, config, pipeline, name, props, counts);
@@ -650,8 +778,9 @@ public final class EndToEndBenchmark {
      * Runs {@code pipeline}'s topology, built as {@code run} builds it, with {@code props}: the app's own for the
      * run named after the pipeline, a reference's otherwise (the guarantee does not enter the topology).
      */
-    private boolean measurePipeline(int round, AppConfig config, Pipeline pipeline, String name, Properties props,
-                                    Preload.Counts counts) throws Exception {
+    private boolean measurePipeline(
+            int round, AppConfig config, Pipeline pipeline, String name, Properties props, Preload.Counts counts)
+            throws Exception {
         AvroSerdes serdes = new AvroSerdes(config.serdeConfig());
         Topology topology = pipeline.buildTopology(config, serdes);
         String applicationId = props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG);
@@ -663,12 +792,17 @@ public final class EndToEndBenchmark {
         // clock, so how many the last second of input closes depends on timing: they are reported, not awaited
         // (their contents are tested by TemperatureStatsTest, ErrorRateTest and PipelinesIT).
         Set<String> windowOutputs = Set.of(TemperatureTopology.STATS_TOPIC, LogRoutingTopology.ERROR_RATES_TOPIC);
-        List<String> outputs = pipeline.outputs().keySet().stream().filter(t -> !windowOutputs.contains(t)).toList();
-        List<String> windowed = pipeline.outputs().keySet().stream().filter(windowOutputs::contains).toList();
+        List<String> outputs = pipeline.outputs().keySet().stream()
+                .filter(t -> !windowOutputs.contains(t))
+                .toList();
+        List<String> windowed = pipeline.outputs().keySet().stream()
+                .filter(windowOutputs::contains)
+                .toList();
         List<String> sources = new ArrayList<>(pipeline.inputTopics());
         // Named after the application id, which a reference's differs from.
         String appsInternalPrefix = config.applicationIdPrefix() + "-" + pipeline.id();
-        pipeline.internalTopics(config.applicationIdPrefix()).keySet()
+        pipeline.internalTopics(config.applicationIdPrefix())
+                .keySet()
                 .forEach(topic -> sources.add(applicationId + topic.substring(appsInternalPrefix.length())));
         long sourceRecords = switch (pipeline) {
             case INVENTORY -> 2 * counts.records();
@@ -684,10 +818,24 @@ public final class EndToEndBenchmark {
 
         Result result;
         if (exactlyOnce) {
-            result = measure(round, name, targeted, topology, props, counts.records(), sourceRecords,
+            result = measure(
+                    round,
+                    name,
+                    targeted,
+                    topology,
+                    props,
+                    counts.records(),
+                    sourceRecords,
                     () -> committedAtEnd(applicationId, sources));
         } else {
-            result = measure(round, name, targeted, topology, props, counts.records(), sourceRecords,
+            result = measure(
+                    round,
+                    name,
+                    targeted,
+                    topology,
+                    props,
+                    counts.records(),
+                    sourceRecords,
                     () -> endOffsetSum(outputs) - outputsBeforeSum >= counts.expectedOutputs());
         }
 
@@ -702,17 +850,22 @@ public final class EndToEndBenchmark {
             Map<InventoryStatus, Long> statuses = readInventoryUpdates(serdes, outputsBefore);
             written = statuses.values().stream().mapToLong(Long::longValue).sum();
             long orders = counts.byTopic().get(InventoryTopology.ORDERS_TOPIC);
-            detail = String.format(Locale.ROOT, "%s; %.1f%% of %,d orders reserved (%.1f%% if every record were applied "
-                            + "in timestamp order)", statuses, 100.0 * statuses.getOrDefault(InventoryStatus.RESERVED, 0L) / orders,
-                    orders, 100.0 * counts.byTopic().get(Preload.RESERVED_IN_ORDER) / orders);
+            detail = String.format(
+                    Locale.ROOT,
+                    "%s; %.1f%% of %,d orders reserved (%.1f%% if every record were applied " + "in timestamp order)",
+                    statuses,
+                    100.0 * statuses.getOrDefault(InventoryStatus.RESERVED, 0L) / orders,
+                    orders,
+                    100.0 * counts.byTopic().get(Preload.RESERVED_IN_ORDER) / orders);
         } else {
             Map<String, Long> byTopic = new TreeMap<>();
             if (exactlyOnce) {
                 // Transactions leave a marker in each partition they wrote, so offsets overcount: read the records.
                 readCommitted(outputsBefore, record -> byTopic.merge(record.topic(), 1L, Long::sum));
             } else {
-                lastStableOffsets(outputs).forEach((partition, offset) -> byTopic.merge(partition.topic(),
-                        offset - outputsBefore.get(partition), Long::sum));
+                lastStableOffsets(outputs)
+                        .forEach((partition, offset) ->
+                                byTopic.merge(partition.topic(), offset - outputsBefore.get(partition), Long::sum));
             }
             written = byTopic.values().stream().mapToLong(Long::longValue).sum();
             if (!byTopic.equals(counts.byTopic())) {
@@ -724,7 +877,10 @@ public final class EndToEndBenchmark {
             problems.add(written + " outputs, expected " + counts.expectedOutputs());
         }
         if (!windowed.isEmpty()) {
-            detail += String.format(Locale.ROOT, "; %,d window results on %s", endOffsetSum(windowed) - windowedBefore,
+            detail += String.format(
+                    Locale.ROOT,
+                    "; %,d window results on %s",
+                    endOffsetSum(windowed) - windowedBefore,
                     String.join(", ", windowed));
         }
         details.put(name, detail);
@@ -735,12 +891,21 @@ public final class EndToEndBenchmark {
         results.add(result);
         // With several threads, one may process everything while another still rebalances: the client never
         // reported RUNNING.
-        String toRunning = Double.isNaN(result.secondsToRunning()) ? "done before the client was RUNNING"
+        String toRunning = Double.isNaN(result.secondsToRunning())
+                ? "done before the client was RUNNING"
                 : String.format(Locale.ROOT, "RUNNING after %.2f s", result.secondsToRunning());
-        System.out.printf(Locale.ROOT, "  %-18s %,d records in %5.2f s (%s) = %,8.0f records/s; "
-                        + "CPU s: app %4.1f, broker %4.1f; peak heap used %d MiB%n", result.name(), result.inputRecords(),
-                result.seconds(), toRunning, result.recordsPerSecond(), result.appCpuSeconds(),
-                result.brokerCpuSeconds(), result.peakHeapBytes() >> 20);
+        System.out.printf(
+                Locale.ROOT,
+                "  %-18s %,d records in %5.2f s (%s) = %,8.0f records/s; "
+                        + "CPU s: app %4.1f, broker %4.1f; peak heap used %d MiB%n",
+                result.name(),
+                result.inputRecords(),
+                result.seconds(),
+                toRunning,
+                result.recordsPerSecond(),
+                result.appCpuSeconds(),
+                result.brokerCpuSeconds(),
+                result.peakHeapBytes() >> 20);
         if (!valid) {
             System.out.println("  INVALID: " + problem);
             invalid.add(result.name() + " in round " + result.round() + ": " + problem);
@@ -754,8 +919,16 @@ public final class EndToEndBenchmark {
     }
 
     /** Runs one topology from start() until {@code completion}, then closes it and deletes its local state. */
-    private Result measure(int round, String name, Pipeline pipeline, Topology topology, Properties props,
-                           long inputRecords, long sourceRecords, Completion completion) throws Exception {
+    private Result measure(
+            int round,
+            String name,
+            Pipeline pipeline,
+            Topology topology,
+            Properties props,
+            long inputRecords,
+            long sourceRecords,
+            Completion completion)
+            throws Exception {
         System.gc();
         String guarantee = props.getProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
         KafkaStreams streams = new KafkaStreams(topology, props);
@@ -786,7 +959,8 @@ public final class EndToEndBenchmark {
                     throw new IllegalStateException(name + " failed", failure.get());
                 }
                 KafkaStreams.State state = streams.state();
-                if (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.PENDING_ERROR
+                if (state == KafkaStreams.State.ERROR
+                        || state == KafkaStreams.State.PENDING_ERROR
                         || state == KafkaStreams.State.NOT_RUNNING) {
                     throw new IllegalStateException(name + " stopped: " + state);
                 }
@@ -795,8 +969,9 @@ public final class EndToEndBenchmark {
                     break;
                 }
                 if (System.nanoTime() - start > timeoutNanos) {
-                    throw new IllegalStateException(name + ": not done after " + TimeUnit.NANOSECONDS.toSeconds(timeoutNanos)
-                            + " s; processed " + processed(streams) + " of " + sourceRecords + " source records");
+                    throw new IllegalStateException(
+                            name + ": not done after " + TimeUnit.NANOSECONDS.toSeconds(timeoutNanos) + " s; processed "
+                                    + processed(streams) + " of " + sourceRecords + " source records");
                 }
             }
             appCpu = ProcStatus.selfCpuNanos() - appCpu;
@@ -807,8 +982,18 @@ public final class EndToEndBenchmark {
             streams.cleanUp();
         }
         double toRunning = runningAt.get() == 0 ? Double.NaN : (runningAt.get() - start) / 1e9;
-        return new Result(round, name, pipeline, guarantee, inputRecords, -1, (end - start) / 1e9, toRunning,
-                appCpu / 1e9, brokerCpu / 1e9, peakHeap);
+        return new Result(
+                round,
+                name,
+                pipeline,
+                guarantee,
+                inputRecords,
+                -1,
+                (end - start) / 1e9,
+                toRunning,
+                appCpu / 1e9,
+                brokerCpu / 1e9,
+                peakHeap);
     }
 
     /** Records processed by all stream threads: the sum of the thread-level {@code process-total}. */
@@ -816,7 +1001,8 @@ public final class EndToEndBenchmark {
         double total = 0;
         for (Map.Entry<MetricName, ? extends Metric> metric : streams.metrics().entrySet()) {
             MetricName name = metric.getKey();
-            if (name.name().equals("process-total") && name.group().equals("stream-thread-metrics")
+            if (name.name().equals("process-total")
+                    && name.group().equals("stream-thread-metrics")
                     && metric.getValue().metricValue() instanceof Number value) {
                 total += value.doubleValue();
             }
@@ -827,10 +1013,16 @@ public final class EndToEndBenchmark {
     /** Last stable offsets (what a read_committed consumer can read up to) of every partition of {@code topics}. */
     private Map<TopicPartition, Long> lastStableOffsets(Collection<String> topics) throws Exception {
         Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-        admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).forEach((topic, description) ->
-                description.partitions().forEach(p -> request.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest())));
+        admin.describeTopics(topics)
+                .allTopicNames()
+                .get(30, TimeUnit.SECONDS)
+                .forEach((topic, description) -> description
+                        .partitions()
+                        .forEach(p -> request.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest())));
         Map<TopicPartition, Long> offsets = new HashMap<>();
-        admin.listOffsets(request, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get(30, TimeUnit.SECONDS)
+        admin.listOffsets(request, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+                .all()
+                .get(30, TimeUnit.SECONDS)
                 .forEach((partition, info) -> offsets.put(partition, info.offset()));
         return offsets;
     }
@@ -847,7 +1039,8 @@ public final class EndToEndBenchmark {
     /** True when the group has committed the end offset of every partition of {@code topics}. */
     private boolean committedAtEnd(String groupId, Collection<String> topics) throws Exception {
         Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(groupId)
-                .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+                .partitionsToOffsetAndMetadata()
+                .get(30, TimeUnit.SECONDS);
         // Committed offsets first: sources finished by then bound what the repartition topic can still receive.
         Map<TopicPartition, Long> ends = lastStableOffsets(topics);
         for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
@@ -861,21 +1054,26 @@ public final class EndToEndBenchmark {
 
     /** Reads inventory-updates from {@code from} to the end, read_committed, counting statuses. */
     private Map<InventoryStatus, Long> readInventoryUpdates(AvroSerdes serdes, Map<TopicPartition, Long> from) {
-        Deserializer<InventoryUpdate> deserializer = serdes.value(InventoryUpdate.class).deserializer();
+        Deserializer<InventoryUpdate> deserializer =
+                serdes.value(InventoryUpdate.class).deserializer();
         Map<InventoryStatus, Long> statuses = new EnumMap<>(InventoryStatus.class);
-        readCommitted(from, record -> statuses.merge(
-                deserializer.deserialize(record.topic(), record.value()).getStatus(), 1L, Long::sum));
+        readCommitted(
+                from,
+                record -> statuses.merge(
+                        deserializer.deserialize(record.topic(), record.value()).getStatus(), 1L, Long::sum));
         return statuses;
     }
 
     /** Hands {@code each} every committed record of {@code from}'s partitions, from those offsets to the end. */
     private void readCommitted(Map<TopicPartition, Long> from, Consumer<ConsumerRecord<byte[], byte[]>> each) {
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "10000"),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "10000"),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = List.copyOf(from.keySet());
             consumer.assign(partitions);
             from.forEach(consumer::seek);
@@ -894,45 +1092,72 @@ public final class EndToEndBenchmark {
     private void printReport(String loadAtStart) throws IOException {
         List<Result> measured = results.stream().filter(r -> r.round() > 0).toList();
         Map<Integer, Double> baselineByRound = new HashMap<>();
-        measured.stream().filter(r -> r.name().equals(BASELINE))
+        measured.stream()
+                .filter(r -> r.name().equals(BASELINE))
                 .forEach(r -> baselineByRound.put(r.round(), r.recordsPerSecond()));
         Map<String, List<Result>> byRun = new LinkedHashMap<>();
-        measured.forEach(r -> byRun.computeIfAbsent(r.name(), name -> new ArrayList<>()).add(r));
+        measured.forEach(
+                r -> byRun.computeIfAbsent(r.name(), name -> new ArrayList<>()).add(r));
 
         System.out.println();
-        System.out.printf(Locale.ROOT, "### %,d records, %d partitions, num.stream.threads=%d, median of %d rounds (min–max)%n%n",
-                options.records(), options.partitions(), options.threads(), options.rounds());
+        System.out.printf(
+                Locale.ROOT,
+                "### %,d records, %d partitions, num.stream.threads=%d, median of %d rounds (min–max)%n%n",
+                options.records(),
+                options.partitions(),
+                options.threads(),
+                options.rounds());
         System.out.println("| run | guarantee | input records | outputs | records/s | × baseline | elapsed s "
                 + "(to RUNNING) | CPU µs/record app + broker | CPU × baseline | peak heap used MiB |");
         System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         Map<Integer, Double> baselineCpuByRound = new HashMap<>();
-        measured.stream().filter(r -> r.name().equals(BASELINE))
+        measured.stream()
+                .filter(r -> r.name().equals(BASELINE))
                 .forEach(r -> baselineCpuByRound.put(r.round(), r.cpuMicrosPerRecord()));
         for (List<Result> runs : byRun.values()) {
             Result first = runs.get(0);
             boolean isBaseline = first.name().equals(BASELINE);
             List<Double> rates = runs.stream().map(Result::recordsPerSecond).toList();
-            List<Double> ratios = runs.stream().map(r -> r.recordsPerSecond() / baselineByRound.get(r.round())).toList();
-            List<Double> cpuRatios = runs.stream().map(r -> r.cpuMicrosPerRecord() / baselineCpuByRound.get(r.round())).toList();
+            List<Double> ratios = runs.stream()
+                    .map(r -> r.recordsPerSecond() / baselineByRound.get(r.round()))
+                    .toList();
+            List<Double> cpuRatios = runs.stream()
+                    .map(r -> r.cpuMicrosPerRecord() / baselineCpuByRound.get(r.round()))
+                    .toList();
             double ratio = median(ratios);
-            System.out.printf(Locale.ROOT, "| %s | %s | %,d | %,d | %,.0f (%,.0f–%,.0f) | %s | %.2f (%.2f) | %.2f + %.2f | %s | %d |%n",
-                    first.name(), first.guarantee(), first.inputRecords(), first.outputRecords(),
-                    median(rates), min(rates), max(rates),
+            System.out.printf(
+                    Locale.ROOT,
+                    "| %s | %s | %,d | %,d | %,.0f (%,.0f–%,.0f) | %s | %.2f (%.2f) | %.2f + %.2f | %s | %d |%n",
+                    first.name(),
+                    first.guarantee(),
+                    first.inputRecords(),
+                    first.outputRecords(),
+                    median(rates),
+                    min(rates),
+                    max(rates),
                     isBaseline ? "1" : String.format(Locale.ROOT, "%.2f (%.2f–%.2f)", ratio, min(ratios), max(ratios)),
                     median(runs.stream().map(Result::seconds).toList()),
                     // A run done before its client was RUNNING has no such time.
-                    median(runs.stream().map(Result::secondsToRunning).filter(t -> !Double.isNaN(t)).toList()),
-                    median(runs.stream().map(r -> r.appCpuSeconds() * 1e6 / r.inputRecords()).toList()),
-                    median(runs.stream().map(r -> r.brokerCpuSeconds() * 1e6 / r.inputRecords()).toList()),
+                    median(runs.stream()
+                            .map(Result::secondsToRunning)
+                            .filter(t -> !Double.isNaN(t))
+                            .toList()),
+                    median(runs.stream()
+                            .map(r -> r.appCpuSeconds() * 1e6 / r.inputRecords())
+                            .toList()),
+                    median(runs.stream()
+                            .map(r -> r.brokerCpuSeconds() * 1e6 / r.inputRecords())
+                            .toList()),
                     isBaseline ? "1" : String.format(Locale.ROOT, "%.2f", median(cpuRatios)),
                     runs.stream().mapToLong(Result::peakHeapBytes).max().orElse(0) >> 20);
         }
         System.out.println();
-        System.out.println("records/s = input records / seconds from KafkaStreams.start() until every input record is processed "
-                + "and every output is visible to a read_committed consumer; × baseline = median over rounds of (pipeline ÷ baseline "
-                + "of the same round). CPU = user + system time of this JVM (all threads, GC and JIT included) and of the broker's "
-                + "JVM during the run; CPU × baseline is the same ratio for CPU per record (lower is cheaper), which other load on "
-                + "the machine disturbs far less than elapsed time.");
+        System.out.println(
+                "records/s = input records / seconds from KafkaStreams.start() until every input record is processed "
+                        + "and every output is visible to a read_committed consumer; × baseline = median over rounds of (pipeline ÷ baseline "
+                        + "of the same round). CPU = user + system time of this JVM (all threads, GC and JIT included) and of the broker's "
+                        + "JVM during the run; CPU × baseline is the same ratio for CPU per record (lower is cheaper), which other load on "
+                        + "the machine disturbs far less than elapsed time.");
         Map<String, List<Map<Integer, Double>>> oneFork = new LinkedHashMap<>();
         byRun.forEach((name, runs) -> oneFork.put(name, List.of(byRound(runs, Result::recordsPerSecond))));
         againstReferences(oneFork).forEach(System.out::println);
@@ -940,31 +1165,51 @@ public final class EndToEndBenchmark {
         if (byRun.containsKey(NOTIFICATIONS_EOS) && byRun.containsKey(NOTIFICATIONS_ALOS)) {
             List<Result> eos = byRun.get(NOTIFICATIONS_EOS);
             List<Result> alos = byRun.get(NOTIFICATIONS_ALOS);
-            System.out.println("- " + exactlyOnceCost(
-                    sameRoundRatios(byRound(eos, Result::recordsPerSecond), byRound(alos, Result::recordsPerSecond)),
-                    List.of(),
-                    sameRoundRatios(byRound(eos, Result::cpuMicrosPerRecord), byRound(alos, Result::cpuMicrosPerRecord))));
+            System.out.println("- "
+                    + exactlyOnceCost(
+                            sameRoundRatios(
+                                    byRound(eos, Result::recordsPerSecond), byRound(alos, Result::recordsPerSecond)),
+                            List.of(),
+                            sameRoundRatios(
+                                    byRound(eos, Result::cpuMicrosPerRecord),
+                                    byRound(alos, Result::cpuMicrosPerRecord))));
         }
         invalid.forEach(problem -> System.out.println("- INVALID " + problem));
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-        System.out.printf(Locale.ROOT, "- this JVM (pre-load producer and every Kafka Streams run; the broker is a separate "
+        System.out.printf(
+                Locale.ROOT,
+                "- this JVM (pre-load producer and every Kafka Streams run; the broker is a separate "
                         + "process): peak RSS (VmHWM) %s MiB; heap: max %d MiB, committed at the end %d MiB, peak used %d MiB "
                         + "(sampled every %d ms)%n",
-                ProcStatus.selfKilobytes("VmHWM").stream().mapToObj(kb -> Long.toString(kb >> 10)).findFirst().orElse("n/a"),
-                Runtime.getRuntime().maxMemory() >> 20, memory.getHeapMemoryUsage().getCommitted() >> 20,
-                results.stream().mapToLong(Result::peakHeapBytes).max().orElse(0) >> 20, POLL_MS);
-        System.out.printf(Locale.ROOT, "- broker JVM: peak RSS (VmHWM) %s MiB%n",
-                broker.peakRssBytes().stream().mapToObj(b -> Long.toString(b >> 20)).findFirst().orElse("n/a"));
+                ProcStatus.selfKilobytes("VmHWM").stream()
+                        .mapToObj(kb -> Long.toString(kb >> 10))
+                        .findFirst()
+                        .orElse("n/a"),
+                Runtime.getRuntime().maxMemory() >> 20,
+                memory.getHeapMemoryUsage().getCommitted() >> 20,
+                results.stream().mapToLong(Result::peakHeapBytes).max().orElse(0) >> 20,
+                POLL_MS);
+        System.out.printf(
+                Locale.ROOT,
+                "- broker JVM: peak RSS (VmHWM) %s MiB%n",
+                broker.peakRssBytes().stream()
+                        .mapToObj(b -> Long.toString(b >> 20))
+                        .findFirst()
+                        .orElse("n/a"));
         System.out.println("- load average at start: " + loadAtStart + "; at end: " + ProcStatus.loadAverage());
         if (options.resultsFile() != null) {
             List<String> lines = new ArrayList<>();
             for (Result r : measured) {
-                lines.add(Forks.resultLine(r.name(), r.round(), r.recordsPerSecond(),
+                lines.add(Forks.resultLine(
+                        r.name(),
+                        r.round(),
+                        r.recordsPerSecond(),
                         r.recordsPerSecond() / baselineByRound.get(r.round()),
                         r.cpuMicrosPerRecord() / baselineCpuByRound.get(r.round())));
             }
             long appRss = ProcStatus.selfKilobytes("VmHWM").orElse(-1);
-            lines.add(Forks.rssLine(appRss < 0 ? -1 : appRss << 10, broker.peakRssBytes().orElse(-1)));
+            lines.add(Forks.rssLine(
+                    appRss < 0 ? -1 : appRss << 10, broker.peakRssBytes().orElse(-1)));
             Files.write(options.resultsFile(), lines);
         }
     }
@@ -977,7 +1222,8 @@ public final class EndToEndBenchmark {
     static List<String> againstReferences(Map<String, List<Map<Integer, Double>>> ratesByRun) {
         List<String> lines = new ArrayList<>();
         lines.add("");
-        lines.add("| pipeline | its reference | × reference, median of all rounds (min–max) | × reference, median of each fork | target |");
+        lines.add(
+                "| pipeline | its reference | × reference, median of all rounds (min–max) | × reference, median of each fork | target |");
         lines.add("|---|---|---:|---|---|");
         REFERENCES.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(entry -> {
             List<Map<Integer, Double>> runs = ratesByRun.get(entry.getKey());
@@ -993,8 +1239,16 @@ public final class EndToEndBenchmark {
                 perFork.add(String.format(Locale.ROOT, "%.2f", median(ratios)));
             }
             double ratio = median(all);
-            lines.add(String.format(Locale.ROOT, "| %s | %s | %.2f (%.2f–%.2f) | %s | ≥ %.2f %s |", entry.getKey(),
-                    entry.getValue(), ratio, min(all), max(all), String.join(", ", perFork), REFERENCE_TARGET,
+            lines.add(String.format(
+                    Locale.ROOT,
+                    "| %s | %s | %.2f (%.2f–%.2f) | %s | ≥ %.2f %s |",
+                    entry.getKey(),
+                    entry.getValue(),
+                    ratio,
+                    min(all),
+                    max(all),
+                    String.join(", ", perFork),
+                    REFERENCE_TARGET,
                     ratio >= REFERENCE_TARGET ? "met" : "**missed**"));
         });
         return lines;
@@ -1008,8 +1262,10 @@ public final class EndToEndBenchmark {
 
     /** {@code runs} ÷ {@code references} of the same round (the keys), for every round both ran. */
     static List<Double> sameRoundRatios(Map<Integer, Double> runs, Map<Integer, Double> references) {
-        return runs.entrySet().stream().filter(run -> references.containsKey(run.getKey()))
-                .map(run -> run.getValue() / references.get(run.getKey())).toList();
+        return runs.entrySet().stream()
+                .filter(run -> references.containsKey(run.getKey()))
+                .map(run -> run.getValue() / references.get(run.getKey()))
+                .toList();
     }
 
     /**
@@ -1017,11 +1273,26 @@ public final class EndToEndBenchmark {
      * of CPU per record, eos ÷ alos of the same round, over every round; {@code forkMedians} when several forks ran.
      */
     static String exactlyOnceCost(List<Double> ratios, List<Double> forkMedians, List<Double> cpuRatios) {
-        String perFork = forkMedians.isEmpty() ? "" : "; each fork's median "
-                + String.join(", ", forkMedians.stream().map(r -> String.format(Locale.ROOT, "%.2f", r)).toList());
-        return String.format(Locale.ROOT, "exactly-once's cost to notifications, %s ÷ %s of the same round (median of "
-                        + "%d rounds): records/s × %.2f (%.2f–%.2f%s), CPU per record × %.2f", NOTIFICATIONS_EOS,
-                NOTIFICATIONS_ALOS, ratios.size(), median(ratios), min(ratios), max(ratios), perFork, median(cpuRatios));
+        String perFork = forkMedians.isEmpty()
+                ? ""
+                : "; each fork's median "
+                        + String.join(
+                                ", ",
+                                forkMedians.stream()
+                                        .map(r -> String.format(Locale.ROOT, "%.2f", r))
+                                        .toList());
+        return String.format(
+                Locale.ROOT,
+                "exactly-once's cost to notifications, %s ÷ %s of the same round (median of "
+                        + "%d rounds): records/s × %.2f (%.2f–%.2f%s), CPU per record × %.2f",
+                NOTIFICATIONS_EOS,
+                NOTIFICATIONS_ALOS,
+                ratios.size(),
+                median(ratios),
+                min(ratios),
+                max(ratios),
+                perFork,
+                median(cpuRatios));
     }
 
     static double median(List<Double> values) {

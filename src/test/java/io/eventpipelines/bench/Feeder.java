@@ -1,16 +1,15 @@
 package io.eventpipelines.bench;
 
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * One input's producer, on a thread of its own: record {@code i} is due {@code i / rate} seconds after the start, and
@@ -42,11 +41,16 @@ final class Feeder implements Runnable {
         this.rate = rate;
         this.source = source;
         this.phase = phase;
-        this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.LINGER_MS_CONFIG, "0",
-                ProducerConfig.CLIENT_ID_CONFIG, "latency-feed-" + name),
-                new ByteArraySerializer(), new ByteArraySerializer());
+        this.producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrapServers,
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        "0",
+                        ProducerConfig.CLIENT_ID_CONFIG,
+                        "latency-feed-" + name),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
         this.thread = new Thread(this, "latency-feed-" + name);
     }
 
@@ -85,7 +89,7 @@ final class Feeder implements Runnable {
                     maxBehindNanos = Math.max(maxBehindNanos, -wait);
                     sentInWindow++;
                 }
-                ProducerRecord<byte[], byte[]> record = source.next(created, inWindow ? phase::expect : topic -> { });
+                ProducerRecord<byte[], byte[]> record = source.next(created, inWindow ? phase::expect : topic -> {});
                 producer.send(record, (metadata, error) -> {
                     if (error != null) {
                         failure.compareAndSet(null, error);

@@ -1,7 +1,6 @@
 package io.eventpipelines.bench;
 
 import io.eventpipelines.testing.ShutdownHooks;
-
 import java.io.File;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -27,12 +26,16 @@ import java.util.stream.Stream;
 final class Forks {
     private static final String RSS = "rss";
 
-    private Forks() {
-    }
+    private Forks() {}
 
     static String resultLine(String name, int round, double recordsPerSecond, double ratio, double cpuRatio) {
-        return String.join("\t", name, Integer.toString(round), Double.toString(recordsPerSecond),
-                Double.toString(ratio), Double.toString(cpuRatio));
+        return String.join(
+                "\t",
+                name,
+                Integer.toString(round),
+                Double.toString(recordsPerSecond),
+                Double.toString(ratio),
+                Double.toString(cpuRatio));
     }
 
     static String rssLine(long appBytes, long brokerBytes) {
@@ -56,13 +59,16 @@ final class Forks {
      */
     static int run(String name, Class<?> main, int forks, List<String> tokens, Report report)
             throws IOException, InterruptedException {
-        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target").toAbsolutePath()), name + "-forks-");
+        Path dir = Files.createTempDirectory(
+                Files.createDirectories(Path.of("target").toAbsolutePath()), name + "-forks-");
         AtomicReference<Process> current = new AtomicReference<>();
         // Stopping this JVM stops the fork too, which then stops its broker and deletes its files itself.
-        Thread cleanup = new Thread(() -> {
-            stop(current.get());
-            BrokerProcess.deleteQuietly(dir);
-        }, name + "-forks-cleanup");
+        Thread cleanup = new Thread(
+                () -> {
+                    stop(current.get());
+                    BrokerProcess.deleteQuietly(dir);
+                },
+                name + "-forks-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             String classpath = frozenClasspath(dir.resolve("classpath"));
@@ -116,8 +122,9 @@ final class Forks {
     }
 
     /** This JVM's command line again (its JVM options included), with one fork and a results file. */
-    private static int runFork(Class<?> main, List<String> tokens, String classpath, Path resultsFile,
-                               AtomicReference<Process> current) throws IOException, InterruptedException {
+    private static int runFork(
+            Class<?> main, List<String> tokens, String classpath, Path resultsFile, AtomicReference<Process> current)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
@@ -183,14 +190,25 @@ final class Forks {
                     forks.add(new ArrayList<>());
                 }
                 // records/s, × baseline, CPU × baseline, round
-                forks.get(fork).add(new double[] {Double.parseDouble(fields[2]), Double.parseDouble(fields[3]),
-                        Double.parseDouble(fields[4]), Integer.parseInt(fields[1])});
+                forks.get(fork).add(new double[] {
+                    Double.parseDouble(fields[2]),
+                    Double.parseDouble(fields[3]),
+                    Double.parseDouble(fields[4]),
+                    Integer.parseInt(fields[1])
+                });
             }
         }
-        System.out.printf(Locale.ROOT, "## All forks: %d × %d rounds, %,d records, %d partitions, num.stream.threads=%d%n%n",
-                files.size(), options.rounds(), options.records(), options.partitions(), options.threads());
-        System.out.println("| run | records/s, median of all rounds (min–max) | × baseline, median of all rounds (min–max) "
-                + "| × baseline, median of each fork | CPU × baseline |");
+        System.out.printf(
+                Locale.ROOT,
+                "## All forks: %d × %d rounds, %,d records, %d partitions, num.stream.threads=%d%n%n",
+                files.size(),
+                options.rounds(),
+                options.records(),
+                options.partitions(),
+                options.threads());
+        System.out.println(
+                "| run | records/s, median of all rounds (min–max) | × baseline, median of all rounds (min–max) "
+                        + "| × baseline, median of each fork | CPU × baseline |");
         System.out.println("|---|---:|---:|---|---:|");
         byRun.forEach((name, forks) -> {
             List<double[]> all = forks.stream().flatMap(List::stream).toList();
@@ -198,15 +216,28 @@ final class Forks {
             List<Double> ratios = all.stream().map(r -> r[1]).toList();
             double ratio = EndToEndBenchmark.median(ratios);
             List<String> perFork = forks.stream()
-                    .map(rounds -> String.format(Locale.ROOT, "%.2f", EndToEndBenchmark.median(rounds.stream().map(r -> r[1]).toList())))
+                    .map(rounds -> String.format(
+                            Locale.ROOT,
+                            "%.2f",
+                            EndToEndBenchmark.median(
+                                    rounds.stream().map(r -> r[1]).toList())))
                     .toList();
-            System.out.printf(Locale.ROOT, "| %s | %,.0f (%,.0f–%,.0f) | %.2f (%.2f–%.2f) | %s | %.2f |%n", name,
-                    EndToEndBenchmark.median(rates), EndToEndBenchmark.min(rates), EndToEndBenchmark.max(rates), ratio,
-                    EndToEndBenchmark.min(ratios), EndToEndBenchmark.max(ratios),
-                    String.join(", ", perFork), EndToEndBenchmark.median(all.stream().map(r -> r[2]).toList()));
+            System.out.printf(
+                    Locale.ROOT,
+                    "| %s | %,.0f (%,.0f–%,.0f) | %.2f (%.2f–%.2f) | %s | %.2f |%n",
+                    name,
+                    EndToEndBenchmark.median(rates),
+                    EndToEndBenchmark.min(rates),
+                    EndToEndBenchmark.max(rates),
+                    ratio,
+                    EndToEndBenchmark.min(ratios),
+                    EndToEndBenchmark.max(ratios),
+                    String.join(", ", perFork),
+                    EndToEndBenchmark.median(all.stream().map(r -> r[2]).toList()));
         });
         Map<String, List<Map<Integer, Double>>> rates = new LinkedHashMap<>();
-        byRun.forEach((name, forks) -> rates.put(name, forks.stream().map(rounds -> byRound(rounds, 0)).toList()));
+        byRun.forEach((name, forks) ->
+                rates.put(name, forks.stream().map(rounds -> byRound(rounds, 0)).toList()));
         EndToEndBenchmark.againstReferences(rates).forEach(System.out::println);
         List<List<double[]>> eos = byRun.get(EndToEndBenchmark.NOTIFICATIONS_EOS);
         List<List<double[]>> alos = byRun.get(EndToEndBenchmark.NOTIFICATIONS_ALOS);
@@ -216,14 +247,19 @@ final class Forks {
             List<Double> cpuRatios = new ArrayList<>();
             for (int fork = 0; fork < Math.min(eos.size(), alos.size()); fork++) {
                 // records/s, and CPU per record × baseline of the same round, whose baseline cancels out.
-                List<Double> forkRatios = EndToEndBenchmark.sameRoundRatios(byRound(eos.get(fork), 0), byRound(alos.get(fork), 0));
+                List<Double> forkRatios =
+                        EndToEndBenchmark.sameRoundRatios(byRound(eos.get(fork), 0), byRound(alos.get(fork), 0));
                 ratios.addAll(forkRatios);
                 forkMedians.add(EndToEndBenchmark.median(forkRatios));
-                cpuRatios.addAll(EndToEndBenchmark.sameRoundRatios(byRound(eos.get(fork), 2), byRound(alos.get(fork), 2)));
+                cpuRatios.addAll(
+                        EndToEndBenchmark.sameRoundRatios(byRound(eos.get(fork), 2), byRound(alos.get(fork), 2)));
             }
             System.out.printf(Locale.ROOT, "%n%s%n", EndToEndBenchmark.exactlyOnceCost(ratios, forkMedians, cpuRatios));
         }
-        System.out.printf(Locale.ROOT, "%npeak RSS over all forks: benchmark JVM %d MiB, broker JVM %d MiB%n",
-                appRss >> 20, brokerRss >> 20);
+        System.out.printf(
+                Locale.ROOT,
+                "%npeak RSS over all forks: benchmark JVM %d MiB, broker JVM %d MiB%n",
+                appRss >> 20,
+                brokerRss >> 20);
     }
 }

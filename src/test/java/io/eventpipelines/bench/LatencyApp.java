@@ -5,18 +5,6 @@ import io.eventpipelines.app.Pipeline;
 import io.eventpipelines.app.PipelineRunner;
 import io.eventpipelines.testing.Poll;
 import io.eventpipelines.testing.ShutdownHooks;
-
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.CloseOptions;
-import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TopologyConfig;
-import org.apache.kafka.streams.kstream.Consumed;
-import org.apache.kafka.streams.kstream.Produced;
-
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -41,6 +29,16 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TopologyConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
 
 /**
  * The measured app of {@link LatencyBenchmark}, in a JVM of its own, so that its CPU time and resident set are the
@@ -70,8 +68,7 @@ final class LatencyApp {
     /** The JVM options README recommends for all four pipelines in one JVM (see its Memory section). */
     static final List<String> RECOMMENDED_JVM_OPTIONS = List.of("-Xmx192m", "-XX:+UseSerialGC");
 
-    private LatencyApp() {
-    }
+    private LatencyApp() {}
 
     /** The benchmark JVM's side of one child. */
     static final class Handle implements AutoCloseable {
@@ -85,7 +82,8 @@ final class LatencyApp {
             this.process = process;
             this.log = log;
             this.shutdownHook = shutdownHook;
-            this.commands = new PrintWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8), true);
+            this.commands =
+                    new PrintWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8), true);
             Thread reader = new Thread(this::readOutput, "latency-app-output");
             reader.setDaemon(true);
             reader.start();
@@ -101,7 +99,9 @@ final class LatencyApp {
 
         /** Peak resident set (VmHWM) since the child started, in bytes. */
         OptionalLong peakRssBytes() {
-            return ProcStatus.kilobytes(process.pid(), "VmHWM").stream().map(kb -> kb * 1024).findFirst();
+            return ProcStatus.kilobytes(process.pid(), "VmHWM").stream()
+                    .map(kb -> kb * 1024)
+                    .findFirst();
         }
 
         /** The main consumers' lag now, and the clients' states. */
@@ -155,8 +155,9 @@ final class LatencyApp {
         }
 
         private void readOutput() {
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-                 Writer file = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
+            try (BufferedReader out = new BufferedReader(
+                            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+                    Writer file = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
                 String line;
                 while ((line = out.readLine()) != null) {
                     if (line.startsWith("@")) {
@@ -187,7 +188,8 @@ final class LatencyApp {
     }
 
     /** Starts a child in {@code mode} on {@code properties}, logging to {@code log}; returns once it is RUNNING. */
-    static Handle start(String mode, List<String> jvmOptions, Path properties, Path log, Duration timeout) throws IOException, InterruptedException {
+    static Handle start(String mode, List<String> jvmOptions, Path properties, Path log, Duration timeout)
+            throws IOException, InterruptedException {
         String classpath = Stream.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
                 .filter(entry -> !entry.isEmpty())
                 .map(entry -> Path.of(entry).toAbsolutePath().toString())
@@ -220,7 +222,8 @@ final class LatencyApp {
 
     /** The child: {@code LatencyApp <mode> <properties file>}. */
     public static void main(String[] args) {
-        PrintWriter out = new PrintWriter(new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8)), true);
+        PrintWriter out =
+                new PrintWriter(new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8)), true);
         int status = 0;
         AutoCloseable closer = null;
         try {
@@ -234,13 +237,16 @@ final class LatencyApp {
                 runner.streams().forEach((pipeline, streams) -> clients.put(pipeline.id(), streams));
             } else {
                 KafkaStreams passThrough = passThrough(config);
-                closer = () -> passThrough.close(CloseOptions.groupMembershipOperation(
-                        CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(Duration.ofSeconds(30)));
+                closer = () -> passThrough.close(
+                        CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                                .withTimeout(Duration.ofSeconds(30)));
                 passThrough.start();
                 clients.put(PASS_THROUGH, passThrough);
             }
-            if (!Poll.within(Duration.ofSeconds(120),
-                    () -> clients.values().stream().allMatch(streams -> streams.state() == KafkaStreams.State.RUNNING))) {
+            if (!Poll.within(
+                    Duration.ofSeconds(120),
+                    () -> clients.values().stream()
+                            .allMatch(streams -> streams.state() == KafkaStreams.State.RUNNING))) {
                 throw new IllegalStateException("not RUNNING after 120 s: " + states(clients));
             }
             out.println("@running");
@@ -288,14 +294,19 @@ final class LatencyApp {
         for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
             long cpu = info == null ? -1 : threads.getThreadCpuTime(info.getThreadId());
             if (cpu > 0) {
-                out.append('\t').append(cpu).append('=').append(info.getThreadName().replace('\t', ' ').replace('\n', ' '));
+                out.append('\t')
+                        .append(cpu)
+                        .append('=')
+                        .append(info.getThreadName().replace('\t', ' ').replace('\n', ' '));
             }
         }
         return out.toString();
     }
 
     private static String states(Map<String, KafkaStreams> clients) {
-        return clients.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue().state()).collect(Collectors.joining(","));
+        return clients.entrySet().stream()
+                .map(e -> e.getKey() + "=" + e.getValue().state())
+                .collect(Collectors.joining(","));
     }
 
     /**
@@ -305,17 +316,23 @@ final class LatencyApp {
     static long lag(Iterable<KafkaStreams> clients) {
         Map<String, Double> byPartition = new HashMap<>();
         for (KafkaStreams streams : clients) {
-            for (Map.Entry<MetricName, ? extends Metric> metric : streams.metrics().entrySet()) {
+            for (Map.Entry<MetricName, ? extends Metric> metric :
+                    streams.metrics().entrySet()) {
                 MetricName name = metric.getKey();
                 Map<String, String> tags = name.tags();
                 String client = tags.getOrDefault("client-id", "");
-                if (name.name().equals("records-lag") && name.group().equals("consumer-fetch-manager-metrics")
-                        && tags.containsKey("partition") && !client.contains("restore")
-                        && metric.getValue().metricValue() instanceof Double value && Double.isFinite(value)) {
-                    byPartition.put(client + "/" + tags.get("topic").replace('.', '_') + "/" + tags.get("partition"), value);
+                if (name.name().equals("records-lag")
+                        && name.group().equals("consumer-fetch-manager-metrics")
+                        && tags.containsKey("partition")
+                        && !client.contains("restore")
+                        && metric.getValue().metricValue() instanceof Double value
+                        && Double.isFinite(value)) {
+                    byPartition.put(
+                            client + "/" + tags.get("topic").replace('.', '_') + "/" + tags.get("partition"), value);
                 }
             }
         }
-        return (long) byPartition.values().stream().mapToDouble(Double::doubleValue).sum();
+        return (long)
+                byPartition.values().stream().mapToDouble(Double::doubleValue).sum();
     }
 }

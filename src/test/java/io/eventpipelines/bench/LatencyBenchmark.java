@@ -21,22 +21,6 @@ import io.eventpipelines.temperature.TemperatureReading;
 import io.eventpipelines.temperature.TemperatureTopology;
 import io.eventpipelines.testing.Poll;
 import io.eventpipelines.testing.ShutdownHooks;
-
-import org.apache.avro.specific.SpecificData;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.Serializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.StreamsConfig;
-
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -61,6 +45,20 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
+import org.apache.avro.specific.SpecificData;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * End-to-end latency of the four pipelines at steady input rates, and what they cost in CPU meanwhile, on a real
@@ -160,8 +158,17 @@ public final class LatencyBenchmark {
         this.options = options;
     }
 
-    record Options(List<Integer> rates, int seconds, int warmupSeconds, int idleSeconds, int forks, long seed,
-                   List<String> appJvm, Map<String, String> settings, Path resultsFile, boolean help) {
+    record Options(
+            List<Integer> rates,
+            int seconds,
+            int warmupSeconds,
+            int idleSeconds,
+            int forks,
+            long seed,
+            List<String> appJvm,
+            Map<String, String> settings,
+            Path resultsFile,
+            boolean help) {
         static Options parse(List<String> args) {
             List<Integer> rates = List.of(1_000, 10_000);
             int seconds = 60;
@@ -204,13 +211,24 @@ public final class LatencyBenchmark {
                         if (eq <= 0) {
                             throw new IllegalArgumentException("--set: '" + setting + "' is not KEY=VALUE");
                         }
-                        settings.put(setting.substring(0, eq).trim(), setting.substring(eq + 1).trim());
+                        settings.put(
+                                setting.substring(0, eq).trim(),
+                                setting.substring(eq + 1).trim());
                     }
                     default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
                 }
             }
-            return new Options(rates, seconds, warmupSeconds, idleSeconds, forks, seed,
-                    appJvm.isEmpty() ? LatencyApp.RECOMMENDED_JVM_OPTIONS : List.copyOf(appJvm), settings, resultsFile, help);
+            return new Options(
+                    rates,
+                    seconds,
+                    warmupSeconds,
+                    idleSeconds,
+                    forks,
+                    seed,
+                    appJvm.isEmpty() ? LatencyApp.RECOMMENDED_JVM_OPTIONS : List.copyOf(appJvm),
+                    settings,
+                    resultsFile,
+                    help);
         }
 
         private static String value(List<String> args, int i, String option) {
@@ -254,8 +272,12 @@ public final class LatencyBenchmark {
                         for (Path file : files) {
                             forks.add(Files.readAllLines(file));
                         }
-                        System.out.printf(Locale.ROOT, "## All forks: %d × (%d s warm-up + %d s measured) per rate%n",
-                                files.size(), options.warmupSeconds(), options.seconds());
+                        System.out.printf(
+                                Locale.ROOT,
+                                "## All forks: %d × (%d s warm-up + %d s measured) per rate%n",
+                                files.size(),
+                                options.warmupSeconds(),
+                                options.seconds());
                         printReport(forks);
                     })
                     : new LatencyBenchmark(options).run();
@@ -286,7 +308,8 @@ public final class LatencyBenchmark {
 
     private int run() throws Exception {
         String loadAtStart = ProcStatus.loadAverage();
-        Path runDir = Files.createTempDirectory(Files.createDirectories(Path.of("target").toAbsolutePath()), "latency-bench-");
+        Path runDir = Files.createTempDirectory(
+                Files.createDirectories(Path.of("target").toAbsolutePath()), "latency-bench-");
         Thread cleanup = new Thread(() -> BrokerProcess.deleteQuietly(runDir), "latency-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         List<OutputWatcher> watchers = new ArrayList<>();
@@ -296,8 +319,12 @@ public final class LatencyBenchmark {
             admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
             config = config(runDir.resolve("state"));
             printHeader(loadAtStart);
-            System.out.printf(Locale.ROOT, "broker: pid %d at %s, ready in %.1f s%n", broker.pid(),
-                    broker.bootstrapServers(), (System.nanoTime() - t) / 1e9);
+            System.out.printf(
+                    Locale.ROOT,
+                    "broker: pid %d at %s, ready in %.1f s%n",
+                    broker.pid(),
+                    broker.bootstrapServers(),
+                    (System.nanoTime() - t) / 1e9);
             createTopics();
             registerSchemas(config);
             serdes = new AvroSerdes(config.serdeConfig());
@@ -314,10 +341,18 @@ public final class LatencyBenchmark {
 
             t = System.nanoTime();
             long appPeakRss;
-            try (LatencyApp.Handle app = LatencyApp.start(LatencyApp.PIPELINES, options.appJvm(), properties, runDir.resolve("app.log"),
+            try (LatencyApp.Handle app = LatencyApp.start(
+                    LatencyApp.PIPELINES,
+                    options.appJvm(),
+                    properties,
+                    runDir.resolve("app.log"),
                     Duration.ofSeconds(180))) {
-                System.out.printf(Locale.ROOT, "app: pid %d, four pipelines RUNNING in %.1f s (log %s)%n", app.pid(),
-                        (System.nanoTime() - t) / 1e9, runDir.resolve("app.log"));
+                System.out.printf(
+                        Locale.ROOT,
+                        "app: pid %d, four pipelines RUNNING in %.1f s (log %s)%n",
+                        app.pid(),
+                        (System.nanoTime() - t) / 1e9,
+                        runDir.resolve("app.log"));
                 if (exactlyOnce(Pipeline.INVENTORY)) {
                     OutputWatcher hop = hopWatcher();
                     watchers.add(hop);
@@ -330,15 +365,20 @@ public final class LatencyBenchmark {
                 appPeakRss = app.peakRssBytes().orElse(-1);
             }
             long passThroughPeakRss;
-            try (LatencyApp.Handle passThrough = LatencyApp.start(LatencyApp.PASS_THROUGH, options.appJvm(), properties,
-                    runDir.resolve("passthrough.log"), Duration.ofSeconds(180))) {
+            try (LatencyApp.Handle passThrough = LatencyApp.start(
+                    LatencyApp.PASS_THROUGH,
+                    options.appJvm(),
+                    properties,
+                    runDir.resolve("passthrough.log"),
+                    Duration.ofSeconds(180))) {
                 System.out.printf(Locale.ROOT, "%npass-through: pid %d RUNNING%n", passThrough.pid());
                 for (int rate : options.rates()) {
                     runPhase(PASS_THROUGH_PHASE, rate, passThrough, Map.of("readings", passThroughSource()), watchers);
                 }
                 passThroughPeakRss = passThrough.peakRssBytes().orElse(-1);
             }
-            results.add(line("rss", appPeakRss, passThroughPeakRss, broker.peakRssBytes().orElse(-1)));
+            results.add(line(
+                    "rss", appPeakRss, passThroughPeakRss, broker.peakRssBytes().orElse(-1)));
             checkDeadLetters();
             for (OutputWatcher watcher : watchers) {
                 if (watcher.notLogAppendTime() > 0) {
@@ -396,13 +436,25 @@ public final class LatencyBenchmark {
     }
 
     private void printHeader(String loadAtStart) {
-        System.out.println("## Latency at steady rates: " + ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
-        System.out.printf(Locale.ROOT, "JDK %s, %d cores; load average at start: %s%n", Runtime.version(),
-                Runtime.getRuntime().availableProcessors(), loadAtStart);
-        System.out.printf(Locale.ROOT, "rates %s records/s per input (temperature-readings, app-logs, orders + "
+        System.out.println(
+                "## Latency at steady rates: " + ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+        System.out.printf(
+                Locale.ROOT,
+                "JDK %s, %d cores; load average at start: %s%n",
+                Runtime.version(),
+                Runtime.getRuntime().availableProcessors(),
+                loadAtStart);
+        System.out.printf(
+                Locale.ROOT,
+                "rates %s records/s per input (temperature-readings, app-logs, orders + "
                         + "inventory-restocks), %d s warm-up + %d s measured each; %d partitions per topic; seed %d%n",
-                options.rates(), options.warmupSeconds(), options.seconds(), config.topicPartitions(), options.seed());
-        System.out.println("settings beyond the app's defaults: " + (options.settings().isEmpty() ? "none" : options.settings()));
+                options.rates(),
+                options.warmupSeconds(),
+                options.seconds(),
+                config.topicPartitions(),
+                options.seed());
+        System.out.println(
+                "settings beyond the app's defaults: " + (options.settings().isEmpty() ? "none" : options.settings()));
         System.out.printf(Locale.ROOT, "guarantees: %s%n", guarantees());
         System.out.println("app and pass-through: each in its own JVM " + options.appJvm() + "; broker: single-node "
                 + "KRaft in its own JVM " + BrokerProcess.JVM_OPTIONS);
@@ -421,8 +473,8 @@ public final class LatencyBenchmark {
     }
 
     private String guarantee(Pipeline pipeline) {
-        return config.streamsProperties(pipeline).getProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
-                StreamsConfig.AT_LEAST_ONCE);
+        return config.streamsProperties(pipeline)
+                .getProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
     }
 
     private boolean exactlyOnce(Pipeline pipeline) {
@@ -468,22 +520,33 @@ public final class LatencyBenchmark {
      * timestamp, the creation time. Started once the app created the topic.
      */
     private OutputWatcher hopWatcher() {
-        return new OutputWatcher("hop", broker.bootstrapServers(), true,
-                Map.of(inventoryHopTopic(), ConsumerRecord::timestamp), current::get);
+        return new OutputWatcher(
+                "hop",
+                broker.bootstrapServers(),
+                true,
+                Map.of(inventoryHopTopic(), ConsumerRecord::timestamp),
+                current::get);
     }
 
     private String inventoryHopTopic() {
-        return Pipeline.INVENTORY.internalTopics(applicationIdPrefix).keySet().iterator().next();
+        return Pipeline.INVENTORY
+                .internalTopics(applicationIdPrefix)
+                .keySet()
+                .iterator()
+                .next();
     }
 
     /** How to read the input's creation time from an output record of {@code topic}: the event timestamp it carries. */
     private ToLongFunction<byte[]> eventTime(String topic) {
         return switch (topic) {
-            case TemperatureTopology.ALERTS_TOPIC -> millis(TemperatureAlert.class, topic, TemperatureAlert::getReadingTimestamp);
+            case TemperatureTopology.ALERTS_TOPIC ->
+                millis(TemperatureAlert.class, topic, TemperatureAlert::getReadingTimestamp);
             case InventoryTopology.UPDATES_TOPIC -> millis(InventoryUpdate.class, topic, InventoryUpdate::getTimestamp);
-            case NotificationTopology.NOTIFICATIONS_TOPIC -> millis(Notification.class, topic, Notification::getTimestamp);
+            case NotificationTopology.NOTIFICATIONS_TOPIC ->
+                millis(Notification.class, topic, Notification::getTimestamp);
             // The pass-through copies the readings' bytes.
-            case LatencyApp.PASS_THROUGH_OUTPUT -> millis(TemperatureReading.class, topic, TemperatureReading::getTimestamp);
+            case LatencyApp.PASS_THROUGH_OUTPUT ->
+                millis(TemperatureReading.class, topic, TemperatureReading::getTimestamp);
             default -> millis(LogEvent.class, topic, LogEvent::getTimestamp);
         };
     }
@@ -506,11 +569,12 @@ public final class LatencyBenchmark {
             }
             pipeline.outputs().keySet().forEach(topic -> topics.get(topic).configs(logAppendTime()));
         }
-        topics.get(TemperatureTopology.THRESHOLDS_TOPIC).configs(
-                Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+        topics.get(TemperatureTopology.THRESHOLDS_TOPIC)
+                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
         topics.put(LatencyApp.PASS_THROUGH_INPUT, new NewTopic(LatencyApp.PASS_THROUGH_INPUT, partitions, (short) 1));
-        topics.put(LatencyApp.PASS_THROUGH_OUTPUT, new NewTopic(LatencyApp.PASS_THROUGH_OUTPUT, partitions, (short) 1)
-                .configs(logAppendTime()));
+        topics.put(
+                LatencyApp.PASS_THROUGH_OUTPUT,
+                new NewTopic(LatencyApp.PASS_THROUGH_OUTPUT, partitions, (short) 1).configs(logAppendTime()));
         admin.createTopics(topics.values()).all().get(60, TimeUnit.SECONDS);
         // Creation is acknowledged before the broker leads the partitions: wait until every leader answers
         // ListOffsets (as the e2e benchmark does), so that no producer starts against a partition without one.
@@ -545,7 +609,8 @@ public final class LatencyBenchmark {
         Map<String, Feeder.Source> sources = new LinkedHashMap<>();
 
         ReadingSimulator readings = new ReadingSimulator(options.seed(), ReadingSimulator.DEFAULT_SENSORS);
-        Serializer<TemperatureReading> readingValues = serdes.value(TemperatureReading.class).serializer();
+        Serializer<TemperatureReading> readingValues =
+                serdes.value(TemperatureReading.class).serializer();
         double threshold = config.thresholdCelsius();
         sources.put("readings", (created, expect) -> {
             KeyValue<String, TemperatureReading> kv = readings.next(Instant.ofEpochMilli(created));
@@ -553,7 +618,8 @@ public final class LatencyBenchmark {
                 expect.accept(TemperatureTopology.ALERTS_TOPIC);
             }
             String topic = TemperatureTopology.READINGS_TOPIC;
-            return new ProducerRecord<>(topic, null, created, keys.serialize(topic, kv.key), readingValues.serialize(topic, kv.value));
+            return new ProducerRecord<>(
+                    topic, null, created, keys.serialize(topic, kv.key), readingValues.serialize(topic, kv.value));
         });
 
         LogSimulator logs = new LogSimulator(options.seed());
@@ -562,7 +628,8 @@ public final class LatencyBenchmark {
             KeyValue<String, LogEvent> kv = logs.next(Instant.ofEpochMilli(created));
             expect.accept(Preload.routeOf(kv.value));
             String topic = LogRoutingTopology.APP_LOGS_TOPIC;
-            return new ProducerRecord<>(topic, null, created, keys.serialize(topic, kv.key), logValues.serialize(topic, kv.value));
+            return new ProducerRecord<>(
+                    topic, null, created, keys.serialize(topic, kv.key), logValues.serialize(topic, kv.value));
         });
 
         OrderSimulator orders = new OrderSimulator(options.seed(), OrderSimulator.DEFAULT_PRODUCTS);
@@ -579,12 +646,14 @@ public final class LatencyBenchmark {
             if (kind.nextDouble() < RESTOCK_SHARE) {
                 KeyValue<String, Restock> kv = orders.nextRestock(now);
                 String topic = InventoryTopology.RESTOCKS_TOPIC;
-                return new ProducerRecord<>(topic, null, created, keys.serialize(topic, kv.key), restockValues.serialize(topic, kv.value));
+                return new ProducerRecord<>(
+                        topic, null, created, keys.serialize(topic, kv.key), restockValues.serialize(topic, kv.value));
             }
             expect.accept(NotificationTopology.NOTIFICATIONS_TOPIC);
             KeyValue<String, Order> kv = orders.nextOrder(now);
             String topic = InventoryTopology.ORDERS_TOPIC;
-            return new ProducerRecord<>(topic, null, created, keys.serialize(topic, kv.key), orderValues.serialize(topic, kv.value));
+            return new ProducerRecord<>(
+                    topic, null, created, keys.serialize(topic, kv.key), orderValues.serialize(topic, kv.value));
         });
         return sources;
     }
@@ -593,36 +662,56 @@ public final class LatencyBenchmark {
     private Feeder.Source passThroughSource() {
         StringSerializer keys = new StringSerializer();
         ReadingSimulator readings = new ReadingSimulator(options.seed(), ReadingSimulator.DEFAULT_SENSORS);
-        Serializer<TemperatureReading> values = serdes.value(TemperatureReading.class).serializer();
+        Serializer<TemperatureReading> values =
+                serdes.value(TemperatureReading.class).serializer();
         return (created, expect) -> {
             KeyValue<String, TemperatureReading> kv = readings.next(Instant.ofEpochMilli(created));
             expect.accept(LatencyApp.PASS_THROUGH_OUTPUT);
             String topic = LatencyApp.PASS_THROUGH_INPUT;
             // Serialized for the readings' subject: the same bytes temperature-readings gets.
-            return new ProducerRecord<>(topic, null, created, keys.serialize(topic, kv.key),
+            return new ProducerRecord<>(
+                    topic,
+                    null,
+                    created,
+                    keys.serialize(topic, kv.key),
                     values.serialize(TemperatureTopology.READINGS_TOPIC, kv.value));
         };
     }
 
     /** One rate: warm-up, measured window, then the outputs of the window awaited. */
-    private void runPhase(String name, int rate, LatencyApp.Handle app, Map<String, Feeder.Source> sources,
-                          List<OutputWatcher> watchers) throws Exception {
-        System.out.printf(Locale.ROOT, "%n%s at %,d records/s per input: %d s warm-up, %d s measured%n", name, rate,
-                options.warmupSeconds(), options.seconds());
+    private void runPhase(
+            String name,
+            int rate,
+            LatencyApp.Handle app,
+            Map<String, Feeder.Source> sources,
+            List<OutputWatcher> watchers)
+            throws Exception {
+        System.out.printf(
+                Locale.ROOT,
+                "%n%s at %,d records/s per input: %d s warm-up, %d s measured%n",
+                name,
+                rate,
+                options.warmupSeconds(),
+                options.seconds());
         long lagAtStart = awaitCaughtUp(app);
         Map<String, Phase.Output> outputs = new LinkedHashMap<>();
         if (name.equals(PIPELINES_PHASE)) {
-            measuredOutputs().forEach((topic, pipeline) ->
-                    outputs.put(topic, new Phase.Output(topic, pipeline.id(), guarantee(pipeline))));
+            measuredOutputs()
+                    .forEach((topic, pipeline) ->
+                            outputs.put(topic, new Phase.Output(topic, pipeline.id(), guarantee(pipeline))));
             if (exactlyOnce(Pipeline.INVENTORY)) {
                 // Reported under the name Kafka Streams gives it after the application id, the same in every fork.
-                outputs.put(inventoryHopTopic(), new Phase.Output(InventoryTopology.COMMANDS_BY_PRODUCT + "-repartition",
-                        Pipeline.INVENTORY.id() + ", hop 1 of 2",
-                        guarantee(Pipeline.INVENTORY)));
+                outputs.put(
+                        inventoryHopTopic(),
+                        new Phase.Output(
+                                InventoryTopology.COMMANDS_BY_PRODUCT + "-repartition",
+                                Pipeline.INVENTORY.id() + ", hop 1 of 2",
+                                guarantee(Pipeline.INVENTORY)));
             }
         } else {
-            outputs.put(LatencyApp.PASS_THROUGH_OUTPUT, new Phase.Output(LatencyApp.PASS_THROUGH_OUTPUT, PASS_THROUGH_PHASE,
-                    StreamsConfig.AT_LEAST_ONCE));
+            outputs.put(
+                    LatencyApp.PASS_THROUGH_OUTPUT,
+                    new Phase.Output(LatencyApp.PASS_THROUGH_OUTPUT, PASS_THROUGH_PHASE, StreamsConfig.AT_LEAST_ONCE));
         }
         long warmupStart = System.currentTimeMillis() + 200;
         long windowStart = warmupStart + TimeUnit.SECONDS.toMillis(options.warmupSeconds());
@@ -630,7 +719,8 @@ public final class LatencyBenchmark {
         Phase phase = new Phase(name, rate, windowStart, windowEnd, outputs);
         current.set(phase);
         List<Feeder> feeders = new ArrayList<>();
-        sources.forEach((input, source) -> feeders.add(new Feeder(input, broker.bootstrapServers(), rate, source, phase)));
+        sources.forEach(
+                (input, source) -> feeders.add(new Feeder(input, broker.bootstrapServers(), rate, source, phase)));
         sleepUntil(warmupStart);
         feeders.forEach(Feeder::start);
 
@@ -671,7 +761,14 @@ public final class LatencyBenchmark {
         long read = 0;
         for (Feeder feeder : feeders) {
             read += feeder.sentInWindow();
-            results.add(line("feed", name, rate, feeder.name(), feeder.sentInWindow(), wall, feeder.maxBehindMillis(),
+            results.add(line(
+                    "feed",
+                    name,
+                    rate,
+                    feeder.name(),
+                    feeder.sentInWindow(),
+                    wall,
+                    feeder.maxBehindMillis(),
                     feeder.acks().encode()));
         }
         if (name.equals(PIPELINES_PHASE)) {
@@ -679,22 +776,56 @@ public final class LatencyBenchmark {
             read += phase.expected(NotificationTopology.NOTIFICATIONS_TOPIC);
         }
         for (Phase.Stats stats : phase.stats()) {
-            results.add(line("latency", name, rate, stats.output.topic(), stats.output.pipeline(), stats.output.guarantee(),
-                    stats.expected.sum(), stats.received(), stats.latency().encode(),
+            results.add(line(
+                    "latency",
+                    name,
+                    rate,
+                    stats.output.topic(),
+                    stats.output.pipeline(),
+                    stats.output.guarantee(),
+                    stats.expected.sum(),
+                    stats.received(),
+                    stats.latency().encode(),
                     stats.exactlyOnce() ? stats.appended().encode() : "-"));
         }
-        results.add(line("cost", name, rate, wall, read, appCpu, brokerCpu, selfCpu, app.peakRssBytes().orElse(-1),
-                lagAtStart, lagAtEnd.records(), lagAtEnd.states()));
-        results.add(line("cpuwait", name, rate, wall, appSched.waitNanos(), appSched.slices(), brokerSched.waitNanos(),
-                brokerSched.slices(), selfSched.waitNanos(), selfSched.slices()));
+        results.add(line(
+                "cost",
+                name,
+                rate,
+                wall,
+                read,
+                appCpu,
+                brokerCpu,
+                selfCpu,
+                app.peakRssBytes().orElse(-1),
+                lagAtStart,
+                lagAtEnd.records(),
+                lagAtEnd.states()));
+        results.add(line(
+                "cpuwait",
+                name,
+                rate,
+                wall,
+                appSched.waitNanos(),
+                appSched.slices(),
+                brokerSched.waitNanos(),
+                brokerSched.slices(),
+                selfSched.waitNanos(),
+                selfSched.slices()));
         if (!lagAtEnd.allRunning()) {
-            results.add(line("invalid", name + " at " + rate + "/s: not every client RUNNING at the window's end: "
-                    + lagAtEnd.states()));
+            results.add(line(
+                    "invalid",
+                    name + " at " + rate + "/s: not every client RUNNING at the window's end: " + lagAtEnd.states()));
         }
-        System.out.printf(Locale.ROOT, "  done: app lag at the window's end %,d records; outputs %s%n", lagAtEnd.records(),
+        System.out.printf(
+                Locale.ROOT,
+                "  done: app lag at the window's end %,d records; outputs %s%n",
+                lagAtEnd.records(),
                 phase.summary());
         printThreads(threads0, threads1, appCpu, wall);
-        System.out.printf(Locale.ROOT, "  runnable but waiting for a CPU: app %s, broker %s, benchmark JVM %s%n",
+        System.out.printf(
+                Locale.ROOT,
+                "  runnable but waiting for a CPU: app %s, broker %s, benchmark JVM %s%n",
                 LatencyReport.cpuWait(appSched.waitNanos(), appSched.slices(), wall),
                 LatencyReport.cpuWait(brokerSched.waitNanos(), brokerSched.slices(), wall),
                 LatencyReport.cpuWait(selfSched.waitNanos(), selfSched.slices(), wall));
@@ -746,20 +877,29 @@ public final class LatencyBenchmark {
      * client UUIDs left out, same names summed), and the rest of the process (GC, JIT, other VM threads, and threads
      * that ended meanwhile). Printed per fork, not reported as a figure.
      */
-    private void printThreads(Map<String, Long> before, Map<String, Long> after, long processCpuNanos, double wallSeconds) {
+    private void printThreads(
+            Map<String, Long> before, Map<String, Long> after, long processCpuNanos, double wallSeconds) {
         Map<String, Long> byName = new HashMap<>();
         long javaThreads = 0;
         for (Map.Entry<String, Long> thread : after.entrySet()) {
             long used = thread.getValue() - before.getOrDefault(thread.getKey(), 0L);
             javaThreads += used;
-            String name = thread.getKey().replace(applicationIdPrefix + "-", "")
+            String name = thread.getKey()
+                    .replace(applicationIdPrefix + "-", "")
                     .replaceAll("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "*");
             byName.merge(name, used, Long::sum);
         }
-        List<String> top = byName.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(8)
-                .map(e -> String.format(Locale.ROOT, "%s %.3f", e.getKey(), e.getValue() / 1e9 / wallSeconds)).toList();
-        System.out.printf(Locale.ROOT, "  app CPU %.3f cores: Java threads %.3f (busiest: %s); GC, JIT and other VM threads %.3f%n",
-                processCpuNanos / 1e9 / wallSeconds, javaThreads / 1e9 / wallSeconds, String.join(", ", top),
+        List<String> top = byName.entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .limit(8)
+                .map(e -> String.format(Locale.ROOT, "%s %.3f", e.getKey(), e.getValue() / 1e9 / wallSeconds))
+                .toList();
+        System.out.printf(
+                Locale.ROOT,
+                "  app CPU %.3f cores: Java threads %.3f (busiest: %s); GC, JIT and other VM threads %.3f%n",
+                processCpuNanos / 1e9 / wallSeconds,
+                javaThreads / 1e9 / wallSeconds,
+                String.join(", ", top),
                 (processCpuNanos - javaThreads) / 1e9 / wallSeconds);
     }
 
@@ -771,7 +911,9 @@ public final class LatencyBenchmark {
             }
         }
         Map<String, Long> byTopic = new TreeMap<>();
-        admin.listOffsets(request).all().get(30, TimeUnit.SECONDS)
+        admin.listOffsets(request)
+                .all()
+                .get(30, TimeUnit.SECONDS)
                 .forEach((partition, info) -> byTopic.merge(partition.topic(), info.offset(), Long::sum));
         byTopic.forEach((topic, records) -> {
             if (records > 0) {
@@ -799,8 +941,7 @@ public final class LatencyBenchmark {
     /** One rate's measured window: what the feeders expect on each output, and what the watchers saw of it. */
     static final class Phase {
         /** @param topic the name it is reported under */
-        record Output(String topic, String pipeline, String guarantee) {
-        }
+        record Output(String topic, String pipeline, String guarantee) {}
 
         static final class Stats {
             final Output output;

@@ -1,13 +1,5 @@
 package io.eventpipelines.bench;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.record.TimestampType;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,6 +10,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Reads output topics from their ends on, as a downstream consumer would, and hands each record's latency to the
@@ -47,18 +46,25 @@ final class OutputWatcher implements Runnable {
     private long notLogAppendTime;
 
     /** @param eventTimes each topic's way to read the input's creation time (epoch ms) from a record */
-    OutputWatcher(String name, String bootstrapServers, boolean readCommitted,
-                  Map<String, ToLongFunction<ConsumerRecord<byte[], byte[]>>> eventTimes,
-                  Supplier<LatencyBenchmark.Phase> phase) {
+    OutputWatcher(
+            String name,
+            String bootstrapServers,
+            boolean readCommitted,
+            Map<String, ToLongFunction<ConsumerRecord<byte[], byte[]>>> eventTimes,
+            Supplier<LatencyBenchmark.Phase> phase) {
         this.name = name;
         this.readCommitted = readCommitted;
         this.eventTimes = eventTimes;
         this.phase = phase;
         Map<String, Object> config = new HashMap<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-                ConsumerConfig.CLIENT_ID_CONFIG, "latency-watch-" + name,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, readCommitted ? "read_committed" : "read_uncommitted"));
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                "false",
+                ConsumerConfig.CLIENT_ID_CONFIG,
+                "latency-watch-" + name,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                readCommitted ? "read_committed" : "read_uncommitted"));
         if (readCommitted) {
             config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, Integer.toString(VISIBLE_FETCH_MAX_WAIT_MS));
         }
@@ -78,8 +84,10 @@ final class OutputWatcher implements Runnable {
     public void run() {
         try {
             List<TopicPartition> partitions = new ArrayList<>();
-            eventTimes.keySet().forEach(topic -> consumer.partitionsFor(topic, Duration.ofSeconds(30))
-                    .forEach(info -> partitions.add(new TopicPartition(topic, info.partition()))));
+            eventTimes
+                    .keySet()
+                    .forEach(topic -> consumer.partitionsFor(topic, Duration.ofSeconds(30))
+                            .forEach(info -> partitions.add(new TopicPartition(topic, info.partition()))));
             consumer.assign(partitions);
             consumer.seekToEnd(partitions);
             partitions.forEach(consumer::position);

@@ -11,7 +11,13 @@ import io.eventpipelines.orders.OrderSimulator;
 import io.eventpipelines.orders.Restock;
 import io.eventpipelines.temperature.TemperatureReading;
 import io.eventpipelines.temperature.TemperatureTopology;
-
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -20,14 +26,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
-
-import java.time.Instant;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Random;
-import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Function;
 
 /**
  * Fills the input topics before any topology starts: records from the app's simulators (fixed seed), serialized
@@ -55,20 +53,23 @@ final class Preload {
 
     Preload(String bootstrapServers, AvroSerdes serdes) {
         this.serdes = serdes;
-        this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.LINGER_MS_CONFIG, "20",
-                ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(256 * 1024),
-                ProducerConfig.CLIENT_ID_CONFIG, "e2e-preload"),
-                new ByteArraySerializer(), new ByteArraySerializer());
+        this.producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                        ProducerConfig.ACKS_CONFIG, "all",
+                        ProducerConfig.LINGER_MS_CONFIG, "20",
+                        ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(256 * 1024),
+                        ProducerConfig.CLIENT_ID_CONFIG, "e2e-preload"),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
     }
 
     /** {@code n} readings of {@link Simulation#TEMPERATURE}; the expected outputs are the alerts. */
     Counts temperature(long n, long seed, double thresholdCelsius) {
         long start = System.nanoTime();
         Function<Instant, KeyValue<String, ? extends SpecificRecord>> source = Simulation.TEMPERATURE.source(seed);
-        Serializer<TemperatureReading> serializer = serdes.value(TemperatureReading.class).serializer();
+        Serializer<TemperatureReading> serializer =
+                serdes.value(TemperatureReading.class).serializer();
         long base = System.currentTimeMillis() - n;
         long alerts = 0;
         for (long i = 0; i < n; i++) {
@@ -76,10 +77,16 @@ final class Preload {
             KeyValue<String, ? extends SpecificRecord> kv = source.apply(Instant.ofEpochMilli(timestamp));
             TemperatureReading reading = (TemperatureReading) kv.value;
             double celsius = reading.getCelsius();
-            if (Double.isFinite(celsius) && celsius >= TemperatureTopology.ABSOLUTE_ZERO_CELSIUS && celsius > thresholdCelsius) {
+            if (Double.isFinite(celsius)
+                    && celsius >= TemperatureTopology.ABSOLUTE_ZERO_CELSIUS
+                    && celsius > thresholdCelsius) {
                 alerts++;
             }
-            send(TemperatureTopology.READINGS_TOPIC, timestamp, kv.key, serializer.serialize(TemperatureTopology.READINGS_TOPIC, reading));
+            send(
+                    TemperatureTopology.READINGS_TOPIC,
+                    timestamp,
+                    kv.key,
+                    serializer.serialize(TemperatureTopology.READINGS_TOPIC, reading));
         }
         finish();
         return new Counts(n, alerts, Map.of(TemperatureTopology.ALERTS_TOPIC, alerts), seconds(start));
@@ -98,7 +105,11 @@ final class Preload {
             KeyValue<String, ? extends SpecificRecord> kv = source.apply(Instant.ofEpochMilli(timestamp));
             LogEvent event = (LogEvent) kv.value;
             byTopic.merge(routeOf(event), 1L, Long::sum);
-            send(LogRoutingTopology.APP_LOGS_TOPIC, timestamp, kv.key, serializer.serialize(LogRoutingTopology.APP_LOGS_TOPIC, event));
+            send(
+                    LogRoutingTopology.APP_LOGS_TOPIC,
+                    timestamp,
+                    kv.key,
+                    serializer.serialize(LogRoutingTopology.APP_LOGS_TOPIC, event));
         }
         finish();
         return new Counts(n, n, byTopic, seconds(start));
@@ -126,7 +137,8 @@ final class Preload {
     /** What notifications must produce from the orders of {@code inventory}: one notification per order. */
     static Counts notifications(Counts inventory) {
         long orders = inventory.byTopic().get(InventoryTopology.ORDERS_TOPIC);
-        return new Counts(orders, orders, Map.of(NotificationTopology.NOTIFICATIONS_TOPIC, orders), inventory.seconds());
+        return new Counts(
+                orders, orders, Map.of(NotificationTopology.NOTIFICATIONS_TOPIC, orders), inventory.seconds());
     }
 
     private Counts ordersAndRestocks(long n, long seed, boolean sendRestocks) {
@@ -150,12 +162,20 @@ final class Preload {
                 if (!sendRestocks) {
                     continue;
                 }
-                send(InventoryTopology.RESTOCKS_TOPIC, timestamp, kv.key, restocks.serialize(InventoryTopology.RESTOCKS_TOPIC, kv.value));
+                send(
+                        InventoryTopology.RESTOCKS_TOPIC,
+                        timestamp,
+                        kv.key,
+                        restocks.serialize(InventoryTopology.RESTOCKS_TOPIC, kv.value));
                 stock.merge(kv.value.getProductId(), (long) kv.value.getQuantity(), Long::sum);
                 restockCount++;
             } else {
                 KeyValue<String, Order> kv = simulator.nextOrder(now);
-                send(InventoryTopology.ORDERS_TOPIC, timestamp, kv.key, orders.serialize(InventoryTopology.ORDERS_TOPIC, kv.value));
+                send(
+                        InventoryTopology.ORDERS_TOPIC,
+                        timestamp,
+                        kv.key,
+                        orders.serialize(InventoryTopology.ORDERS_TOPIC, kv.value));
                 long available = stock.getOrDefault(kv.value.getProductId(), 0L);
                 if (kv.value.getQuantity() > 0 && kv.value.getQuantity() <= available) {
                     stock.put(kv.value.getProductId(), available - kv.value.getQuantity());
@@ -165,8 +185,13 @@ final class Preload {
             }
         }
         finish();
-        Map<String, Long> byTopic = new TreeMap<>(Map.of(InventoryTopology.ORDERS_TOPIC, orderCount,
-                InventoryTopology.RESTOCKS_TOPIC, restockCount, RESERVED_IN_ORDER, reservable));
+        Map<String, Long> byTopic = new TreeMap<>(Map.of(
+                InventoryTopology.ORDERS_TOPIC,
+                orderCount,
+                InventoryTopology.RESTOCKS_TOPIC,
+                restockCount,
+                RESERVED_IN_ORDER,
+                reservable));
         return new Counts(n, n, byTopic, seconds(start));
     }
 
@@ -183,11 +208,12 @@ final class Preload {
         if (sendFailure.get() != null) {
             throw new IllegalStateException("pre-load to " + topic + " failed", sendFailure.get());
         }
-        producer.send(new ProducerRecord<>(topic, null, timestamp, keys.serialize(topic, key), value), (metadata, error) -> {
-            if (error != null) {
-                sendFailure.compareAndSet(null, error);
-            }
-        });
+        producer.send(
+                new ProducerRecord<>(topic, null, timestamp, keys.serialize(topic, key), value), (metadata, error) -> {
+                    if (error != null) {
+                        sendFailure.compareAndSet(null, error);
+                    }
+                });
     }
 
     private void finish() {

@@ -10,8 +10,7 @@ import java.util.OptionalLong;
 
 /** Memory and CPU figures of a process, from Linux's {@code /proc} (empty or 0 elsewhere). */
 final class ProcStatus {
-    private ProcStatus() {
-    }
+    private ProcStatus() {}
 
     /** A {@code kB} field of {@code /proc/<pid>/status}, e.g. VmHWM (peak resident set) or VmRSS. */
     static OptionalLong kilobytes(long pid, String field) {
@@ -38,7 +37,10 @@ final class ProcStatus {
 
     /** User + system CPU time of a process so far. */
     static long cpuNanos(long pid) {
-        return ProcessHandle.of(pid).flatMap(p -> p.info().totalCpuDuration()).map(Duration::toNanos).orElse(0L);
+        return ProcessHandle.of(pid)
+                .flatMap(p -> p.info().totalCpuDuration())
+                .map(Duration::toNanos)
+                .orElse(0L);
     }
 
     static long selfCpuNanos() {
@@ -68,9 +70,11 @@ final class ProcStatus {
         try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
             for (Path task : (Iterable<Path>) tasks::iterator) {
                 try {
-                    String[] fields = Files.readString(task.resolve("schedstat")).trim().split("\\s+");
-                    threads.put(task.getFileName().toString(), new Sched(Long.parseLong(fields[0]),
-                            Long.parseLong(fields[1]), Long.parseLong(fields[2])));
+                    String[] fields =
+                            Files.readString(task.resolve("schedstat")).trim().split("\\s+");
+                    threads.put(
+                            task.getFileName().toString(),
+                            new Sched(Long.parseLong(fields[0]), Long.parseLong(fields[1]), Long.parseLong(fields[2])));
                 } catch (IOException | RuntimeException e) {
                     // the thread ended while we listed them
                 }

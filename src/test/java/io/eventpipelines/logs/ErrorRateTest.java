@@ -1,20 +1,18 @@
 package io.eventpipelines.logs;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.eventpipelines.app.Pipeline;
 import io.eventpipelines.app.PipelineTestDriver;
-
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-
-import java.time.Instant;
-import java.util.List;
-import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** ERROR and FATAL events per service per 1-minute window on {@code log-error-rates}, once per closed window. */
 class ErrorRateTest {
@@ -42,7 +40,10 @@ class ErrorRateTest {
     /** Logged at {@code at}, produced at noon. */
     private void log(String service, LogLevel level, Instant at) {
         // Keys are not the service: the pipeline regroups by the event's own service field.
-        logs.pipeInput("host-" + service.length(), new LogEvent(at, level, service, "m", null), PipelineTestDriver.PRODUCED_AT);
+        logs.pipeInput(
+                "host-" + service.length(),
+                new LogEvent(at, level, service, "m", null),
+                PipelineTestDriver.PRODUCED_AT);
     }
 
     private static ServiceErrorRate rate(String service, Instant start, long errors) {
@@ -61,12 +62,15 @@ class ErrorRateTest {
         assertTrue(rates.isEmpty(), "inside the default 10 s grace");
 
         log("checkout", LogLevel.ERROR, W1.plusSeconds(10));
-        assertEquals(List.of(KeyValue.pair("checkout", rate("checkout", W0, 2)), KeyValue.pair("search", rate("search", W0, 1))),
+        assertEquals(
+                List.of(
+                        KeyValue.pair("checkout", rate("checkout", W0, 2)),
+                        KeyValue.pair("search", rate("search", W0, 1))),
                 rates.readKeyValuesToList());
 
         log("search", LogLevel.ERROR, W2.plusSeconds(10));
-        assertEquals(List.of(rate("checkout", W1, 1), rate("search", W1, 1)), rates.readValuesToList(),
-                "each window once");
+        assertEquals(
+                List.of(rate("checkout", W1, 1), rate("search", W1, 1)), rates.readValuesToList(), "each window once");
     }
 
     @Test
@@ -108,7 +112,9 @@ class ErrorRateTest {
         log("api", LogLevel.FATAL, W0);
         log("api", LogLevel.INFO, W0);
         log("api", LogLevel.UNKNOWN, W0);
-        assertEquals(2, pipeline.output("logs-error", LogEvent.class).readValuesToList().size());
+        assertEquals(
+                2,
+                pipeline.output("logs-error", LogEvent.class).readValuesToList().size());
         assertEquals(2.0, pipeline.count(LogRoutingTopology.ROUTED_METER, "branch", "error"));
         assertEquals(1.0, pipeline.count(LogRoutingTopology.ROUTED_METER, "branch", "info"));
         assertEquals(1.0, pipeline.count(LogRoutingTopology.ROUTED_METER, "branch", "other"));

@@ -1,9 +1,17 @@
 package io.eventpipelines.logs;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.eventpipelines.app.Pipeline;
 import io.eventpipelines.app.PipelineTestDriver;
-
 import io.eventpipelines.testing.Wire;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
@@ -16,24 +24,23 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.time.Instant;
-import java.util.EnumMap;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 class LogRoutingTopologyTest {
     private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
     private static final Map<LogLevel, String> EXPECTED_TOPIC = new EnumMap<>(Map.of(
-            LogLevel.ERROR, "logs-error", LogLevel.FATAL, "logs-error",
-            LogLevel.WARN, "logs-warn",
-            LogLevel.INFO, "logs-info",
-            LogLevel.DEBUG, "logs-debug", LogLevel.TRACE, "logs-debug",
-            LogLevel.UNKNOWN, "logs-other"));
+            LogLevel.ERROR,
+            "logs-error",
+            LogLevel.FATAL,
+            "logs-error",
+            LogLevel.WARN,
+            "logs-warn",
+            LogLevel.INFO,
+            "logs-info",
+            LogLevel.DEBUG,
+            "logs-debug",
+            LogLevel.TRACE,
+            "logs-debug",
+            LogLevel.UNKNOWN,
+            "logs-other"));
 
     private PipelineTestDriver pipeline;
     private TestInputTopic<String, LogEvent> logs;
@@ -94,8 +101,8 @@ class LogRoutingTopologyTest {
     /** A newer producer added CRITICAL: this reader resolves it to the enum default, UNKNOWN, and routes it to logs-other. */
     @Test
     void aLevelSymbolFromANewerProducerGoesToOther() {
-        Schema newer = new Schema.Parser().parse(LogEvent.getClassSchema().toString()
-                .replace("\"UNKNOWN\"]", "\"UNKNOWN\",\"CRITICAL\"]"));
+        Schema newer = new Schema.Parser()
+                .parse(LogEvent.getClassSchema().toString().replace("\"UNKNOWN\"]", "\"UNKNOWN\",\"CRITICAL\"]"));
         int id = pipeline.serdes.client().register("app-logs-value", newer);
         GenericRecord record = new GenericData.Record(newer);
         record.put("timestamp", T0.toEpochMilli());
@@ -103,7 +110,8 @@ class LogRoutingTopologyTest {
         record.put("service", "payments");
         record.put("message", "disk on fire");
         record.put("host", null);
-        pipeline.rawInput(LogRoutingTopology.APP_LOGS_TOPIC).pipeInput("payments".getBytes(), Wire.encode(id, newer, record));
+        pipeline.rawInput(LogRoutingTopology.APP_LOGS_TOPIC)
+                .pipeInput("payments".getBytes(), Wire.encode(id, newer, record));
 
         LogEvent routed = outputs.get("logs-other").readValue();
         assertEquals(LogLevel.UNKNOWN, routed.getLevel());

@@ -1,9 +1,13 @@
 package io.eventpipelines.orders;
 
-import io.eventpipelines.app.Pipeline;
-import io.eventpipelines.app.DeadLetters;
-import io.eventpipelines.app.PipelineTestDriver;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.eventpipelines.app.DeadLetters;
+import io.eventpipelines.app.Pipeline;
+import io.eventpipelines.app.PipelineTestDriver;
+import java.time.Instant;
+import java.util.List;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
@@ -12,12 +16,6 @@ import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import java.time.Instant;
-import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class NotificationTopologyTest {
     private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
@@ -45,7 +43,8 @@ class NotificationTopologyTest {
         orders.pipeInput("o-3", new Order("o-3", "u-1", "p-1", 500, T0));
 
         List<KeyValue<String, Notification>> out = notifications.readKeyValuesToList();
-        assertEquals(List.of("u-1", "u-2", "u-1"), out.stream().map(kv -> kv.key).toList());
+        assertEquals(
+                List.of("u-1", "u-2", "u-1"), out.stream().map(kv -> kv.key).toList());
         Notification first = out.get(0).value;
         assertEquals("o-1", first.getOrderId());
         assertEquals("u-1", first.getUserId());
@@ -61,14 +60,22 @@ class NotificationTopologyTest {
      */
     @Test
     void runsExactlyOnceAndAnOrderWithoutValueIsDeadLettered() {
-        assertEquals(StreamsConfig.EXACTLY_ONCE_V2,
-                pipeline.config.streamsProperties(Pipeline.NOTIFICATIONS).get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
+        assertEquals(
+                StreamsConfig.EXACTLY_ONCE_V2,
+                pipeline.config
+                        .streamsProperties(Pipeline.NOTIFICATIONS)
+                        .get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
         orders.pipeInput("o-5", null);
         orders.pipeInput("o-6", new Order("o-6", "u-4", "p-1", 1, T0));
-        assertEquals(List.of("o-6"), notifications.readValuesToList().stream().map(Notification::getOrderId).toList());
+        assertEquals(
+                List.of("o-6"),
+                notifications.readValuesToList().stream()
+                        .map(Notification::getOrderId)
+                        .toList());
         List<TestRecord<byte[], byte[]>> dead = pipeline.deadLetters().readRecordsToList();
         assertEquals(1, dead.size());
-        assertTrue(DeadLetters.header(dead.get(0).headers(), DeadLetters.MESSAGE).contains("no value"));
+        assertTrue(
+                DeadLetters.header(dead.get(0).headers(), DeadLetters.MESSAGE).contains("no value"));
     }
 
     @Test

@@ -1,20 +1,18 @@
 package io.eventpipelines.temperature;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.eventpipelines.app.Pipeline;
 import io.eventpipelines.app.PipelineTestDriver;
-
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-
-import java.time.Instant;
-import java.util.List;
-import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Per-sensor 1-minute statistics on {@code temperature-stats}: event time, grace, one result per closed window. */
 class TemperatureStatsTest {
@@ -44,11 +42,14 @@ class TemperatureStatsTest {
      * its event time can put it in the right window.
      */
     private void read(String sensorId, double celsius, Instant at) {
-        readings.pipeInput(sensorId, new TemperatureReading(sensorId, celsius, at, null), PipelineTestDriver.PRODUCED_AT);
+        readings.pipeInput(
+                sensorId, new TemperatureReading(sensorId, celsius, at, null), PipelineTestDriver.PRODUCED_AT);
     }
 
-    private static TemperatureStats stats(String sensorId, Instant start, long count, double min, double max, double avg) {
-        return new TemperatureStats(sensorId, start, start.plus(TemperatureTopology.STATS_WINDOW), count, min, max, avg);
+    private static TemperatureStats stats(
+            String sensorId, Instant start, long count, double min, double max, double avg) {
+        return new TemperatureStats(
+                sensorId, start, start.plus(TemperatureTopology.STATS_WINDOW), count, min, max, avg);
     }
 
     @Test
@@ -61,14 +62,18 @@ class TemperatureStatsTest {
         assertTrue(stats.isEmpty(), "stream time is 9 s past the window's end: inside the default 10 s grace");
 
         read("s-2", 11.0, W1.plusSeconds(10));
-        assertEquals(List.of(KeyValue.pair("s-1", stats("s-1", W0, 2, 20.0, 24.0, 22.0)),
+        assertEquals(
+                List.of(
+                        KeyValue.pair("s-1", stats("s-1", W0, 2, 20.0, 24.0, 22.0)),
                         KeyValue.pair("s-2", stats("s-2", W0, 1, 10.0, 10.0, 10.0))),
                 stats.readKeyValuesToList());
 
         read("s-1", 22.0, W1.plusSeconds(20));
         read("s-1", 23.0, W2.plusSeconds(30));
-        assertEquals(List.of(stats("s-1", W1, 2, 21.0, 22.0, 21.5), stats("s-2", W1, 1, 11.0, 11.0, 11.0)),
-                stats.readValuesToList(), "each window once, and only when it closes");
+        assertEquals(
+                List.of(stats("s-1", W1, 2, 21.0, 22.0, 21.5), stats("s-2", W1, 1, 11.0, 11.0, 11.0)),
+                stats.readValuesToList(),
+                "each window once, and only when it closes");
     }
 
     @Test
@@ -101,7 +106,9 @@ class TemperatureStatsTest {
 
         read("s-1", 99.0, W0.plusSeconds(20));
         read("s-1", 26.0, W2.plusSeconds(10));
-        assertEquals(List.of(stats("s-1", W1, 1, 25.0, 25.0, 25.0)), stats.readValuesToList(),
+        assertEquals(
+                List.of(stats("s-1", W1, 1, 25.0, 25.0, 25.0)),
+                stats.readValuesToList(),
                 "the late reading neither reopened W0 nor leaked into W1");
         assertTrue(pipeline.deadLetters().isEmpty(), "late is not poison: Kafka Streams counts it in dropped-records");
     }
@@ -111,7 +118,9 @@ class TemperatureStatsTest {
         open(Map.of("temperature.stats.grace.ms", "0"));
         read("s-1", 20.0, W0.plusSeconds(10));
         read("s-1", 21.0, W1);
-        assertEquals(List.of(stats("s-1", W0, 1, 20.0, 20.0, 20.0)), stats.readValuesToList(),
+        assertEquals(
+                List.of(stats("s-1", W0, 1, 20.0, 20.0, 20.0)),
+                stats.readValuesToList(),
                 "with no grace the window closes as soon as stream time reaches its end");
     }
 

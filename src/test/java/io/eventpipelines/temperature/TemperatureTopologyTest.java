@@ -1,9 +1,15 @@
 package io.eventpipelines.temperature;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.eventpipelines.app.DeadLetters;
 import io.eventpipelines.app.Pipeline;
 import io.eventpipelines.app.PipelineTestDriver;
-
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -13,14 +19,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import java.time.Instant;
-import java.util.List;
-import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TemperatureTopologyTest {
     private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
@@ -84,8 +82,10 @@ class TemperatureTopologyTest {
         readings.pipeInput("s-8", reading("s-9", 45.0, null));
         List<TestRecord<byte[], byte[]>> dead = pipeline.deadLetters().readRecordsToList();
         assertEquals(2, dead.size());
-        assertTrue(DeadLetters.header(dead.get(0).headers(), DeadLetters.MESSAGE).contains("has record key null"));
-        assertTrue(DeadLetters.header(dead.get(1).headers(), DeadLetters.MESSAGE).contains("has record key 's-8'"));
+        assertTrue(
+                DeadLetters.header(dead.get(0).headers(), DeadLetters.MESSAGE).contains("has record key null"));
+        assertTrue(
+                DeadLetters.header(dead.get(1).headers(), DeadLetters.MESSAGE).contains("has record key 's-8'"));
         assertTrue(alerts.isEmpty(), "a sensor's threshold and windows are found by key: a wrong key would miss them");
         assertEquals(2.0, pipeline.deadLettersCounted("processing"));
     }
@@ -99,7 +99,11 @@ class TemperatureTopologyTest {
         assertTrue(DeadLetters.header(dead.headers(), DeadLetters.MESSAGE).contains("the producer's clock is wrong"));
         assertEquals(producedAt, dead.getRecordTime(), "the dead letter keeps a timestamp the broker accepts");
         assertTrue(pipeline.deadLetters().isEmpty());
-        assertEquals(List.of(41.0), alerts.readValuesToList().stream().map(TemperatureAlert::getCelsius).toList(),
+        assertEquals(
+                List.of(41.0),
+                alerts.readValuesToList().stream()
+                        .map(TemperatureAlert::getCelsius)
+                        .toList(),
                 "a minute ahead is tolerated");
     }
 
@@ -117,7 +121,8 @@ class TemperatureTopologyTest {
         thresholds().pipeInput("s-1", new SensorThreshold("s-1", 20.0));
         readings.pipeInput("s-1", reading("s-1", 25.0, null));
         readings.pipeInput("s-2", reading("s-2", 25.0, null));
-        assertEquals(List.of(KeyValue.pair("s-1", new TemperatureAlert("s-1", 25.0, 20.0, T0, null))),
+        assertEquals(
+                List.of(KeyValue.pair("s-1", new TemperatureAlert("s-1", 25.0, 20.0, T0, null))),
                 alerts.readKeyValuesToList());
     }
 
@@ -126,7 +131,11 @@ class TemperatureTopologyTest {
         thresholds().pipeInput("s-1", new SensorThreshold("s-1", 50.0));
         readings.pipeInput("s-1", reading("s-1", 45.0, null));
         readings.pipeInput("s-1", reading("s-1", 50.5, null));
-        assertEquals(List.of(50.5), alerts.readValuesToList().stream().map(TemperatureAlert::getCelsius).toList());
+        assertEquals(
+                List.of(50.5),
+                alerts.readValuesToList().stream()
+                        .map(TemperatureAlert::getCelsius)
+                        .toList());
     }
 
     @Test
@@ -139,7 +148,11 @@ class TemperatureTopologyTest {
         readings.pipeInput("s-1", reading("s-1", 25.0, null), T0.plusSeconds(4));
         readings.pipeInput("s-1", reading("s-1", 30.5, null), T0.plusSeconds(5));
 
-        assertEquals(List.of(20.0, 30.0), alerts.readValuesToList().stream().map(TemperatureAlert::getThresholdCelsius).toList(),
+        assertEquals(
+                List.of(20.0, 30.0),
+                alerts.readValuesToList().stream()
+                        .map(TemperatureAlert::getThresholdCelsius)
+                        .toList(),
                 "only the reading between the threshold and its tombstone alerts at 20; the last one at the default");
         assertTrue(pipeline.deadLetters().isEmpty(), "a tombstone is a deletion, not a bad record");
     }
@@ -154,9 +167,11 @@ class TemperatureTopologyTest {
 
         List<TestRecord<byte[], byte[]>> dead = pipeline.deadLetters().readRecordsToList();
         assertEquals(3, dead.size());
-        assertTrue(dead.stream().allMatch(r -> TemperatureTopology.THRESHOLDS_TOPIC.equals(
-                DeadLetters.header(r.headers(), DeadLetters.TOPIC))));
-        assertTrue(DeadLetters.header(dead.get(0).headers(), DeadLetters.MESSAGE).contains("not a temperature"));
+        assertTrue(dead.stream()
+                .allMatch(r -> TemperatureTopology.THRESHOLDS_TOPIC.equals(
+                        DeadLetters.header(r.headers(), DeadLetters.TOPIC))));
+        assertTrue(
+                DeadLetters.header(dead.get(0).headers(), DeadLetters.MESSAGE).contains("not a temperature"));
         assertTrue(alerts.isEmpty(), "the default threshold still applies");
     }
 
@@ -168,7 +183,9 @@ class TemperatureTopologyTest {
     @ValueSource(doubles = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, -273.16, -1e9})
     void unphysicalReadingsGoToTheDeadLetterTopicNotToAlerts(double celsius) {
         TemperatureReading bad = reading("s-3", celsius, null);
-        byte[] wire = pipeline.serdes.value(TemperatureReading.class).serializer()
+        byte[] wire = pipeline.serdes
+                .value(TemperatureReading.class)
+                .serializer()
                 .serialize(TemperatureTopology.READINGS_TOPIC, bad);
         pipeline.rawInput(TemperatureTopology.READINGS_TOPIC).pipeInput("s-3".getBytes(), wire);
         readings.pipeInput("s-3", reading("s-3", 31.0, null));
@@ -176,12 +193,17 @@ class TemperatureTopologyTest {
         TestRecord<byte[], byte[]> dead = pipeline.deadLetters().readRecord();
         assertArrayEquals(wire, dead.value(), "the DLQ keeps the original bytes");
         assertArrayEquals("s-3".getBytes(), dead.key());
-        assertEquals(IllegalArgumentException.class.getName(), DeadLetters.header(dead.headers(), DeadLetters.EXCEPTION));
+        assertEquals(
+                IllegalArgumentException.class.getName(), DeadLetters.header(dead.headers(), DeadLetters.EXCEPTION));
         assertTrue(DeadLetters.header(dead.headers(), DeadLetters.MESSAGE).contains("not a physical temperature"));
         assertEquals(TemperatureTopology.READINGS_TOPIC, DeadLetters.header(dead.headers(), DeadLetters.TOPIC));
         assertEquals("0", DeadLetters.header(dead.headers(), DeadLetters.OFFSET));
         assertTrue(pipeline.deadLetters().isEmpty());
-        assertEquals(List.of(31.0), alerts.readValuesToList().stream().map(TemperatureAlert::getCelsius).toList(),
+        assertEquals(
+                List.of(31.0),
+                alerts.readValuesToList().stream()
+                        .map(TemperatureAlert::getCelsius)
+                        .toList(),
                 "the good reading after the bad one still alerts");
     }
 

@@ -39,29 +39,40 @@ public final class ApicurioRegistry implements AutoCloseable {
      * {@code users} (name to password), through Quarkus' own TLS and embedded users, which Apicurio 3.3's
      * {@code basic} mechanism authenticates against: no OIDC server, and the registry stays the real one.
      */
-    public static ApicurioRegistry secured(TestCertificates.Store keystore, Map<String, String> users) throws Exception {
+    public static ApicurioRegistry secured(TestCertificates.Store keystore, Map<String, String> users)
+            throws Exception {
         return new ApicurioRegistry("https", keystore, users);
     }
 
-    private ApicurioRegistry(String scheme, TestCertificates.Store keystore, Map<String, String> users) throws Exception {
+    private ApicurioRegistry(String scheme, TestCertificates.Store keystore, Map<String, String> users)
+            throws Exception {
         this.scheme = scheme;
-        Path appDir = Path.of(System.getProperty("apicurio.dir", "target/apicurio")).toAbsolutePath();
+        Path appDir =
+                Path.of(System.getProperty("apicurio.dir", "target/apicurio")).toAbsolutePath();
         if (!Files.isRegularFile(appDir.resolve("quarkus-run.jar"))) {
             throw new IllegalStateException(appDir + "/quarkus-run.jar is missing: run the tests with mvn verify, "
                     + "which unpacks Apicurio Registry there");
         }
-        runDir = Files.createDirectories(Path.of("target", "apicurio-run-" + ProcessHandle.current().pid() + "-"
-                + System.nanoTime()).toAbsolutePath());
+        runDir = Files.createDirectories(
+                Path.of("target", "apicurio-run-" + ProcessHandle.current().pid() + "-" + System.nanoTime())
+                        .toAbsolutePath());
         Files.createDirectories(runDir.resolve("tmp"));
         httpPort = freePort();
         int managementPort = freePort();
-        List<String> command = new java.util.ArrayList<>(List.of(findJava21(), "-Xmx384m", "-XX:+UseSerialGC",
+        List<String> command = new java.util.ArrayList<>(List.of(
+                findJava21(),
+                "-Xmx384m",
+                "-XX:+UseSerialGC",
                 "-Djava.io.tmpdir=" + runDir.resolve("tmp"),
-                "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + httpPort,
-                "-Dquarkus.management.host=127.0.0.1", "-Dquarkus.management.port=" + managementPort,
+                "-Dquarkus.http.host=127.0.0.1",
+                "-Dquarkus.http.port=" + httpPort,
+                "-Dquarkus.management.host=127.0.0.1",
+                "-Dquarkus.management.port=" + managementPort,
                 "-Dapicurio.rules.global.compatibility=BACKWARD"));
         if (keystore != null) {
-            command.addAll(List.of("-Dquarkus.http.ssl-port=" + httpPort, "-Dquarkus.http.port=" + freePort(),
+            command.addAll(List.of(
+                    "-Dquarkus.http.ssl-port=" + httpPort,
+                    "-Dquarkus.http.port=" + freePort(),
                     "-Dquarkus.http.insecure-requests=disabled",
                     "-Dquarkus.http.ssl.certificate.key-store-file=" + keystore.path(),
                     "-Dquarkus.http.ssl.certificate.key-store-file-type=" + keystore.type(),
@@ -69,7 +80,8 @@ public final class ApicurioRegistry implements AutoCloseable {
         }
         if (!users.isEmpty()) {
             // Quarkus warns that quarkus.http.auth.basic is fixed at build time; Apicurio reads it at run time.
-            command.addAll(List.of("-Dquarkus.http.auth.basic=true", "-Dquarkus.security.users.embedded.plain-text=true"));
+            command.addAll(
+                    List.of("-Dquarkus.http.auth.basic=true", "-Dquarkus.security.users.embedded.plain-text=true"));
             users.forEach((user, password) -> {
                 command.add("-Dquarkus.security.users.embedded.users." + user + "=" + password);
                 command.add("-Dquarkus.security.users.embedded.roles." + user + "=sr-admin");
@@ -99,7 +111,8 @@ public final class ApicurioRegistry implements AutoCloseable {
     private void awaitReady(int managementPort, Duration timeout) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/health/ready"))
-                .timeout(Duration.ofSeconds(2)).build();
+                .timeout(Duration.ofSeconds(2))
+                .build();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
@@ -120,7 +133,8 @@ public final class ApicurioRegistry implements AutoCloseable {
 
     /** {@code -Dapicurio.java}, else {@code $APICURIO_JAVA}, else the newest JDK 21+ under /usr/lib/jvm. */
     static String findJava21() {
-        String configured = Optional.ofNullable(System.getProperty("apicurio.java")).orElse(System.getenv("APICURIO_JAVA"));
+        String configured =
+                Optional.ofNullable(System.getProperty("apicurio.java")).orElse(System.getenv("APICURIO_JAVA"));
         if (configured != null && !configured.isBlank()) {
             return configured;
         }
@@ -132,8 +146,10 @@ public final class ApicurioRegistry implements AutoCloseable {
                     .filter(jdk -> featureVersion(jdk) >= 21)
                     .max(Comparator.comparingInt(ApicurioRegistry::featureVersion))
                     .map(jdk -> jdk.resolve("bin/java").toString())
-                    .orElseThrow(() -> new IllegalStateException("Apicurio Registry 3 needs Java 21+, and none was found "
-                            + "under /usr/lib/jvm: set -Dapicurio.java or APICURIO_JAVA to a Java 21+ executable"));
+                    .orElseThrow(
+                            () -> new IllegalStateException(
+                                    "Apicurio Registry 3 needs Java 21+, and none was found "
+                                            + "under /usr/lib/jvm: set -Dapicurio.java or APICURIO_JAVA to a Java 21+ executable"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

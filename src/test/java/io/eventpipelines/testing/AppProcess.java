@@ -39,7 +39,8 @@ public final class AppProcess implements AutoCloseable {
     public static AppProcess start(List<String> args, Path log) throws IOException {
         // The test classpath carries logback-test.xml (WARN): the production configuration logs the
         // pipelines' state changes, which the tests wait for.
-        return start(args, log, Map.of(), Path.of("target", "classes", "logback.xml").toAbsolutePath());
+        return start(
+                args, log, Map.of(), Path.of("target", "classes", "logback.xml").toAbsolutePath());
     }
 
     /** The same, with environment variables (e.g. {@code EVENT_PIPELINES_*} overrides) and a logback configuration. */
@@ -51,16 +52,20 @@ public final class AppProcess implements AutoCloseable {
      * Starts {@code io.eventpipelines.app.Main} with {@code args}. Its {@code java.io.tmpdir} is a fresh
      * {@code jvm-tmp-*} directory next to {@code log}, so a test can see what the app left there.
      */
-    public static AppProcess start(List<String> args, Path log, Map<String, String> env, Path logback) throws IOException {
+    public static AppProcess start(List<String> args, Path log, Map<String, String> env, Path logback)
+            throws IOException {
         // RocksDB unpacks its 15 MB native library into java.io.tmpdir and removes it only on a normal exit:
         // a SIGKILLed child would leave it in /tmp. Next to the log, it goes with the test's directory.
         Path tmp = Files.createTempDirectory(log.toAbsolutePath().getParent(), "jvm-tmp-");
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Xmx256m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
                 "-Djava.io.tmpdir=" + tmp,
                 "-Dlogback.configurationFile=" + logback,
-                "-cp", System.getProperty("java.class.path"),
+                "-cp",
+                System.getProperty("java.class.path"),
                 "io.eventpipelines.app.Main"));
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command)
@@ -97,7 +102,8 @@ public final class AppProcess implements AutoCloseable {
         try {
             Poll.until(timeout, what, () -> {
                 if (!process.isAlive()) {
-                    throw new AssertionError("the app exited with " + process.exitValue() + " while waiting for " + what);
+                    throw new AssertionError(
+                            "the app exited with " + process.exitValue() + " while waiting for " + what);
                 }
                 return condition.getAsBoolean();
             });

@@ -1,13 +1,12 @@
 package io.eventpipelines.testing;
 
-import org.apache.avro.generic.GenericRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * An output topic under read_committed, each record decoded once and counted by what it answers (an order id,
@@ -21,7 +20,8 @@ public final class CommittedCounts implements AutoCloseable {
     private final Map<String, Long> counts = new HashMap<>();
     private int decoded;
 
-    public CommittedCounts(String bootstrapServers, String topic, RegistryDecoder decoder, Function<GenericRecord, String> identity) {
+    public CommittedCounts(
+            String bootstrapServers, String topic, RegistryDecoder decoder, Function<GenericRecord, String> identity) {
         this.reader = new TopicReader(bootstrapServers, topic);
         this.decoder = decoder;
         this.identity = identity;

@@ -1,5 +1,10 @@
 package io.eventpipelines.testing;
 
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import kafka.server.BrokerServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -7,12 +12,6 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.server.common.MetadataVersion;
-
-import java.nio.file.Path;
-import java.util.Collection;
-import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A real single-node KRaft cluster (combined broker and controller) in the test JVM, at the production
@@ -32,7 +31,8 @@ public final class EmbeddedKafka implements AutoCloseable {
                 .setCombined(true)
                 .setNumBrokerNodes(1)
                 .setNumControllerNodes(1)
-                .setBaseDirectory(Path.of("target", "kafka-" + UUID.randomUUID()).toAbsolutePath())
+                .setBaseDirectory(
+                        Path.of("target", "kafka-" + UUID.randomUUID()).toAbsolutePath())
                 .build();
         KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes);
         singleNodeConfig().forEach(builder::setConfigProp);
@@ -85,10 +85,15 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     public void createTopics(int partitions, Collection<String> topics) throws Exception {
         try (Admin admin = admin()) {
-            admin.createTopics(topics.stream().map(t -> new NewTopic(t, partitions, (short) 1)).toList())
-                    .all().get(60, TimeUnit.SECONDS);
+            admin.createTopics(topics.stream()
+                            .map(t -> new NewTopic(t, partitions, (short) 1))
+                            .toList())
+                    .all()
+                    .get(60, TimeUnit.SECONDS);
             // Creation is acknowledged by the controller; the broker's metadata may lag behind it briefly.
-            Poll.until(java.time.Duration.ofSeconds(30), "topics visible " + topics,
+            Poll.until(
+                    java.time.Duration.ofSeconds(30),
+                    "topics visible " + topics,
                     () -> listTopics(admin).containsAll(topics));
             // A producer that starts before every partition has a leader can get stuck until its delivery
             // timeout (an idempotent batch fails, a later one succeeds): wait for the leaders too.
@@ -99,7 +104,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     private static boolean allLed(Admin admin, Collection<String> topics) {
         try {
             return admin.describeTopics(topics).allTopicNames().get(10, TimeUnit.SECONDS).values().stream()
-                    .allMatch(topic -> topic.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+                    .allMatch(topic -> topic.partitions().stream()
+                            .allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
         } catch (Exception e) {
             return false;
         }

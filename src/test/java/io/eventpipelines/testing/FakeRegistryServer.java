@@ -53,9 +53,10 @@ public final class FakeRegistryServer implements AutoCloseable {
         this(httpsServer(tls, requireClientCertificate));
     }
 
-    private static HttpServer httpsServer(javax.net.ssl.SSLContext tls, boolean requireClientCertificate) throws IOException {
-        com.sun.net.httpserver.HttpsServer https =
-                com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    private static HttpServer httpsServer(javax.net.ssl.SSLContext tls, boolean requireClientCertificate)
+            throws IOException {
+        com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls) {
             @Override
             public void configure(com.sun.net.httpserver.HttpsParameters params) {
@@ -95,9 +96,11 @@ public final class FakeRegistryServer implements AutoCloseable {
         return request -> {
             java.net.http.HttpRequest.Builder forward = java.net.http.HttpRequest.newBuilder(
                             java.net.URI.create(baseUrl + request.rawPath()))
-                    .method(request.method(), request.body().isEmpty()
-                            ? java.net.http.HttpRequest.BodyPublishers.noBody()
-                            : java.net.http.HttpRequest.BodyPublishers.ofString(request.body()));
+                    .method(
+                            request.method(),
+                            request.body().isEmpty()
+                                    ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                                    : java.net.http.HttpRequest.BodyPublishers.ofString(request.body()));
             for (String header : List.of("content-type", "accept", "authorization")) {
                 if (request.header(header) != null) {
                     forward.header(header, request.header(header));
@@ -127,10 +130,11 @@ public final class FakeRegistryServer implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             Map<String, String> headers = new TreeMap<>();
-            exchange.getRequestHeaders().forEach((name, values) ->
-                    headers.put(name.toLowerCase(Locale.ROOT), String.join(",", values)));
+            exchange.getRequestHeaders()
+                    .forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), String.join(",", values)));
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            Request request = new Request(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(), headers, body);
+            Request request = new Request(
+                    exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(), headers, body);
             requests.add(request);
             Response response;
             try {

@@ -3,15 +3,6 @@ package io.eventpipelines.testing;
 import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.orders.Order;
 import io.eventpipelines.orders.Restock;
-
-import org.apache.kafka.clients.producer.Callback;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Serializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -20,6 +11,13 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Orders and restocks for the inventory pipeline, written like a Confluent producer (the app's serde, so
@@ -44,8 +42,13 @@ public final class InventoryFeed implements AutoCloseable {
     /**
      * @param producerConfig added to the idempotent acks=all producer (e.g. a long delivery.timeout.ms)
      */
-    public InventoryFeed(String bootstrapServers, Map<String, Object> serdeConfig, Map<String, Object> producerConfig,
-                         String prefix, int products, long seed) {
+    public InventoryFeed(
+            String bootstrapServers,
+            Map<String, Object> serdeConfig,
+            Map<String, Object> producerConfig,
+            String prefix,
+            int products,
+            long seed) {
         Map<String, Object> props = new HashMap<>(producerConfig);
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -73,14 +76,16 @@ public final class InventoryFeed implements AutoCloseable {
             };
             if (n % 10 == 0) {
                 Restock restock = new Restock(product, 10 + random.nextInt(21), timestamp);
-                producer.send(new ProducerRecord<>("inventory-restocks", product,
-                        restocks.serialize("inventory-restocks", restock)), onFailure);
+                producer.send(
+                        new ProducerRecord<>(
+                                "inventory-restocks", product, restocks.serialize("inventory-restocks", restock)),
+                        onFailure);
                 identities.add("restock " + product + "@" + timestamp.toEpochMilli());
             } else {
                 String orderId = prefix + "-o" + n;
-                Order order = new Order(orderId, prefix + "-u" + random.nextInt(20), product, 1 + random.nextInt(5), timestamp);
-                producer.send(new ProducerRecord<>("orders", orderId,
-                        orders.serialize("orders", order)), onFailure);
+                Order order = new Order(
+                        orderId, prefix + "-u" + random.nextInt(20), product, 1 + random.nextInt(5), timestamp);
+                producer.send(new ProducerRecord<>("orders", orderId, orders.serialize("orders", order)), onFailure);
                 identities.add("order " + orderId);
             }
         }

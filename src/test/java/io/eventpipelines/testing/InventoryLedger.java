@@ -1,8 +1,5 @@
 package io.eventpipelines.testing;
 
-import org.apache.avro.generic.GenericRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -11,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * The {@code inventory-updates} topic read back as a downstream user sees it, and checked against the
@@ -20,8 +19,16 @@ import java.util.stream.Collectors;
  */
 public final class InventoryLedger {
     /** One decoded {@code InventoryUpdate}, with where it was read. */
-    public record Update(String productId, String orderId, String status, int quantity, int stockAfter,
-                         String reason, long timestamp, int partition, long offset) {
+    public record Update(
+            String productId,
+            String orderId,
+            String status,
+            int quantity,
+            int stockAfter,
+            String reason,
+            long timestamp,
+            int partition,
+            long offset) {
         /** Orders are told apart by orderId, restocks (which have none) by product and timestamp. */
         public String identity() {
             return orderId != null ? "order " + orderId : "restock " + productId + "@" + timestamp;
@@ -38,9 +45,16 @@ public final class InventoryLedger {
         List<Update> updates = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : records) {
             GenericRecord value = decoder.decode(record.value());
-            updates.add(new Update(str(value, "productId"), str(value, "orderId"), str(value, "status"),
-                    (Integer) value.get("quantity"), (Integer) value.get("stockAfter"), str(value, "reason"),
-                    (Long) value.get("timestamp"), record.partition(), record.offset()));
+            updates.add(new Update(
+                    str(value, "productId"),
+                    str(value, "orderId"),
+                    str(value, "status"),
+                    (Integer) value.get("quantity"),
+                    (Integer) value.get("stockAfter"),
+                    str(value, "reason"),
+                    (Long) value.get("timestamp"),
+                    record.partition(),
+                    record.offset()));
         }
         updates.sort(Comparator.comparingInt(Update::partition).thenComparingLong(Update::offset));
         return new InventoryLedger(List.copyOf(updates));
@@ -56,8 +70,9 @@ public final class InventoryLedger {
     }
 
     public long count(String status, String reason) {
-        return updates.stream().filter(u -> u.status().equals(status)
-                && (reason == null || reason.equals(u.reason()))).count();
+        return updates.stream()
+                .filter(u -> u.status().equals(status) && (reason == null || reason.equals(u.reason())))
+                .count();
     }
 
     /** The last stockAfter of every product, as written. */
@@ -85,7 +100,8 @@ public final class InventoryLedger {
     public List<String> violations() {
         List<String> problems = new ArrayList<>();
         Map<String, List<Update>> byProduct = new LinkedHashMap<>();
-        updates.forEach(u -> byProduct.computeIfAbsent(u.productId(), p -> new ArrayList<>()).add(u));
+        updates.forEach(u ->
+                byProduct.computeIfAbsent(u.productId(), p -> new ArrayList<>()).add(u));
         byProduct.forEach((product, history) -> {
             // Keyed by productId, so one partition holds a product's whole history in processing order.
             if (history.stream().map(Update::partition).distinct().count() > 1) {
@@ -112,11 +128,13 @@ public final class InventoryLedger {
                     expectedStatus = "RESERVED";
                     expected = stock - u.quantity();
                 }
-                if (!u.status().equals(expectedStatus) || u.stockAfter() != expected
+                if (!u.status().equals(expectedStatus)
+                        || u.stockAfter() != expected
                         || !java.util.Objects.equals(u.reason(), expectedReason)) {
                     problems.add(product + " at offset " + u.offset() + ": " + u.identity() + " qty " + u.quantity()
                             + " with stock " + stock + " -> " + u.status() + "/" + u.reason() + " stockAfter "
-                            + u.stockAfter() + ", expected " + expectedStatus + "/" + expectedReason + " stockAfter " + expected);
+                            + u.stockAfter() + ", expected " + expectedStatus + "/" + expectedReason + " stockAfter "
+                            + expected);
                     if (problems.size() > 20) {
                         return;
                     }

@@ -9,8 +9,7 @@ import java.util.function.BooleanSupplier;
 public final class Poll {
     private static final long INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
-    private Poll() {
-    }
+    private Poll() {}
 
     public static void until(Duration timeout, String what, BooleanSupplier condition) {
         if (!within(timeout, condition)) {

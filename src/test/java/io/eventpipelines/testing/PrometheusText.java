@@ -4,8 +4,7 @@ import java.util.Map;
 
 /** Reads samples out of a Prometheus text exposition, as a scraper would. */
 public final class PrometheusText {
-    private PrometheusText() {
-    }
+    private PrometheusText() {}
 
     /**
      * The sum of every sample of {@code metric} carrying all of {@code labels} (other labels may differ), or -1
@@ -14,7 +13,8 @@ public final class PrometheusText {
     public static double sum(String scrape, String metric, Map<String, String> labels) {
         double sum = 0;
         boolean found = false;
-        for (String line : scrape.lines().filter(l -> !l.startsWith("#") && !l.isBlank()).toList()) {
+        for (String line :
+                scrape.lines().filter(l -> !l.startsWith("#") && !l.isBlank()).toList()) {
             double value = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             int brace = line.indexOf('{');
             String name = brace < 0 ? line.substring(0, line.indexOf(' ')) : line.substring(0, brace);
@@ -22,7 +22,8 @@ public final class PrometheusText {
                 continue;
             }
             String labelText = brace < 0 ? "" : line.substring(brace, line.lastIndexOf('}') + 1);
-            if (labels.entrySet().stream().allMatch(l -> labelText.contains(l.getKey() + "=\"" + l.getValue() + "\""))) {
+            if (labels.entrySet().stream()
+                    .allMatch(l -> labelText.contains(l.getKey() + "=\"" + l.getValue() + "\""))) {
                 sum += value;
                 found = true;
             }

@@ -1,11 +1,10 @@
 package io.eventpipelines.testing;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * What an integration test class shares: one real KRaft broker, one real Apicurio registry and a directory under
@@ -26,14 +25,16 @@ public final class RealStack implements BeforeAllCallback, AfterAllCallback {
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
-        dir = Files.createTempDirectory(Files.createDirectories(Path.of("target").toAbsolutePath()), dirPrefix);
+        dir = Files.createTempDirectory(
+                Files.createDirectories(Path.of("target").toAbsolutePath()), dirPrefix);
         kafka = new EmbeddedKafka();
         registry = new ApicurioRegistry();
     }
 
     @Override
     public void afterAll(ExtensionContext context) throws Exception {
-        try (AutoCloseable k = kafka; AutoCloseable r = registry) {
+        try (AutoCloseable k = kafka;
+                AutoCloseable r = registry) {
             TestFiles.deleteRecursively(dir);
         }
     }

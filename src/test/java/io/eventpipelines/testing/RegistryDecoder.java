@@ -1,12 +1,6 @@
 package io.eventpipelines.testing;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericDatumReader;
-import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.io.BinaryDecoder;
-import org.apache.avro.io.DecoderFactory;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -16,6 +10,11 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DecoderFactory;
 
 /**
  * Decodes Confluent wire-format records the way an outside consumer would, sharing no code with the app's
@@ -37,8 +36,11 @@ public final class RegistryDecoder {
     public RegistryDecoder(String registryUrl, HttpClient http, String userInfo) {
         this.registryUrl = registryUrl;
         this.http = http;
-        this.authorization = userInfo == null ? null : "Basic " + java.util.Base64.getEncoder()
-                .encodeToString(userInfo.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        this.authorization = userInfo == null
+                ? null
+                : "Basic "
+                        + java.util.Base64.getEncoder()
+                                .encodeToString(userInfo.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     public GenericRecord decode(byte[] wire) {
@@ -77,9 +79,11 @@ public final class RegistryDecoder {
             }
             HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
-                throw new IllegalStateException("GET /schemas/ids/" + id + " -> " + response.statusCode() + " " + response.body());
+                throw new IllegalStateException(
+                        "GET /schemas/ids/" + id + " -> " + response.statusCode() + " " + response.body());
             }
-            return new Schema.Parser().parse(JSON.readTree(response.body()).get("schema").asText());
+            return new Schema.Parser()
+                    .parse(JSON.readTree(response.body()).get("schema").asText());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

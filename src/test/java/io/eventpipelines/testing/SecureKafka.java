@@ -1,5 +1,14 @@
 package io.eventpipelines.testing;
 
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import kafka.server.BrokerServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -22,16 +31,6 @@ import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.metadata.authorizer.StandardAuthorizer;
 import org.apache.kafka.server.common.MetadataVersion;
-
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A real single-node KRaft cluster in the test JVM that, like a production cluster, lets nobody in unnamed:
@@ -73,12 +72,15 @@ public final class SecureKafka implements AutoCloseable {
                 .setBrokerSecurityProtocol(SecurityProtocol.PLAINTEXT)
                 .setControllerListenerName(new ListenerName(CONTROLLER))
                 .setControllerSecurityProtocol(SecurityProtocol.SASL_PLAINTEXT)
-                .setBaseDirectory(Path.of("target", "kafka-secure-" + UUID.randomUUID()).toAbsolutePath())
+                .setBaseDirectory(
+                        Path.of("target", "kafka-secure-" + UUID.randomUUID()).toAbsolutePath())
                 .build();
         Map<String, String> config = new HashMap<>();
         // The test kit binds SECURE and CONTROLLER itself; MTLS binds a free port of its own.
         config.put("listeners", SECURE + "://localhost:0," + CONTROLLER + "://localhost:0," + MTLS + "://localhost:0");
-        config.put("listener.security.protocol.map", SECURE + ":SASL_SSL," + CONTROLLER + ":SASL_PLAINTEXT," + MTLS + ":SSL");
+        config.put(
+                "listener.security.protocol.map",
+                SECURE + ":SASL_SSL," + CONTROLLER + ":SASL_PLAINTEXT," + MTLS + ":SSL");
         config.put("inter.broker.listener.name", SECURE);
         // Clients log in with SCRAM-SHA-512. The super user (the test's admin, and the broker talking to itself)
         // logs in with PLAIN, its password in the broker's configuration: SCRAM credentials live in the cluster's
@@ -87,7 +89,8 @@ public final class SecureKafka implements AutoCloseable {
         config.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
         config.put("listener.name.secure.plain.sasl.jaas.config", plainServerJaas(adminPassword));
         // The server side of SCRAM reads the credentials from the metadata: its login module needs no options.
-        config.put("listener.name.secure.scram-sha-512.sasl.jaas.config",
+        config.put(
+                "listener.name.secure.scram-sha-512.sasl.jaas.config",
                 "org.apache.kafka.common.security.scram.ScramLoginModule required;");
         config.put("listener.name.controller.sasl.enabled.mechanisms", "PLAIN");
         config.put("sasl.mechanism.controller.protocol", "PLAIN");
@@ -117,8 +120,8 @@ public final class SecureKafka implements AutoCloseable {
     }
 
     public static String scramJaas(String user, String password) {
-        return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user
-                + "\" password=\"" + password + "\";";
+        return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user + "\" password=\""
+                + password + "\";";
     }
 
     /** The SASL_SSL listener. */
@@ -158,17 +161,23 @@ public final class SecureKafka implements AutoCloseable {
     }
 
     private Map<String, Object> trust() {
-        return Map.of("ssl.truststore.location", truststore.path().toString(),
-                "ssl.truststore.password", truststore.password(),
-                "ssl.truststore.type", truststore.type());
+        return Map.of(
+                "ssl.truststore.location",
+                truststore.path().toString(),
+                "ssl.truststore.password",
+                truststore.password(),
+                "ssl.truststore.type",
+                truststore.type());
     }
 
     /** Client settings for the super user (PLAIN over SASL_SSL). */
     public Map<String, Object> superUserClient() {
         Map<String, Object> props = new HashMap<>(saslClient(ADMIN, adminPassword));
         props.put("sasl.mechanism", "PLAIN");
-        props.put("sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
-                + ADMIN + "\" password=\"" + adminPassword + "\";");
+        props.put(
+                "sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + ADMIN
+                        + "\" password=\"" + adminPassword + "\";");
         return props;
     }
 
@@ -180,8 +189,10 @@ public final class SecureKafka implements AutoCloseable {
     /** A SCRAM-SHA-512 user, usable once this returns. */
     public void createUser(String user, String password) throws Exception {
         try (Admin admin = admin()) {
-            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
-                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), password))).all().get(30, TimeUnit.SECONDS);
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(
+                            user, new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), password)))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
         }
         // The controller has it; the broker's credential cache follows its metadata a moment later.
         Map<String, Object> props = new HashMap<>(saslClient(user, password));
@@ -204,30 +215,40 @@ public final class SecureKafka implements AutoCloseable {
             throws Exception {
         List<AclBinding> bindings = new ArrayList<>();
         for (AclOperation operation : operations) {
-            bindings.add(new AclBinding(new ResourcePattern(type, name, pattern),
+            bindings.add(new AclBinding(
+                    new ResourcePattern(type, name, pattern),
                     new AccessControlEntry(principal, "*", operation, AclPermissionType.ALLOW)));
         }
         try (Admin admin = admin()) {
             admin.createAcls(bindings).all().get(30, TimeUnit.SECONDS);
-            Poll.until(TIMEOUT, "ACLs " + bindings, () -> describe(admin, principal).containsAll(bindings));
+            Poll.until(
+                    TIMEOUT,
+                    "ACLs " + bindings,
+                    () -> describe(admin, principal).containsAll(bindings));
         }
     }
 
     /** Removes what {@link #allow} granted; waits until the broker applies it. */
     public void revoke(String principal, ResourceType type, String name, PatternType pattern, AclOperation operation)
             throws Exception {
-        AclBindingFilter filter = new AclBindingFilter(new ResourcePatternFilter(type, name, pattern),
+        AclBindingFilter filter = new AclBindingFilter(
+                new ResourcePatternFilter(type, name, pattern),
                 new AccessControlEntryFilter(principal, null, operation, AclPermissionType.ALLOW));
         try (Admin admin = admin()) {
             admin.deleteAcls(List.of(filter)).all().get(30, TimeUnit.SECONDS);
-            Poll.until(TIMEOUT, "ACL removed " + filter, () -> describe(admin, principal).stream().noneMatch(filter::matches));
+            Poll.until(
+                    TIMEOUT,
+                    "ACL removed " + filter,
+                    () -> describe(admin, principal).stream().noneMatch(filter::matches));
         }
     }
 
     private static Collection<AclBinding> describe(Admin admin, String principal) {
         try {
-            return admin.describeAcls(new AclBindingFilter(ResourcePatternFilter.ANY,
-                    new AccessControlEntryFilter(principal, null, AclOperation.ANY, AclPermissionType.ANY))).values()
+            return admin.describeAcls(new AclBindingFilter(
+                            ResourcePatternFilter.ANY,
+                            new AccessControlEntryFilter(principal, null, AclOperation.ANY, AclPermissionType.ANY)))
+                    .values()
                     .get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             return List.of();
@@ -236,12 +257,17 @@ public final class SecureKafka implements AutoCloseable {
 
     public void createTopics(int partitions, Collection<String> topics) throws Exception {
         try (Admin admin = admin()) {
-            admin.createTopics(topics.stream().map(t -> new NewTopic(t, partitions, (short) 1)).toList())
-                    .all().get(60, TimeUnit.SECONDS);
+            admin.createTopics(topics.stream()
+                            .map(t -> new NewTopic(t, partitions, (short) 1))
+                            .toList())
+                    .all()
+                    .get(60, TimeUnit.SECONDS);
             Poll.until(TIMEOUT, "leaders for " + topics, () -> {
                 try {
                     return admin.describeTopics(topics).allTopicNames().get(10, TimeUnit.SECONDS).values().stream()
-                            .allMatch(t -> t.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+                            .allMatch(t -> t.partitions().stream()
+                                    .allMatch(p ->
+                                            p.leader() != null && !p.leader().isEmpty()));
                 } catch (Exception notYet) {
                     return false;
                 }

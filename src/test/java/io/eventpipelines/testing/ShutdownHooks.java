@@ -2,8 +2,7 @@ package io.eventpipelines.testing;
 
 /** Shutdown hooks of test helpers that clean up after themselves when closed normally. */
 public final class ShutdownHooks {
-    private ShutdownHooks() {
-    }
+    private ShutdownHooks() {}
 
     /** Removes {@code hook}, unless the JVM is already shutting down (and running it). */
     public static void remove(Thread hook) {

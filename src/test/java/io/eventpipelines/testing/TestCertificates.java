@@ -1,20 +1,5 @@
 package io.eventpipelines.testing;
 
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.asn1.x509.KeyPurposeId;
-import org.bouncycastle.asn1.x509.KeyUsage;
-import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.ContentSigner;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -34,10 +19,23 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * A throw-away certificate authority for the tests, made in-process with BouncyCastle (EC P-256 keys, so a
@@ -54,8 +52,7 @@ public final class TestCertificates {
     private final X509Certificate ca;
 
     /** A key store (one private key and its chain) or trust store written to a file. */
-    public record Store(Path path, String password, String type) {
-    }
+    public record Store(Path path, String password, String type) {}
 
     /**
      * A new CA whose stores go to {@code dir}, all with {@code storePassword} (the key password too, as
@@ -75,7 +72,9 @@ public final class TestCertificates {
             X509v3CertificateBuilder builder = builder(name, name, caKeys);
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-            builder.addExtension(Extension.subjectKeyIdentifier, false,
+            builder.addExtension(
+                    Extension.subjectKeyIdentifier,
+                    false,
                     new JcaX509ExtensionUtils().createSubjectKeyIdentifier(caKeys.getPublic()));
             ca = sign(builder, caKeys);
         } catch (IOException e) {
@@ -98,8 +97,11 @@ public final class TestCertificates {
 
     /** A server certificate valid for {@code localhost} and {@code 127.0.0.1}. */
     public Store server(String name) {
-        return issue(name, List.of(new GeneralName(GeneralName.dNSName, "localhost"),
-                new GeneralName(GeneralName.iPAddress, "127.0.0.1")));
+        return issue(
+                name,
+                List.of(
+                        new GeneralName(GeneralName.dNSName, "localhost"),
+                        new GeneralName(GeneralName.iPAddress, "127.0.0.1")));
     }
 
     /** A server certificate for a host the tests never connect to: for host name verification failures. */
@@ -115,22 +117,29 @@ public final class TestCertificates {
     private Store issue(String commonName, List<GeneralName> subjectAltNames) {
         try {
             KeyPair keys = keyPair();
-            X509v3CertificateBuilder builder = builder(new X500Name("CN=" + commonName),
-                    X500Name.getInstance(ca.getSubjectX500Principal().getEncoded()), keys);
+            X509v3CertificateBuilder builder = builder(
+                    new X500Name("CN=" + commonName),
+                    X500Name.getInstance(ca.getSubjectX500Principal().getEncoded()),
+                    keys);
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-            builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement));
+            builder.addExtension(
+                    Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement));
             // Both purposes: a broker's certificate also serves as its client certificate towards itself.
-            builder.addExtension(Extension.extendedKeyUsage, false,
-                    new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+            builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(new KeyPurposeId[] {
+                KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth
+            }));
             JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
             builder.addExtension(Extension.authorityKeyIdentifier, false, extensions.createAuthorityKeyIdentifier(ca));
             if (!subjectAltNames.isEmpty()) {
-                builder.addExtension(Extension.subjectAlternativeName, false,
+                builder.addExtension(
+                        Extension.subjectAlternativeName,
+                        false,
                         new GeneralNames(subjectAltNames.toArray(new GeneralName[0])));
             }
             X509Certificate certificate = sign(builder, caKeys);
             KeyStore store = emptyStore();
-            store.setKeyEntry(commonName, keys.getPrivate(), storePassword.toCharArray(), new Certificate[] {certificate, ca});
+            store.setKeyEntry(
+                    commonName, keys.getPrivate(), storePassword.toCharArray(), new Certificate[] {certificate, ca});
             return write(store, commonName + ".keystore.p12");
         } catch (Exception e) {
             throw new IllegalStateException("cannot issue a certificate for " + commonName, e);
@@ -142,7 +151,8 @@ public final class TestCertificates {
         try {
             KeyStore trusted = emptyStore();
             trusted.setCertificateEntry("ca", ca);
-            TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            TrustManagerFactory trustManagers =
+                    TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             trustManagers.init(trusted);
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(null, trustManagers.getTrustManagers(), null);
@@ -163,7 +173,8 @@ public final class TestCertificates {
             keyManagers.init(keys, keystore.password().toCharArray());
             KeyStore trusted = emptyStore();
             trusted.setCertificateEntry("ca", ca);
-            TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            TrustManagerFactory trustManagers =
+                    TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             trustManagers.init(trusted);
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(keyManagers.getKeyManagers(), trustManagers.getTrustManagers(), null);
@@ -183,8 +194,13 @@ public final class TestCertificates {
 
     private static X509v3CertificateBuilder builder(X500Name subject, X500Name issuer, KeyPair keys) {
         Instant now = Instant.now();
-        return new JcaX509v3CertificateBuilder(issuer, BigInteger.valueOf(SERIAL.incrementAndGet()),
-                Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(2))), subject, keys.getPublic());
+        return new JcaX509v3CertificateBuilder(
+                issuer,
+                BigInteger.valueOf(SERIAL.incrementAndGet()),
+                Date.from(now.minus(Duration.ofHours(1))),
+                Date.from(now.plus(Duration.ofDays(2))),
+                subject,
+                keys.getPublic());
     }
 
     private static X509Certificate sign(X509v3CertificateBuilder builder, KeyPair issuerKeys) throws Exception {

@@ -1,14 +1,12 @@
 package io.eventpipelines.testing;
 
-import org.apache.kafka.common.utils.Utils;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import org.apache.kafka.common.utils.Utils;
 
 public final class TestFiles {
-    private TestFiles() {
-    }
+    private TestFiles() {}
 
     public static void deleteRecursively(Path dir) {
         if (dir == null) {

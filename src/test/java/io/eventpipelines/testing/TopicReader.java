@@ -1,5 +1,13 @@
 package io.eventpipelines.testing;
 
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -9,15 +17,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
-import java.util.stream.Collectors;
 
 /**
  * Reads a topic from the beginning with a plain read_committed consumer, as a downstream user would: only
@@ -39,7 +38,8 @@ public final class TopicReader implements AutoCloseable {
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                .map(p -> new TopicPartition(topic, p.partition())).toList();
+                .map(p -> new TopicPartition(topic, p.partition()))
+                .toList();
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
     }
@@ -91,13 +91,16 @@ public final class TopicReader implements AutoCloseable {
         return records;
     }
 
-    private static Map<TopicPartition, Long> highWatermarks(Map<String, Object> clientConfig, List<TopicPartition> partitions) {
+    private static Map<TopicPartition, Long> highWatermarks(
+            Map<String, Object> clientConfig, List<TopicPartition> partitions) {
         try (Admin admin = Admin.create(clientConfig)) {
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             partitions.forEach(p -> latest.put(p, OffsetSpec.latest()));
             Map<TopicPartition, Long> end = new HashMap<>();
-            admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).all()
-                    .get(30, TimeUnit.SECONDS).forEach((partition, info) -> end.put(partition, info.offset()));
+            admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED))
+                    .all()
+                    .get(30, TimeUnit.SECONDS)
+                    .forEach((partition, info) -> end.put(partition, info.offset()));
             return end;
         } catch (Exception e) {
             throw new IllegalStateException("cannot list the end offsets of " + partitions, e);
@@ -113,14 +116,22 @@ public final class TopicReader implements AutoCloseable {
     }
 
     /** Like {@link #assertEmpty}, for the records {@code matching} selects (a topic other tests also write). */
-    public static void assertNone(String bootstrapServers, String topic, Predicate<ConsumerRecord<byte[], byte[]>> matching,
-                                  Duration timeout, String message) {
+    public static void assertNone(
+            String bootstrapServers,
+            String topic,
+            Predicate<ConsumerRecord<byte[], byte[]>> matching,
+            Duration timeout,
+            String message) {
         Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         try (TopicReader reader = new TopicReader(config, topic)) {
-            List<ConsumerRecord<byte[], byte[]>> found = reader.readToEnd(config, timeout).stream().filter(matching).toList();
+            List<ConsumerRecord<byte[], byte[]>> found =
+                    reader.readToEnd(config, timeout).stream().filter(matching).toList();
             if (!found.isEmpty()) {
                 throw new AssertionError(message + ": " + found.size() + " record(s) in " + topic + ", first at "
-                        + found.stream().limit(5).map(r -> r.partition() + "@" + r.offset()).collect(Collectors.joining(", ")));
+                        + found.stream()
+                                .limit(5)
+                                .map(r -> r.partition() + "@" + r.offset())
+                                .collect(Collectors.joining(", ")));
             }
         }
     }
@@ -130,7 +141,8 @@ public final class TopicReader implements AutoCloseable {
         consumer.close();
     }
 
-    public static List<ConsumerRecord<byte[], byte[]>> read(String bootstrapServers, String topic, int count, Duration timeout) {
+    public static List<ConsumerRecord<byte[], byte[]>> read(
+            String bootstrapServers, String topic, int count, Duration timeout) {
         try (TopicReader reader = new TopicReader(bootstrapServers, topic)) {
             return List.copyOf(reader.readAtLeast(count, timeout));
         }

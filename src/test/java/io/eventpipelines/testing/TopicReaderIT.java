@@ -1,5 +1,11 @@
 package io.eventpipelines.testing;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -8,13 +14,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link TopicReader#assertEmpty}, which the integration tests use for "nothing was dead-lettered", against a real
@@ -39,8 +38,11 @@ class TopicReaderIT {
     private static KafkaProducer<byte[], byte[]> producer(String transactionalId) {
         Map<String, Object> config = transactionalId == null
                 ? Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers())
-                : Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                        ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+                : Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        kafka.bootstrapServers(),
+                        ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                        transactionalId);
         return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
@@ -70,7 +72,9 @@ class TopicReaderIT {
         try (KafkaProducer<byte[], byte[]> producer = producer(null)) {
             producer.send(record("plain")).get();
         }
-        assertThrows(AssertionError.class, () -> TopicReader.assertEmpty(kafka.bootstrapServers(), "plain", TIMEOUT, "plain"));
+        assertThrows(
+                AssertionError.class,
+                () -> TopicReader.assertEmpty(kafka.bootstrapServers(), "plain", TIMEOUT, "plain"));
 
         try (KafkaProducer<byte[], byte[]> producer = producer("committing")) {
             producer.initTransactions();
@@ -78,7 +82,8 @@ class TopicReaderIT {
             producer.send(record("committed")).get();
             producer.commitTransaction();
         }
-        assertThrows(AssertionError.class,
+        assertThrows(
+                AssertionError.class,
                 () -> TopicReader.assertEmpty(kafka.bootstrapServers(), "committed", TIMEOUT, "committed"));
     }
 
@@ -89,12 +94,14 @@ class TopicReaderIT {
             producer.beginTransaction();
             producer.send(record("open")).get();
             // read_committed sees nothing yet: the check cannot pass until the transaction is over.
-            AssertionError undecided = assertThrows(AssertionError.class,
+            AssertionError undecided = assertThrows(
+                    AssertionError.class,
                     () -> TopicReader.assertEmpty(kafka.bootstrapServers(), "open", Duration.ofSeconds(2), "open"));
             assertTrue(undecided.getMessage().contains("Timed out"), undecided.getMessage());
 
             producer.commitTransaction();
-            AssertionError found = assertThrows(AssertionError.class,
+            AssertionError found = assertThrows(
+                    AssertionError.class,
                     () -> TopicReader.assertEmpty(kafka.bootstrapServers(), "open", TIMEOUT, "open"));
             assertTrue(found.getMessage().contains("1 record(s) in open"), found.getMessage());
         }

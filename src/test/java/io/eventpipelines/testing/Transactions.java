@@ -1,5 +1,11 @@
 package io.eventpipelines.testing;
 
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
@@ -10,17 +16,9 @@ import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
-import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-
 /** What exactly-once producers left in a topic, seen from outside: open transactions and aborted records. */
 public final class Transactions {
-    private Transactions() {
-    }
+    private Transactions() {}
 
     /**
      * Where a topic's partitions end, summed: {@code highWatermark} is where read_uncommitted stops,
@@ -37,14 +35,27 @@ public final class Transactions {
     public static End end(Admin admin, String topic) {
         try {
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic).partitions()
+            admin.describeTopics(List.of(topic))
+                    .allTopicNames()
+                    .get(10, TimeUnit.SECONDS)
+                    .get(topic)
+                    .partitions()
                     .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-            Map<TopicPartition, ListOffsetsResultInfo> highWatermarks = admin.listOffsets(latest,
-                    new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).all().get(10, TimeUnit.SECONDS);
-            Map<TopicPartition, ListOffsetsResultInfo> stableOffsets = admin.listOffsets(latest,
-                    new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get(10, TimeUnit.SECONDS);
-            return new End(highWatermarks.values().stream().mapToLong(ListOffsetsResultInfo::offset).sum(),
-                    stableOffsets.values().stream().mapToLong(ListOffsetsResultInfo::offset).sum());
+            Map<TopicPartition, ListOffsetsResultInfo> highWatermarks = admin.listOffsets(
+                            latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED))
+                    .all()
+                    .get(10, TimeUnit.SECONDS);
+            Map<TopicPartition, ListOffsetsResultInfo> stableOffsets = admin.listOffsets(
+                            latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+                    .all()
+                    .get(10, TimeUnit.SECONDS);
+            return new End(
+                    highWatermarks.values().stream()
+                            .mapToLong(ListOffsetsResultInfo::offset)
+                            .sum(),
+                    stableOffsets.values().stream()
+                            .mapToLong(ListOffsetsResultInfo::offset)
+                            .sum());
         } catch (Exception e) {
             throw new IllegalStateException("cannot list the offsets of " + topic, e);
         }
@@ -75,12 +86,17 @@ public final class Transactions {
 
     /** Every record in the topic, aborted ones included (transaction markers are not records). */
     public static long allRecords(String bootstrapServers, String topic, Duration timeout) {
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted"),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrapServers,
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_uncommitted"),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, timeout).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
@@ -88,7 +104,8 @@ public final class Transactions {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
                 if (System.nanoTime() > deadline) {
-                    throw new AssertionError("read_uncommitted did not reach the end of " + topic + " " + end + " in " + timeout);
+                    throw new AssertionError(
+                            "read_uncommitted did not reach the end of " + topic + " " + end + " in " + timeout);
                 }
                 count += consumer.poll(Duration.ofMillis(200)).count();
             }

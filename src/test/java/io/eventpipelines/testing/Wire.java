@@ -1,20 +1,18 @@
 package io.eventpipelines.testing;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-
 /** Confluent wire format written by hand, as another producer (with another schema version) would write it. */
 public final class Wire {
-    private Wire() {
-    }
+    private Wire() {}
 
     public static byte[] encode(int schemaId, Schema schema, GenericRecord record) {
         try {
