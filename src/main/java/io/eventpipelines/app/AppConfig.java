@@ -5,6 +5,9 @@ import io.eventpipelines.logs.LogRoutingTopology;
 import io.eventpipelines.temperature.TemperatureTopology;
 import java.io.IOException;
 import java.io.Reader;
+import java.lang.reflect.Field;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -15,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -27,7 +31,9 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -264,8 +270,8 @@ public final class AppConfig {
             return null;
         }
         try {
-            return java.net.InetAddress.getLocalHost().getHostAddress() + ":" + httpPort;
-        } catch (java.net.UnknownHostException e) {
+            return InetAddress.getLocalHost().getHostAddress() + ":" + httpPort;
+        } catch (UnknownHostException e) {
             return "localhost:" + httpPort;
         }
     }
@@ -444,14 +450,14 @@ public final class AppConfig {
     }
 
     private static Set<String> kafkaPasswordKeys() {
-        Set<String> keys = new java.util.HashSet<>();
-        for (org.apache.kafka.common.config.ConfigDef def : List.of(
+        Set<String> keys = new HashSet<>();
+        for (ConfigDef def : List.of(
                 StreamsConfig.configDef(),
-                org.apache.kafka.clients.consumer.ConsumerConfig.configDef(),
-                org.apache.kafka.clients.producer.ProducerConfig.configDef(),
+                ConsumerConfig.configDef(),
+                ProducerConfig.configDef(),
                 AdminClientConfig.configDef())) {
             def.configKeys().forEach((name, key) -> {
-                if (key.type == org.apache.kafka.common.config.ConfigDef.Type.PASSWORD) {
+                if (key.type == ConfigDef.Type.PASSWORD) {
                     keys.add(name);
                 }
             });
@@ -460,16 +466,16 @@ public final class AppConfig {
     }
 
     private static Set<String> kafkaKeys() {
-        Set<String> keys = new java.util.HashSet<>(StreamsConfig.configDef().names());
-        keys.addAll(org.apache.kafka.clients.consumer.ConsumerConfig.configNames());
-        keys.addAll(org.apache.kafka.clients.producer.ProducerConfig.configNames());
+        Set<String> keys = new HashSet<>(StreamsConfig.configDef().names());
+        keys.addAll(ConsumerConfig.configNames());
+        keys.addAll(ProducerConfig.configNames());
         keys.addAll(AdminClientConfig.configNames());
         return Set.copyOf(keys);
     }
 
     private static Set<String> topicConfigNames() {
-        Set<String> names = new java.util.HashSet<>();
-        for (java.lang.reflect.Field field : org.apache.kafka.common.config.TopicConfig.class.getFields()) {
+        Set<String> names = new HashSet<>();
+        for (Field field : TopicConfig.class.getFields()) {
             if (field.getName().endsWith("_CONFIG") && field.getType() == String.class) {
                 try {
                     names.add((String) field.get(null));

@@ -7,6 +7,7 @@ import java.util.regex.Pattern;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.SslConfigs;
+import org.apache.kafka.common.config.types.Password;
 
 /**
  * Who the app's Kafka clients claim to be, from their settings, for error messages: the broker has no
@@ -25,9 +26,7 @@ record ClientIdentity(String bootstrapServers, String protocol, String mechanism
         String user = null;
         if (sasl) {
             Object jaas = clientConfig.get(SaslConfigs.SASL_JAAS_CONFIG);
-            String text = jaas instanceof org.apache.kafka.common.config.types.Password p
-                    ? p.value()
-                    : jaas == null ? "" : jaas.toString();
+            String text = jaas instanceof Password p ? p.value() : jaas == null ? "" : jaas.toString();
             Matcher matcher = USERNAME.matcher(text);
             user = matcher.find() ? matcher.group(1) : null;
         }

@@ -1,11 +1,15 @@
 package io.eventpipelines.app;
 
+import io.eventpipelines.avro.SpecificAvroDeserializer;
 import io.eventpipelines.logs.LogRoutingTopology;
+import io.eventpipelines.orders.InventoryTopology;
+import io.eventpipelines.orders.InventoryUpdate;
 import io.eventpipelines.temperature.TemperatureTopology;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -129,8 +133,7 @@ final class DemoCommand implements Callable<Integer> {
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.GROUP_ID_CONFIG, APPLICATION_ID + "-summary");
-        io.eventpipelines.avro.SpecificAvroDeserializer<io.eventpipelines.orders.InventoryUpdate> updates =
-                new io.eventpipelines.avro.SpecificAvroDeserializer<>(io.eventpipelines.orders.InventoryUpdate.class);
+        SpecificAvroDeserializer<InventoryUpdate> updates = new SpecificAvroDeserializer<>(InventoryUpdate.class);
         updates.configure(config.serdeConfig(), false);
         List<String> topics = new ArrayList<>(TopicAdmin.topicsOf(List.of(Pipeline.values())));
         Map<String, Long> counts = new TreeMap<>();
@@ -145,7 +148,7 @@ final class DemoCommand implements Callable<Integer> {
             while (!signal.stopping() && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
                     counts.merge(record.topic(), 1L, Long::sum);
-                    if (record.topic().equals(io.eventpipelines.orders.InventoryTopology.UPDATES_TOPIC)) {
+                    if (record.topic().equals(InventoryTopology.UPDATES_TOPIC)) {
                         var update = updates.deserialize(record.topic(), record.value());
                         stock.put(update.getProductId(), update.getStockAfter());
                         outcomes.merge(
@@ -176,8 +179,8 @@ final class DemoCommand implements Callable<Integer> {
                         .append('=')
                         .append(streams.state())
                         .append(' '));
-        out.println("---- " + java.time.LocalTime.now().withNano(0) + "  "
-                + states.toString().trim());
+        out.println(
+                "---- " + LocalTime.now().withNano(0) + "  " + states.toString().trim());
         out.printf(
                 Locale.ROOT,
                 "temperature   %6d readings -> %5d alerts (%.1f%%), %d closed one-minute windows of statistics%n",

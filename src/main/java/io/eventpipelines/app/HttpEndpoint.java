@@ -21,6 +21,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -252,7 +253,7 @@ final class HttpEndpoint implements AutoCloseable {
             body.put("items", page.items());
             body.put("next", page.next());
             json(exchange, 200, body);
-        } catch (org.apache.kafka.streams.errors.InvalidStateStoreException | IllegalStateException e) {
+        } catch (InvalidStateStoreException | IllegalStateException e) {
             unavailable(exchange, e.getMessage());
         }
     }

@@ -1,5 +1,6 @@
 package io.eventpipelines.app;
 
+import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.avro.SchemaRegistryException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -172,7 +173,7 @@ public final class Main implements Callable<Integer> {
                             Map.of("bootstrap.servers", "localhost:9092", "schema.registry.url", "mock://describe"))
                     : AppConfig.load(configFile, System.getenv());
             PrintWriter out = spec.commandLine().getOut();
-            var serdes = new io.eventpipelines.avro.AvroSerdes(config.serdeConfig());
+            var serdes = new AvroSerdes(config.serdeConfig());
             for (Pipeline pipeline : config.pipelines()) {
                 out.printf(
                         "Pipeline %s (application.id %s-%s)%n%s%n",

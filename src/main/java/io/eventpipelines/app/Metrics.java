@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * need nothing from us.
  */
 final class Metrics implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(Metrics.class);
+    private static final Logger log = LoggerFactory.getLogger(Metrics.class);
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final List<AutoCloseable> bound = new ArrayList<>();
     private final JvmGcMetrics gc = new JvmGcMetrics();
@@ -140,7 +140,7 @@ final class Metrics implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             // A failed pass must not cancel the next ones (a scheduled task that throws is not run again).
-            LOG.debug("Could not remove the meters of stores that are gone", e);
+            log.debug("Could not remove the meters of stores that are gone", e);
         }
     }
 

@@ -3,14 +3,18 @@ package io.eventpipelines.app;
 import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.avro.SchemaRegistryException;
 import io.eventpipelines.avro.SchemaRegistryUnavailableException;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
@@ -22,6 +26,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,11 +45,9 @@ public final class PipelineRunner implements AutoCloseable {
             Collections.synchronizedMap(new EnumMap<>(Pipeline.class));
     private final CountDownLatch allStopped;
     private final Metrics metrics;
-    private final Map<String, String> descriptions = Collections.synchronizedMap(new java.util.LinkedHashMap<>());
-    private final java.util.concurrent.atomic.AtomicReference<String> accessDenied =
-            new java.util.concurrent.atomic.AtomicReference<>();
-    private final java.util.concurrent.atomic.AtomicReference<String> schemaRefused =
-            new java.util.concurrent.atomic.AtomicReference<>();
+    private final Map<String, String> descriptions = Collections.synchronizedMap(new LinkedHashMap<>());
+    private final AtomicReference<String> accessDenied = new AtomicReference<>();
+    private final AtomicReference<String> schemaRefused = new AtomicReference<>();
     private AvroSerdes serdes;
     private volatile boolean started;
     private volatile boolean closed;
@@ -98,12 +101,10 @@ public final class PipelineRunner implements AutoCloseable {
         KafkaStreams inventory = streams.get(Pipeline.INVENTORY);
         InventoryQueries queries = inventory == null
                 ? null
-                : new InventoryQueries(
-                        inventory,
-                        org.apache.kafka.streams.state.HostInfo.buildFromEndpoint(config.applicationServer()));
+                : new InventoryQueries(inventory, HostInfo.buildFromEndpoint(config.applicationServer()));
         try {
             http = new HttpEndpoint(config.httpHost(), config.httpPort(), this, metrics::scrape, queries);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new InvalidConfigException(
                     AppConfig.HTTP_PORT_CONFIG,
                     "cannot listen on " + config.httpHost() + ":" + config.httpPort() + ": " + e.getMessage());
@@ -280,9 +281,8 @@ public final class PipelineRunner implements AutoCloseable {
         for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
             String prefix = "not authorized: pipeline " + pipeline.id() + ": ";
             if (t instanceof TopicAuthorizationException topics) {
-                return Optional.of(
-                        prefix + "topics " + String.join(", ", new java.util.TreeSet<>(topics.unauthorizedTopics()))
-                                + " refused: " + t.getMessage());
+                return Optional.of(prefix + "topics " + String.join(", ", new TreeSet<>(topics.unauthorizedTopics()))
+                        + " refused: " + t.getMessage());
             }
             if (t instanceof GroupAuthorizationException group) {
                 return Optional.of(prefix + "consumer group " + group.groupId() + " refused: " + t.getMessage());
@@ -328,10 +328,7 @@ public final class PipelineRunner implements AutoCloseable {
 
     /** Retrying or replacing the thread would only fail the same way, forever: stop all, with {@code reason}. */
     private StreamThreadExceptionResponse stopEverything(
-            Pipeline pipeline,
-            String reason,
-            java.util.concurrent.atomic.AtomicReference<String> slot,
-            Throwable error) {
+            Pipeline pipeline, String reason, AtomicReference<String> slot, Throwable error) {
         log.error("Pipeline {}: {}; stopping every pipeline", pipeline.id(), reason, error);
         if (accessDenied.get() == null && schemaRefused.get() == null && slot.compareAndSet(null, reason)) {
             // Not from this stream thread: closing waits for the stream threads, this one included.

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import org.apache.avro.Schema;
 import picocli.CommandLine.Command;
@@ -56,7 +57,7 @@ final class SchemasCommand {
                 throw new InvalidConfigException(
                         "--compatibility",
                         "'" + compatibility + "' is not one of "
-                                + new java.util.TreeSet<>(SchemaRegistryClient.COMPATIBILITY_LEVELS));
+                                + new TreeSet<>(SchemaRegistryClient.COMPATIBILITY_LEVELS));
             }
             AppConfig config = AppConfig.load(configFile, System.getenv());
             SchemaRegistryClient client = new AvroSerdes(config.serdeConfig()).client();

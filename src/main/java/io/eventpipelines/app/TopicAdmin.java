@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +17,10 @@ import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.ForwardingAdmin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
@@ -42,8 +46,8 @@ final class TopicAdmin {
         Map<String, Object> properties = config.adminProperties();
         try {
             return new IdentifiedAdmin(properties, ClientIdentity.of(properties));
-        } catch (org.apache.kafka.common.KafkaException e) {
-            if (e.getCause() instanceof org.apache.kafka.common.config.ConfigException invalid) {
+        } catch (KafkaException e) {
+            if (e.getCause() instanceof ConfigException invalid) {
                 throw new InvalidConfigException(invalid.getMessage(), invalid);
             }
             // e.g. "Failed to load SSL keystore /x of type PKCS12" with "keystore password was incorrect" below it:
@@ -83,11 +87,11 @@ final class TopicAdmin {
         call(admin, admin.listTopics().names(), "list topics");
         Set<String> missing = new TreeSet<>();
         Set<String> notDescribable = new TreeSet<>();
-        Map<String, Set<AclOperation>> operations = new java.util.TreeMap<>();
-        Map<String, org.apache.kafka.common.KafkaFuture<TopicDescription>> described = admin.describeTopics(
+        Map<String, Set<AclOperation>> operations = new TreeMap<>();
+        Map<String, KafkaFuture<TopicDescription>> described = admin.describeTopics(
                         topics, new DescribeTopicsOptions().includeAuthorizedOperations(true))
                 .topicNameValues();
-        for (Map.Entry<String, org.apache.kafka.common.KafkaFuture<TopicDescription>> topic : described.entrySet()) {
+        for (Map.Entry<String, KafkaFuture<TopicDescription>> topic : described.entrySet()) {
             try {
                 TopicDescription description = topic.getValue().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
                 if (description.authorizedOperations() != null) {
@@ -195,7 +199,7 @@ final class TopicAdmin {
         return message == null ? error.toString() : message;
     }
 
-    private static <T> T call(Admin admin, org.apache.kafka.common.KafkaFuture<T> future, String what) {
+    private static <T> T call(Admin admin, KafkaFuture<T> future, String what) {
         try {
             return future.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException e) {

@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
@@ -69,7 +70,7 @@ public final class AvroSerdeConfig {
     public static final String MOCK_URL_PREFIX = "mock://";
 
     /** Every key this config reads, for spotting typos in a properties file. */
-    public static final java.util.Set<String> KEYS = java.util.Set.of(
+    public static final Set<String> KEYS = Set.of(
             SCHEMA_REGISTRY_URL_CONFIG,
             AUTO_REGISTER_SCHEMAS,
             USE_LATEST_VERSION,

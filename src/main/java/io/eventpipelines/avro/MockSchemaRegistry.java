@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
@@ -53,7 +54,7 @@ public final class MockSchemaRegistry {
 
         @Override
         public synchronized List<String> subjects() {
-            return new ArrayList<>(new java.util.TreeSet<>(versionsBySubject.keySet()));
+            return new ArrayList<>(new TreeSet<>(versionsBySubject.keySet()));
         }
 
         @Override

@@ -4,9 +4,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.KeyStoreException;
+import java.security.UnrecoverableKeyException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.Locale;
@@ -20,6 +23,7 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
 
 /**
  * TLS to the Schema Registry from Confluent's {@code schema.registry.ssl.*} keys: a trust store for the
@@ -136,7 +140,7 @@ public final class RegistryTls {
             // As in Kafka, the key password defaults to the store's.
             factory.init(
                     store, keyPassword != null ? keyPassword : storePassword != null ? storePassword : new char[0]);
-        } catch (java.security.UnrecoverableKeyException e) {
+        } catch (UnrecoverableKeyException e) {
             throw new ConfigException(
                     AvroSerdeConfig.SSL_KEY_PASSWORD, HIDDEN, "cannot recover the private key: " + e.getMessage());
         }
@@ -148,16 +152,16 @@ public final class RegistryTls {
         KeyStore store;
         try {
             store = KeyStore.getInstance(type);
-        } catch (java.security.KeyStoreException e) {
+        } catch (KeyStoreException e) {
             throw new ConfigException(
                     locationKey.replace("location", "type"), type, "not a key store type this JVM knows");
         }
         try (InputStream in = Files.newInputStream(Path.of(location))) {
             store.load(in, password);
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             throw new ConfigException(locationKey, location, "no such file");
         } catch (IOException e) {
-            if (e.getCause() instanceof java.security.UnrecoverableKeyException
+            if (e.getCause() instanceof UnrecoverableKeyException
                     || String.valueOf(e.getMessage()).contains("password")) {
                 throw new ConfigException(passwordKey, HIDDEN, "wrong password for " + location);
             }
@@ -181,7 +185,7 @@ public final class RegistryTls {
             return null;
         }
         // Kafka hands PASSWORD-typed values around as its Password wrapper, whose toString() hides them.
-        String text = value instanceof org.apache.kafka.common.config.types.Password p ? p.value() : value.toString();
+        String text = value instanceof Password p ? p.value() : value.toString();
         return text.toCharArray();
     }
 

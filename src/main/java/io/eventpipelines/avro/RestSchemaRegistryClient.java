@@ -9,13 +9,24 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongFunction;
+import javax.net.ssl.SSLException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaParseException;
 
@@ -76,15 +87,13 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
     private final long retriesWaitMs;
     private final long retriesMaxWaitMs;
     private final long callTimeoutMs;
-    private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
-    private final java.util.Set<java.util.concurrent.CompletableFuture<?>> inFlight =
-            java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
     // Registries hand out ids in increasing order: an id at or below one seen here exists (or existed).
-    private final java.util.concurrent.atomic.AtomicInteger highestSeenId =
-            new java.util.concurrent.atomic.AtomicInteger(-1);
+    private final AtomicInteger highestSeenId = new AtomicInteger(-1);
     // Ids still missing after being asked again (deleted schemas, most often): asked once more per record, not waited
     // for.
-    private final java.util.Set<Integer> confirmedMissing = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<Integer> confirmedMissing = ConcurrentHashMap.newKeySet();
 
     // Registering and looking up are cached apart: a concurrent lookup that fails with 40403 must
     // not be handed to a caller that asked to register. Each consults the other's finished answers.
@@ -247,11 +256,11 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
         } catch (SchemaRegistryException e) {
             if (e.errorCode() == SchemaRegistryException.SUBJECT_NOT_FOUND
                     || e.errorCode() == SchemaRegistryException.VERSION_NOT_FOUND) {
-                return new CompatibilityResult(true, java.util.List.of());
+                return new CompatibilityResult(true, List.of());
             }
             throw e;
         }
-        java.util.List<String> messages = new java.util.ArrayList<>();
+        List<String> messages = new ArrayList<>();
         response.path("messages").forEach(message -> messages.add(message.asText()));
         return new CompatibilityResult(response.path("is_compatible").asBoolean(false), messages);
     }
@@ -310,8 +319,7 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
     }
 
     /** A cached answer, or the loader's, run once for concurrent callers and bounded by one call's time. */
-    private <K, V> V cached(
-            SingleFlightCache<K, V> cache, K key, Call call, java.util.function.LongFunction<V> loader) {
+    private <K, V> V cached(SingleFlightCache<K, V> cache, K key, Call call, LongFunction<V> loader) {
         V known = cache.getIfPresent(key);
         if (known != null) {
             return known;
@@ -328,7 +336,7 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
                     SchemaRegistryException.NO_STATUS,
                     SchemaRegistryException.NO_ERROR_CODE,
                     e);
-        } catch (java.util.concurrent.TimeoutException e) {
+        } catch (TimeoutException e) {
             throw unavailable(
                     call,
                     "another thread's identical call did not end within " + callTimeoutMs + " ms ("
@@ -351,7 +359,7 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
             return false;
         }
         try {
-            return !closed.await(wait, java.util.concurrent.TimeUnit.MILLISECONDS) && remainingMs(deadline) > 0;
+            return !closed.await(wait, TimeUnit.MILLISECONDS) && remainingMs(deadline) > 0;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
@@ -416,7 +424,7 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
                 lastStatus = status;
                 lastErrorCode = error.code();
                 lastCause = null;
-            } catch (javax.net.ssl.SSLException e) {
+            } catch (SSLException e) {
                 if (SchemaRegistryException.isCertificateFailure(e)) {
                     // A certificate that is not trusted, a host name that does not match it, or a client certificate
                     // the registry refuses: retrying cannot help, and calling it an outage would hide the cause.
@@ -530,7 +538,7 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
             Endpoint endpoint = endpoints.get(index);
             long remaining = remainingMs(deadline);
             if (remaining <= 0 || closed.getCount() == 0) {
-                IOException out = new java.net.http.HttpTimeoutException(
+                IOException out = new HttpTimeoutException(
                         closed.getCount() == 0
                                 ? "client closed"
                                 : "no time left within " + AvroSerdeConfig.CALL_TIMEOUT_MS);
@@ -571,24 +579,24 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
      * timeout be the one reported.
      */
     private HttpResponse<String> send(HttpRequest request, long timeoutMs) throws IOException, InterruptedException {
-        java.util.concurrent.CompletableFuture<HttpResponse<String>> exchange =
+        CompletableFuture<HttpResponse<String>> exchange =
                 http.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         inFlight.add(exchange);
         try {
             if (closed.getCount() == 0) {
                 exchange.cancel(true);
             }
-            return exchange.get(timeoutMs + 1000, java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
+            return exchange.get(timeoutMs + 1000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
             if (e.getCause() instanceof IOException io) {
                 throw io;
             }
             throw new IOException(e.getCause());
-        } catch (java.util.concurrent.CancellationException e) {
+        } catch (CancellationException e) {
             throw new IOException("client closed", e);
-        } catch (java.util.concurrent.TimeoutException e) {
+        } catch (TimeoutException e) {
             exchange.cancel(true);
-            throw new java.net.http.HttpTimeoutException("request timed out");
+            throw new HttpTimeoutException("request timed out");
         } catch (InterruptedException e) {
             exchange.cancel(true);
             throw e;

@@ -1,5 +1,7 @@
 package io.eventpipelines.avro;
 
+import java.util.List;
+import java.util.Set;
 import org.apache.avro.Schema;
 
 /**
@@ -11,7 +13,7 @@ import org.apache.avro.Schema;
 public interface SchemaRegistryClient {
 
     /** The compatibility levels Confluent's registry accepts. */
-    java.util.Set<String> COMPATIBILITY_LEVELS = java.util.Set.of(
+    Set<String> COMPATIBILITY_LEVELS = Set.of(
             "NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE");
 
     /**
@@ -53,8 +55,8 @@ public interface SchemaRegistryClient {
      * The registry's subjects. {@code GET /subjects}: also how the app tells, at start, a Confluent-compatible
      * API from something else answering at the URL ({@link SchemaRegistryMisconfiguredException}).
      */
-    java.util.List<String> subjects();
+    List<String> subjects();
 
     /** The registry's verdict; {@code messages} may be empty (not every registry explains). */
-    record CompatibilityResult(boolean compatible, java.util.List<String> messages) {}
+    record CompatibilityResult(boolean compatible, List<String> messages) {}
 }

@@ -1,9 +1,15 @@
 package io.eventpipelines.avro;
 
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * The Schema Registry answered with an error, or its answer could not be used.
@@ -81,17 +87,17 @@ public class SchemaRegistryException extends RuntimeException {
     public static boolean isCertificateFailure(Throwable error) {
         return anyCause(
                 error,
-                t -> t instanceof java.security.cert.CertPathValidatorException
-                        || t instanceof java.security.cert.CertificateException
-                        || t instanceof javax.net.ssl.SSLPeerUnverifiedException
-                        || (t instanceof javax.net.ssl.SSLException
+                t -> t instanceof CertPathValidatorException
+                        || t instanceof CertificateException
+                        || t instanceof SSLPeerUnverifiedException
+                        || (t instanceof SSLException
                                 && t.getMessage() != null
                                 && CERTIFICATE_ALERT.matcher(t.getMessage()).find()));
     }
 
     // The TLS alerts (RFC 8446 6.2) by which a peer refuses our certificate, as the JDK words them in
     // "Received fatal alert: bad_certificate".
-    private static final java.util.regex.Pattern CERTIFICATE_ALERT = java.util.regex.Pattern.compile(
+    private static final Pattern CERTIFICATE_ALERT = Pattern.compile(
             "fatal alert: (bad_certificate|unsupported_certificate|certificate_revoked|certificate_expired"
                     + "|certificate_unknown|unknown_ca|access_denied|certificate_required)");
 
@@ -126,14 +132,14 @@ public class SchemaRegistryException extends RuntimeException {
     }
 
     /** The first {@link #isSubjectRefusal() subject refusal} among {@code error} and its causes. */
-    public static java.util.Optional<SchemaRegistryException> subjectRefusalIn(Throwable error) {
+    public static Optional<SchemaRegistryException> subjectRefusalIn(Throwable error) {
         Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Throwable t = error; t != null && seen.add(t); t = t.getCause()) {
             if (t instanceof SchemaRegistryException registry && registry.isSubjectRefusal()) {
-                return java.util.Optional.of(registry);
+                return Optional.of(registry);
             }
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     /** Whether {@code error} or one of its causes matches, each visited once (cause chains may loop). */

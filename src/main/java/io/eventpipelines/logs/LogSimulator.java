@@ -1,6 +1,7 @@
 package io.eventpipelines.logs;
 
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Random;
 import org.apache.kafka.streams.KeyValue;
 
@@ -40,7 +41,7 @@ public final class LogSimulator {
         String service = SERVICES[random.nextInt(SERVICES.length)];
         String[] templates = MESSAGES[level];
         String message = String.format(
-                java.util.Locale.ROOT,
+                Locale.ROOT,
                 templates[random.nextInt(templates.length)].replace("%s", service),
                 random.nextInt(100_000),
                 1 + random.nextInt(2_000));

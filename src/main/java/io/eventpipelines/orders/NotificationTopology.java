@@ -1,6 +1,7 @@
 package io.eventpipelines.orders;
 
 import io.eventpipelines.avro.AvroSerdes;
+import java.util.Locale;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
@@ -42,7 +43,7 @@ public final class NotificationTopology {
 
     static Notification confirmation(Order order) {
         String message = String.format(
-                java.util.Locale.ROOT,
+                Locale.ROOT,
                 "We received your order %s: %d x product %s.",
                 order.getOrderId(),
                 order.getQuantity(),

@@ -1,0 +1,48 @@
+package io.eventpipelines;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** What the formatter and ArchUnit cannot see, because it is gone from the bytecode. */
+class SourceStyleTest {
+    private static final Path MAIN = Path.of("src/main/java");
+    /** A class named with its package outside an import: {@code java.util.TreeSet}, not {@code List.of}. */
+    private static final Pattern QUALIFIED =
+            Pattern.compile("(?<![\\w.@])(?:java|javax|org|com|io|picocli)\\.[a-z]\\w*\\.(?:[a-z]\\w*\\.)*[A-Z]\\w*");
+
+    private static final Pattern STRING = Pattern.compile("\"(?:\\\\.|[^\"\\\\])*\"");
+
+    @Test
+    void noInlineFullyQualifiedClassNames() throws IOException {
+        List<String> found = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(MAIN)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+                List<String> lines = Files.readAllLines(file);
+                for (int i = 0; i < lines.size(); i++) {
+                    String line = lines.get(i).strip();
+                    if (line.startsWith("import ")
+                            || line.startsWith("package ")
+                            || line.startsWith("*")
+                            || line.startsWith("/*")
+                            || line.startsWith("//")) {
+                        continue;
+                    }
+                    String code = STRING.matcher(line).replaceAll("\"\"").replaceFirst("//.*", "");
+                    var matcher = QUALIFIED.matcher(code);
+                    while (matcher.find()) {
+                        found.add(MAIN.relativize(file) + ":" + (i + 1) + " " + matcher.group());
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), found, "import these classes instead");
+    }
+}
