@@ -76,4 +76,21 @@ class ArchitectureTest {
             .andShould()
             .haveName("log")
             .allowEmptyShould(true);
+
+    /** The runtime is a library for the commands and the HTTP endpoint, which sit on it and not in it. */
+    @ArchTest
+    static final ArchRule runtimeDoesNotKnowItsFrontEnds = noClasses()
+            .that()
+            .resideInAPackage("io.eventpipelines.app")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage("io.eventpipelines.app.cli..", "io.eventpipelines.app.http..");
+
+    @ArchTest
+    static final ArchRule httpDoesNotKnowTheCommandLine = noClasses()
+            .that()
+            .resideInAPackage("io.eventpipelines.app.http..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage("io.eventpipelines.app.cli..");
 }

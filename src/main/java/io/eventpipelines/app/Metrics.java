@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * The Kafka binder follows metrics as threads and tasks come and go, so rebalances and thread replacement
  * need nothing from us.
  */
-final class Metrics implements AutoCloseable {
+public final class Metrics implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Metrics.class);
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final List<AutoCloseable> bound = new ArrayList<>();
@@ -148,7 +148,7 @@ final class Metrics implements AutoCloseable {
         return registry;
     }
 
-    String scrape() {
+    public String scrape() {
         return registry.scrape();
     }
 

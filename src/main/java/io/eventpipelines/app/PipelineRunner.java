@@ -3,7 +3,6 @@ package io.eventpipelines.app;
 import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.avro.SchemaRegistryException;
 import io.eventpipelines.avro.SchemaRegistryUnavailableException;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -26,7 +25,6 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
-import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +49,6 @@ public final class PipelineRunner implements AutoCloseable {
     private AvroSerdes serdes;
     private volatile boolean started;
     private volatile boolean closed;
-    private HttpEndpoint http;
 
     public PipelineRunner(AppConfig config) {
         this.config = config;
@@ -87,29 +84,10 @@ public final class PipelineRunner implements AutoCloseable {
                         properties.getProperty(StreamsConfig.APPLICATION_ID_CONFIG));
             }
             started = true;
-            startHttp();
         } catch (RuntimeException e) {
             close();
             throw e;
         }
-    }
-
-    private void startHttp() {
-        if (config.httpPort() == 0) {
-            return;
-        }
-        KafkaStreams inventory = streams.get(Pipeline.INVENTORY);
-        InventoryQueries queries = inventory == null
-                ? null
-                : new InventoryQueries(inventory, HostInfo.buildFromEndpoint(config.applicationServer()));
-        try {
-            http = new HttpEndpoint(config.httpHost(), config.httpPort(), this, metrics::scrape, queries);
-        } catch (IOException e) {
-            throw new InvalidConfigException(
-                    AppConfig.HTTP_PORT_CONFIG,
-                    "cannot listen on " + config.httpHost() + ":" + config.httpPort() + ": " + e.getMessage());
-        }
-        http.start();
     }
 
     /** The state of each pipeline, in declaration order. */
@@ -144,11 +122,6 @@ public final class PipelineRunner implements AutoCloseable {
         return Collections.unmodifiableMap(descriptions);
     }
 
-    /** The HTTP endpoint's port, or 0 when it is off. */
-    public int httpPort() {
-        return http == null ? 0 : http.port();
-    }
-
     public Metrics metrics() {
         return metrics;
     }
@@ -177,9 +150,6 @@ public final class PipelineRunner implements AutoCloseable {
             return;
         }
         closed = true;
-        if (http != null) {
-            http.close();
-        }
         CloseOptions.GroupMembershipOperation membership = membershipOnClose(config);
         // Which one shows why partitions did or did not move to the other instances right after this close.
         String how = membership == CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP

@@ -14,13 +14,13 @@ import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
 
 /** The app's subjects (TopicNameStrategy: {@code <topic>-value}) and their schemas, as the registry should hold them. */
-final class SchemaAdmin {
-    static final String DEFAULT_COMPATIBILITY = "BACKWARD";
+public final class SchemaAdmin {
+    public static final String DEFAULT_COMPATIBILITY = "BACKWARD";
 
     private SchemaAdmin() {}
 
     /** Subject to local schema for every topic the pipelines read or write through the registry, internal ones included. */
-    static Map<String, Schema> subjectsOf(Collection<Pipeline> pipelines, String applicationIdPrefix) {
+    public static Map<String, Schema> subjectsOf(Collection<Pipeline> pipelines, String applicationIdPrefix) {
         Map<String, Schema> subjects = new TreeMap<>();
         for (Pipeline pipeline : pipelines) {
             addAll(subjects, pipeline.inputs());
@@ -35,13 +35,14 @@ final class SchemaAdmin {
                 subjects.put(topic + "-value", SpecificData.get().getSchema(type)));
     }
 
-    record Registered(String subject, int id) {}
+    public record Registered(String subject, int id) {}
 
     /**
      * Sets each subject's compatibility, then registers its schema, so the level already applies to this
      * registration. A registry that refuses a level for a subject it does not know yet gets it right after.
      */
-    static List<Registered> register(SchemaRegistryClient client, Map<String, Schema> subjects, String compatibility) {
+    public static List<Registered> register(
+            SchemaRegistryClient client, Map<String, Schema> subjects, String compatibility) {
         List<Registered> registered = new ArrayList<>();
         subjects.forEach((subject, schema) -> {
             boolean levelSet = trySetCompatibility(client, subject, compatibility);
@@ -67,7 +68,7 @@ final class SchemaAdmin {
     }
 
     /** Subject to the registry's verdict on the local schema. */
-    static Map<String, CompatibilityResult> check(SchemaRegistryClient client, Map<String, Schema> subjects) {
+    public static Map<String, CompatibilityResult> check(SchemaRegistryClient client, Map<String, Schema> subjects) {
         Map<String, CompatibilityResult> verdicts = new TreeMap<>();
         subjects.forEach((subject, schema) -> verdicts.put(subject, client.testCompatibility(subject, schema)));
         return verdicts;

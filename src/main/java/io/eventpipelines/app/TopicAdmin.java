@@ -29,11 +29,11 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /** The app's topics on a cluster: which exist, and creating the missing ones idempotently. */
-final class TopicAdmin {
+public final class TopicAdmin {
     static final String PARTITIONS_CONFIG = "topics.partitions";
     static final String REPLICATION_FACTOR_CONFIG = "topics.replication.factor";
     static final String AUTO_CREATE_CONFIG = "topics.auto.create";
-    static final int DEFAULT_PARTITIONS = 3;
+    public static final int DEFAULT_PARTITIONS = 3;
     private static final long TIMEOUT_SECONDS = 60;
 
     private TopicAdmin() {}
@@ -42,7 +42,7 @@ final class TopicAdmin {
      * An Admin client; a setting Kafka refuses when the client is built (a bad value, a key store that cannot
      * be read or opened with its password) is a configuration error.
      */
-    static Admin admin(AppConfig config) {
+    public static Admin admin(AppConfig config) {
         Map<String, Object> properties = config.adminProperties();
         try {
             return new IdentifiedAdmin(properties, ClientIdentity.of(properties));
@@ -118,7 +118,7 @@ final class TopicAdmin {
     }
 
     /** Inputs, outputs and dead-letter topics of the pipelines, each once, in a stable order. */
-    static Set<String> topicsOf(Collection<Pipeline> pipelines) {
+    public static Set<String> topicsOf(Collection<Pipeline> pipelines) {
         Set<String> topics = new TreeSet<>();
         for (Pipeline pipeline : pipelines) {
             topics.addAll(pipeline.inputTopics());
@@ -131,7 +131,7 @@ final class TopicAdmin {
      * Creates each topic that does not exist yet; existing topics are left as they are.
      * @return topic name to true when created, false when it already existed
      */
-    static Map<String, Boolean> create(
+    public static Map<String, Boolean> create(
             Admin admin, Collection<String> topics, int partitions, Optional<Short> replicationFactor) {
         List<NewTopic> requested = new ArrayList<>();
         for (String topic : topics) {
@@ -147,19 +147,16 @@ final class TopicAdmin {
                 future.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
                 outcome.put(topic, true);
             } catch (ExecutionException e) {
-                if (e.getCause() instanceof AuthenticationException || e.getCause() instanceof AuthorizationException) {
-                    throw failure(admin, "create topic " + topic, e.getCause());
-                }
                 if (!(e.getCause() instanceof TopicExistsException)) {
-                    throw new IllegalStateException(
-                            "Cannot create topic " + topic + ": " + e.getCause().getMessage(), e.getCause());
+                    // A refused identity is exit 4; anything else, an unreachable cluster included, exit 3.
+                    throw failure(admin, "create topic " + topic, e.getCause());
                 }
                 outcome.put(topic, false);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new IllegalStateException("Interrupted while creating topic " + topic, e);
+                throw new StartupCheckException("interrupted while creating topic " + topic);
             } catch (TimeoutException e) {
-                throw new IllegalStateException("Timed out after " + TIMEOUT_SECONDS + " s creating topic " + topic, e);
+                throw new StartupCheckException(noAnswer("create topic " + topic));
             }
         });
         return outcome;
@@ -208,9 +205,13 @@ final class TopicAdmin {
             Thread.currentThread().interrupt();
             throw new StartupCheckException("interrupted: " + what);
         } catch (TimeoutException e) {
-            throw new StartupCheckException("no answer from the cluster within " + TIMEOUT_SECONDS + " s to " + what
-                    + " (is bootstrap.servers right, and the cluster up?)");
+            throw new StartupCheckException(noAnswer(what));
         }
+    }
+
+    private static String noAnswer(String what) {
+        return "no answer from the cluster within " + TIMEOUT_SECONDS + " s to " + what
+                + " (is bootstrap.servers right, and the cluster up?)";
     }
 
     /** An Admin that remembers who it connects as, so that errors can say so. */

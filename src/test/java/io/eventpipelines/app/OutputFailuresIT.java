@@ -3,6 +3,8 @@ package io.eventpipelines.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.eventpipelines.app.cli.CliRun;
+import io.eventpipelines.app.cli.ExitCodes;
 import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.avro.SchemaRegistryClient;
 import io.eventpipelines.avro.SchemaRegistryClients;
@@ -200,7 +202,7 @@ class OutputFailuresIT {
             Future<CliRun> run = cli.submit(() -> CliRun.of("run", properties.toString()));
             CliRun stopped = run.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 
-            assertEquals(Main.EXIT_SCHEMA_REFUSED, stopped.exitCode(), stopped.err());
+            assertEquals(ExitCodes.SCHEMA_REFUSED, stopped.exitCode(), stopped.err());
             List<String> lines = stopped.err().lines().toList();
             assertEquals(1, lines.size(), "one line: " + stopped.err());
             assertTrue(
@@ -407,7 +409,7 @@ class OutputFailuresIT {
                         "max.retries=0",
                         ""));
         CliRun run = CliRun.of("run", properties.toString());
-        assertEquals(Main.EXIT_NOT_READY, run.exitCode(), run.err());
+        assertEquals(ExitCodes.NOT_READY, run.exitCode(), run.err());
         List<String> lines = run.err().lines().toList();
         assertEquals(1, lines.size(), run.err());
         assertTrue(

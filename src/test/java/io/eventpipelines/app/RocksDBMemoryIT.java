@@ -3,6 +3,8 @@ package io.eventpipelines.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.eventpipelines.app.cli.ProduceCommand;
+import io.eventpipelines.app.cli.Simulation;
 import io.eventpipelines.logs.LogRoutingTopology;
 import io.eventpipelines.orders.InventoryTopology;
 import io.eventpipelines.temperature.TemperatureTopology;

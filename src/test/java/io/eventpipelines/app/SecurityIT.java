@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.eventpipelines.app.cli.CliRun;
+import io.eventpipelines.app.cli.ExitCodes;
 import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.temperature.TemperatureReading;
 import io.eventpipelines.testing.ApicurioRegistry;
@@ -235,7 +237,7 @@ class SecurityIT {
                     "User:app", ResourceType.TOPIC, "temperature-readings", PatternType.LITERAL, AclOperation.READ);
             int exit = app.awaitExit(FAIL_FAST);
             String output = finish(app);
-            assertEquals(Main.EXIT_NOT_AUTHORIZED, exit, app.tail());
+            assertEquals(ExitCodes.NOT_AUTHORIZED, exit, app.tail());
             assertTrue(
                     output.lines()
                             .anyMatch(
@@ -258,7 +260,7 @@ class SecurityIT {
             int exit = app.awaitExit(FAIL_FAST);
             Duration took = Duration.ofNanos(System.nanoTime() - started);
             String output = finish(app);
-            assertEquals(Main.EXIT_NOT_AUTHORIZED, exit, "within " + FAIL_FAST + ", took " + took + "\n" + app.tail());
+            assertEquals(ExitCodes.NOT_AUTHORIZED, exit, "within " + FAIL_FAST + ", took " + took + "\n" + app.tail());
             List<String> errors = output.lines()
                     .filter(line -> line.startsWith("event-pipelines:"))
                     .toList();
@@ -279,7 +281,7 @@ class SecurityIT {
                 "run",
                 properties("sec-noread", saslSettings("reader-less", READER_PASSWORD))
                         .toString());
-        assertEquals(Main.EXIT_NOT_AUTHORIZED, result.exitCode(), result.err());
+        assertEquals(ExitCodes.NOT_AUTHORIZED, result.exitCode(), result.err());
         assertEquals(1, result.err().strip().lines().count(), result.err());
         assertEquals(
                 "event-pipelines: not authorized: User:reader-less lacks topic ACLs on temperature-readings (READ) at "
@@ -300,14 +302,14 @@ class SecurityIT {
             List<String> args = new ArrayList<>(List.of(command));
             args.add(config.toString());
             CliRun result = cli(args.toArray(String[]::new));
-            assertEquals(Main.EXIT_NOT_AUTHORIZED, result.exitCode(), String.join(" ", command) + ": " + result.err());
+            assertEquals(ExitCodes.NOT_AUTHORIZED, result.exitCode(), String.join(" ", command) + ": " + result.err());
             assertEquals(1, result.err().strip().lines().count(), result.err());
             assertTrue(result.err().startsWith(refused), result.err());
         }
         // Registering on the fly changes nothing: the start looks the subjects up, instead of the first record failing.
         settings.put("auto.register.schemas", "true");
         CliRun run = cli("run", properties("sec-registry-auto", settings).toString());
-        assertEquals(Main.EXIT_NOT_AUTHORIZED, run.exitCode(), run.err());
+        assertEquals(ExitCodes.NOT_AUTHORIZED, run.exitCode(), run.err());
         assertTrue(run.err().startsWith(refused), run.err());
     }
 
@@ -335,7 +337,7 @@ class SecurityIT {
             }
         });
         CliRun refused = cli("run", properties("sec-mtls-none", anonymous).toString());
-        assertEquals(Main.EXIT_NOT_AUTHORIZED, refused.exitCode(), refused.err());
+        assertEquals(ExitCodes.NOT_AUTHORIZED, refused.exitCode(), refused.err());
         assertTrue(
                 refused.err()
                         .startsWith("event-pipelines: authentication failed: the cluster at "

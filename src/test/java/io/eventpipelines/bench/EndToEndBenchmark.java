@@ -310,7 +310,7 @@ public final class EndToEndBenchmark {
 
     /**
      * Maven passes {@code e2e.args} as one argument (empty when unset): split on whitespace, like
-     * {@link io.eventpipelines.avro.SerdeBenchmark#main}.
+     * {@link SerdeBenchmark#main}.
      */
     public static void main(String[] args) {
         List<String> tokens = tokens(args);

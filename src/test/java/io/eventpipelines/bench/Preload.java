@@ -1,6 +1,6 @@
 package io.eventpipelines.bench;
 
-import io.eventpipelines.app.Simulation;
+import io.eventpipelines.app.cli.Simulation;
 import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.logs.LogEvent;
 import io.eventpipelines.logs.LogRoutingTopology;

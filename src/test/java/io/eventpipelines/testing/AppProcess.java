@@ -30,12 +30,12 @@ public final class AppProcess implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
-    /** Starts {@code io.eventpipelines.app.Main run <properties>}, appending its output to {@code log}. */
+    /** Starts {@code io.eventpipelines.app.cli.Main run <properties>}, appending its output to {@code log}. */
     public static AppProcess run(Path properties, Path log) throws IOException {
         return start(List.of("run", properties.toString()), log);
     }
 
-    /** Starts {@code io.eventpipelines.app.Main <args>} with the app's own logging, appending its output to {@code log}. */
+    /** Starts {@code io.eventpipelines.app.cli.Main <args>} with the app's own logging, appending its output to {@code log}. */
     public static AppProcess start(List<String> args, Path log) throws IOException {
         // The test classpath carries logback-test.xml (WARN): the production configuration logs the
         // pipelines' state changes, which the tests wait for.
@@ -49,7 +49,7 @@ public final class AppProcess implements AutoCloseable {
     }
 
     /**
-     * Starts {@code io.eventpipelines.app.Main} with {@code args}. Its {@code java.io.tmpdir} is a fresh
+     * Starts {@code io.eventpipelines.app.cli.Main} with {@code args}. Its {@code java.io.tmpdir} is a fresh
      * {@code jvm-tmp-*} directory next to {@code log}, so a test can see what the app left there.
      */
     public static AppProcess start(List<String> args, Path log, Map<String, String> env, Path logback)
@@ -66,7 +66,7 @@ public final class AppProcess implements AutoCloseable {
                 "-Dlogback.configurationFile=" + logback,
                 "-cp",
                 System.getProperty("java.class.path"),
-                "io.eventpipelines.app.Main"));
+                "io.eventpipelines.app.cli.Main"));
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)

@@ -1,4 +1,4 @@
-package io.eventpipelines.app;
+package io.eventpipelines.app.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.eventpipelines.app.AppConfig;
+import io.eventpipelines.app.Pipeline;
+import io.eventpipelines.app.PipelineRunner;
+import io.eventpipelines.app.TopicAdmin;
 import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.orders.InventoryTopology;
 import io.eventpipelines.orders.Restock;
@@ -55,7 +59,7 @@ class HttpEndpointIT {
     @RegisterExtension
     static final RealStack STACK = new RealStack("http-it-");
 
-    private static final List<PipelineRunner> runners = new ArrayList<>();
+    private static final List<Instance> runners = new ArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
@@ -64,15 +68,15 @@ class HttpEndpointIT {
 
     @AfterAll
     static void stop() throws Exception {
-        runners.forEach(PipelineRunner::close);
+        runners.forEach(Instance::close);
     }
 
-    private static PipelineRunner instance(String name) throws IOException {
+    private static Instance instance(String name) throws IOException {
         return instance(name, "http-it", "inventory,temperature", 0);
     }
 
     /** @param advertisedPort where the instance tells its peers to reach it; 0 for its own HTTP port */
-    private static PipelineRunner instance(String name, String applicationId, String pipelines, int advertisedPort)
+    private static Instance instance(String name, String applicationId, String pipelines, int advertisedPort)
             throws IOException {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
@@ -99,13 +103,46 @@ class HttpEndpointIT {
                 "100",
                 "metrics.refresh.interval.ms",
                 "500"));
-        PipelineRunner runner = new PipelineRunner(AppConfig.of(settings));
-        runners.add(runner);
+        AppConfig config = AppConfig.of(settings);
+        PipelineRunner runner = new PipelineRunner(config);
+        Instance instance = new Instance(runner);
+        runners.add(instance);
         runner.start();
-        return runner;
+        instance.http = HttpEndpoint.startIfEnabled(config, runner).orElseThrow();
+        return instance;
     }
 
-    private static HttpResponse<String> get(PipelineRunner runner, String path) {
+    /** What {@code run} starts: the pipelines and, beside them, their HTTP endpoint. */
+    private static final class Instance implements AutoCloseable {
+        final PipelineRunner runner;
+        volatile HttpEndpoint http;
+
+        Instance(PipelineRunner runner) {
+            this.runner = runner;
+        }
+
+        int httpPort() {
+            return http.port();
+        }
+
+        Map<Pipeline, KafkaStreams.State> states() {
+            return runner.states();
+        }
+
+        Map<Pipeline, KafkaStreams> streams() {
+            return runner.streams();
+        }
+
+        @Override
+        public void close() {
+            if (http != null) {
+                http.close();
+            }
+            runner.close();
+        }
+    }
+
+    private static HttpResponse<String> get(Instance runner, String path) {
         try {
             return HTTP.send(
                     HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + runner.httpPort() + path))
@@ -120,7 +157,7 @@ class HttpEndpointIT {
         }
     }
 
-    private static String rawStatusLine(PipelineRunner runner, String path) throws IOException {
+    private static String rawStatusLine(Instance runner, String path) throws IOException {
         try (Socket socket = new Socket("127.0.0.1", runner.httpPort())) {
             socket.setSoTimeout(10_000);
             socket.getOutputStream()
@@ -146,14 +183,14 @@ class HttpEndpointIT {
         }
     }
 
-    private static boolean running(PipelineRunner runner) {
+    private static boolean running(Instance runner) {
         return runner.states().values().stream().allMatch(state -> state == KafkaStreams.State.RUNNING);
     }
 
     @Test
     void anyInstanceAnswersForEveryKeyAndReportsHealthTopologyAndMetrics() throws Exception {
-        PipelineRunner a = instance("a");
-        PipelineRunner b = instance("b");
+        Instance a = instance("a");
+        Instance b = instance("b");
         Poll.until(
                 TIMEOUT,
                 "both instances RUNNING",
@@ -188,7 +225,7 @@ class HttpEndpointIT {
         }
         assertEquals(Set.of(a.httpPort(), b.httpPort()), owners, "keys are spread over both instances");
 
-        for (PipelineRunner asked : List.of(a, b)) {
+        for (Instance asked : List.of(a, b)) {
             for (Map.Entry<String, Integer> product : expected.entrySet()) {
                 String path = "/inventory/" + segment(product.getKey());
                 Poll.until(
@@ -301,7 +338,7 @@ class HttpEndpointIT {
 
     @Test
     void aNewInstanceAnswers503WithRetryAfterUntilItKnowsTheOwner() throws Exception {
-        PipelineRunner c = instance("c");
+        Instance c = instance("c");
         List<Integer> statuses = new ArrayList<>();
         Poll.until(TIMEOUT, "an answer from the new instance", () -> {
             HttpResponse<String> response = get(c, "/inventory/anything");
@@ -318,8 +355,8 @@ class HttpEndpointIT {
 
     @Test
     void pagesListEveryProductOnceWhenAPeerHoldsMoreThanAPage() throws Exception {
-        PipelineRunner p1 = instance("pages-1", "http-it-pages", "inventory", 0);
-        PipelineRunner p2 = instance("pages-2", "http-it-pages", "inventory", 0);
+        Instance p1 = instance("pages-1", "http-it-pages", "inventory", 0);
+        Instance p2 = instance("pages-2", "http-it-pages", "inventory", 0);
         Poll.until(
                 TIMEOUT,
                 "both instances RUNNING",
@@ -395,9 +432,9 @@ class HttpEndpointIT {
             acceptor.setDaemon(true);
             acceptor.start();
             // The mute instance starts first, so it keeps stock partitions when the asked one joins.
-            PipelineRunner mute = instance("slow-2", "http-it-slow", "inventory", silent.getLocalPort());
+            Instance mute = instance("slow-2", "http-it-slow", "inventory", silent.getLocalPort());
             Poll.until(TIMEOUT, "the mute instance RUNNING", () -> running(mute));
-            PipelineRunner asked = instance("slow-1", "http-it-slow", "inventory", 0);
+            Instance asked = instance("slow-1", "http-it-slow", "inventory", 0);
             Poll.until(
                     TIMEOUT,
                     "both instances RUNNING, the mute one owning stock",

@@ -1,8 +1,12 @@
-package io.eventpipelines.app;
+package io.eventpipelines.app.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.eventpipelines.app.AppConfig;
+import io.eventpipelines.app.InvalidConfigException;
+import io.eventpipelines.app.Pipeline;
+import io.eventpipelines.app.PipelineRunner;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -13,6 +17,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -21,7 +26,9 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * The instance's HTTP side: health for orchestrators, topology descriptions, Prometheus metrics and
  * interactive queries of the inventory. Small on purpose: the JDK's server, JSON through Jackson.
  */
-final class HttpEndpoint implements AutoCloseable {
+public final class HttpEndpoint implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpEndpoint.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String RETRY_AFTER_SECONDS = "1";
@@ -66,12 +73,38 @@ final class HttpEndpoint implements AutoCloseable {
         server.createContext("/", this::handle);
     }
 
-    void start() {
+    /**
+     * Serves {@code runner}'s health, topology, metrics and inventory on {@code http.port}, when it is set. Started
+     * by the commands that want it, once the pipelines are.
+     *
+     * @throws InvalidConfigException when the port cannot be bound
+     */
+    public static Optional<HttpEndpoint> startIfEnabled(AppConfig config, PipelineRunner runner) {
+        if (config.httpPort() == 0) {
+            return Optional.empty();
+        }
+        KafkaStreams inventory = runner.streams().get(Pipeline.INVENTORY);
+        InventoryQueries queries = inventory == null
+                ? null
+                : new InventoryQueries(inventory, HostInfo.buildFromEndpoint(config.applicationServer()));
+        HttpEndpoint http;
+        try {
+            http = new HttpEndpoint(config.httpHost(), config.httpPort(), runner, runner.metrics()::scrape, queries);
+        } catch (IOException e) {
+            throw new InvalidConfigException(
+                    AppConfig.HTTP_PORT_CONFIG,
+                    "cannot listen on " + config.httpHost() + ":" + config.httpPort() + ": " + e.getMessage());
+        }
+        http.start();
+        return Optional.of(http);
+    }
+
+    private void start() {
         server.start();
         log.info("HTTP endpoint on port {}: /health/live /health/ready /topology /metrics /inventory", port());
     }
 
-    int port() {
+    public int port() {
         return server.getAddress().getPort();
     }
 

@@ -1,5 +1,9 @@
-package io.eventpipelines.app;
+package io.eventpipelines.app.cli;
 
+import io.eventpipelines.app.AppConfig;
+import io.eventpipelines.app.Pipeline;
+import io.eventpipelines.app.PipelineRunner;
+import io.eventpipelines.app.TopicAdmin;
 import io.eventpipelines.avro.SpecificAvroDeserializer;
 import io.eventpipelines.logs.LogRoutingTopology;
 import io.eventpipelines.orders.InventoryTopology;

@@ -1,4 +1,4 @@
-package io.eventpipelines.app;
+package io.eventpipelines.app.cli;
 
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,5 +1,8 @@
-package io.eventpipelines.app;
+package io.eventpipelines.app.cli;
 
+import io.eventpipelines.app.AppConfig;
+import io.eventpipelines.app.InvalidConfigException;
+import io.eventpipelines.app.SchemaAdmin;
 import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.avro.SchemaRegistryClient;
 import io.eventpipelines.avro.SchemaRegistryClient.CompatibilityResult;
@@ -25,7 +28,6 @@ import picocli.CommandLine.Spec;
         description = "Register the app's schemas or check them against the Schema Registry.",
         subcommands = {SchemasCommand.Register.class, SchemasCommand.Check.class})
 final class SchemasCommand {
-    static final int EXIT_INCOMPATIBLE = 1;
 
     private static Map<String, Schema> subjects(AppConfig config) {
         return SchemaAdmin.subjectsOf(config.pipelines(), config.applicationIdPrefix());
@@ -109,7 +111,7 @@ final class SchemasCommand {
                         .println("event-pipelines: incompatible schemas for subjects: "
                                 + String.join(", ", incompatible));
                 spec.commandLine().getErr().flush();
-                return EXIT_INCOMPATIBLE;
+                return ExitCodes.FAILED;
             }
             return 0;
         }

@@ -1,4 +1,4 @@
-package io.eventpipelines.app;
+package io.eventpipelines.app.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

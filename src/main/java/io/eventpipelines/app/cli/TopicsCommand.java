@@ -1,5 +1,8 @@
-package io.eventpipelines.app;
+package io.eventpipelines.app.cli;
 
+import io.eventpipelines.app.AppConfig;
+import io.eventpipelines.app.InvalidConfigException;
+import io.eventpipelines.app.TopicAdmin;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;

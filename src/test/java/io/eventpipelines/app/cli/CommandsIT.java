@@ -1,9 +1,11 @@
-package io.eventpipelines.app;
+package io.eventpipelines.app.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.eventpipelines.app.AppConfig;
+import io.eventpipelines.app.PipelineRunner;
 import io.eventpipelines.avro.AvroSerdeConfig;
 import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.avro.RestSchemaRegistryClient;

@@ -1,11 +1,13 @@
-package io.eventpipelines.app;
+package io.eventpipelines.app.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.eventpipelines.app.Pipeline;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -90,7 +92,7 @@ class MainTest {
     @Test
     void anUnreachableClusterIsOneLineAndExitThreeNotAHang() throws IOException {
         int closedPort;
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+        try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
         Path file = dir.resolve("down.properties");
@@ -112,5 +114,34 @@ class MainTest {
                         + "request.timeout.ms=3000\ndefault.api.timeout.ms=1000\n");
         assertEquals(2, run("run", file.toString()));
         assertTrue(err.toString().contains("default.api.timeout.ms"), err.toString());
+    }
+
+    @Test
+    void anUnknownCommandIsAOneLineUsageError() {
+        for (String word : new String[] {"reset", "nosuch"}) {
+            out.getBuffer().setLength(0);
+            err.getBuffer().setLength(0);
+            assertEquals(2, run(word, "--help"), word);
+            assertEquals("", out.toString(), "no help printed for " + word);
+            assertEquals(1, err.toString().strip().lines().count(), err.toString());
+            assertTrue(
+                    err.toString().startsWith("event-pipelines: '" + word + "' is neither a command"), err.toString());
+        }
+    }
+
+    @Test
+    void topicsCreateAgainstAnUnreachableClusterIsOneLineAndExitThree() throws IOException {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        Path file = dir.resolve("down.properties");
+        Files.writeString(
+                file,
+                "bootstrap.servers=127.0.0.1:" + closedPort + "\nschema.registry.url=mock://down\n"
+                        + "request.timeout.ms=1000\ndefault.api.timeout.ms=2000\n");
+        assertEquals(3, run("topics", "create", file.toString()), err.toString());
+        assertEquals(1, err.toString().strip().lines().count(), err.toString());
+        assertTrue(err.toString().startsWith("event-pipelines: cannot start: "), err.toString());
     }
 }

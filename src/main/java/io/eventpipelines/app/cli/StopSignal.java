@@ -1,4 +1,4 @@
-package io.eventpipelines.app;
+package io.eventpipelines.app.cli;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;

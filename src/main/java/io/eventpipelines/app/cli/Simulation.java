@@ -1,4 +1,4 @@
-package io.eventpipelines.app;
+package io.eventpipelines.app.cli;
 
 import io.eventpipelines.logs.LogRoutingTopology;
 import io.eventpipelines.logs.LogSimulator;

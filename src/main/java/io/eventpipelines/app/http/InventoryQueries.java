@@ -1,4 +1,4 @@
-package io.eventpipelines.app;
+package io.eventpipelines.app.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,5 +1,7 @@
-package io.eventpipelines.app;
+package io.eventpipelines.app.cli;
 
+import io.eventpipelines.app.AppConfig;
+import io.eventpipelines.app.InvalidConfigException;
 import io.eventpipelines.avro.SpecificAvroSerializer;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -31,7 +33,7 @@ import picocli.CommandLine.Parameters;
         description =
                 "Produce simulated records for one scenario (temperature, thresholds, logs, orders, restocks) to its input "
                         + "topic, registering schemas like a Confluent producer, until --count is reached or Ctrl-C.")
-final class ProduceCommand implements Callable<Integer> {
+public final class ProduceCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(ProduceCommand.class);
     private static final long STOP_CHECK_NANOS = 100_000_000L;
 
@@ -85,7 +87,7 @@ final class ProduceCommand implements Callable<Integer> {
      * Sends {@code count} records (0: until {@code stopped}) at {@code rate} per second, then flushes.
      * A failed send fails the run rather than being skipped, so a count is a count.
      */
-    static long produce(
+    public static long produce(
             AppConfig config,
             Simulation simulation,
             long seed,

@@ -1,5 +1,9 @@
-package io.eventpipelines.avro;
+package io.eventpipelines.bench;
 
+import io.eventpipelines.avro.MockSchemaRegistry;
+import io.eventpipelines.avro.SchemaRegistryClient;
+import io.eventpipelines.avro.SpecificAvroDeserializer;
+import io.eventpipelines.avro.SpecificAvroSerializer;
 import io.eventpipelines.temperature.TemperatureReading;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

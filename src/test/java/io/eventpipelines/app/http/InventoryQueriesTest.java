@@ -1,9 +1,9 @@
-package io.eventpipelines.app;
+package io.eventpipelines.app.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.eventpipelines.app.InventoryQueries.Stock;
+import io.eventpipelines.app.http.InventoryQueries.Stock;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
