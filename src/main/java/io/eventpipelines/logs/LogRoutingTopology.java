@@ -5,6 +5,7 @@ import io.eventpipelines.avro.Decoded;
 import io.eventpipelines.streams.Counted;
 import io.eventpipelines.streams.EmitFinal;
 import io.eventpipelines.streams.EventTime;
+import io.eventpipelines.streams.PipelineTopics;
 import io.eventpipelines.streams.Validation;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -91,6 +92,17 @@ public final class LogRoutingTopology {
     }
 
     private LogRoutingTopology() {}
+
+    /** What this topology reads and writes; its error events are repartitioned by service with Avro values. */
+    public static final PipelineTopics TOPICS = topics();
+
+    private static PipelineTopics topics() {
+        PipelineTopics.Builder topics = PipelineTopics.builder().input(APP_LOGS_TOPIC, LogEvent.class);
+        routedTopics().forEach(topic -> topics.output(topic, LogEvent.class));
+        return topics.output(ERROR_RATES_TOPIC, ServiceErrorRate.class)
+                .internal(PipelineTopics.repartition(ERRORS_BY_SERVICE), LogEvent.class)
+                .build();
+    }
 
     /** Every topic this pipeline routes to, {@link #OTHER_TOPIC} last. */
     public static List<String> routedTopics() {

@@ -3,6 +3,7 @@ package io.eventpipelines.orders;
 import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.orders.internal.InventoryCommand;
 import io.eventpipelines.orders.internal.InventoryCommandKind;
+import io.eventpipelines.streams.PipelineTopics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -50,6 +51,17 @@ public final class InventoryTopology {
      * {@code eventpipelines_inventory_updates_total{status=...}} in Prometheus.
      */
     public static final String UPDATES_METER = "eventpipelines.inventory.updates";
+
+    /**
+     * What this topology reads and writes. Its repartition topic carries {@link InventoryCommand}s through the
+     * registry; the stock store's changelog holds plain integers.
+     */
+    public static final PipelineTopics TOPICS = PipelineTopics.builder()
+            .input(ORDERS_TOPIC, Order.class)
+            .input(RESTOCKS_TOPIC, Restock.class)
+            .output(UPDATES_TOPIC, InventoryUpdate.class)
+            .internal(PipelineTopics.repartition(COMMANDS_BY_PRODUCT), InventoryCommand.class)
+            .build();
 
     private InventoryTopology() {}
 

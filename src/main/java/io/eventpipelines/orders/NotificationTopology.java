@@ -1,6 +1,7 @@
 package io.eventpipelines.orders;
 
 import io.eventpipelines.avro.AvroSerdes;
+import io.eventpipelines.streams.PipelineTopics;
 import java.util.Locale;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.Serdes;
@@ -19,6 +20,12 @@ import org.apache.kafka.streams.kstream.Produced;
  */
 public final class NotificationTopology {
     public static final String NOTIFICATIONS_TOPIC = "notifications";
+
+    /** Reads the orders inventory reads, on its own; no internal topics. */
+    public static final PipelineTopics TOPICS = PipelineTopics.builder()
+            .input(InventoryTopology.ORDERS_TOPIC, Order.class)
+            .output(NOTIFICATIONS_TOPIC, Notification.class)
+            .build();
 
     private NotificationTopology() {}
 

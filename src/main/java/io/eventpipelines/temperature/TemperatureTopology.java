@@ -4,6 +4,7 @@ import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.streams.Counted;
 import io.eventpipelines.streams.EmitFinal;
 import io.eventpipelines.streams.EventTime;
+import io.eventpipelines.streams.PipelineTopics;
 import io.eventpipelines.streams.Validation;
 import io.eventpipelines.temperature.internal.TemperatureAggregate;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -58,6 +59,16 @@ public final class TemperatureTopology {
     public static final String THRESHOLDS_STORE = "sensor-thresholds-store";
     /** The window store; its changelog is {@code <application.id>-temperature-stats-store-changelog}. */
     public static final String STATS_STORE = "temperature-stats-store";
+
+    /** What this topology reads and writes; its internal topics with Avro values are its two stores' changelogs. */
+    public static final PipelineTopics TOPICS = PipelineTopics.builder()
+            .input(READINGS_TOPIC, TemperatureReading.class)
+            .table(THRESHOLDS_TOPIC, SensorThreshold.class)
+            .output(ALERTS_TOPIC, TemperatureAlert.class)
+            .output(STATS_TOPIC, TemperatureStats.class)
+            .internal(PipelineTopics.changelog(THRESHOLDS_STORE), SensorThreshold.class)
+            .internal(PipelineTopics.changelog(STATS_STORE), TemperatureAggregate.class)
+            .build();
 
     public static final Duration STATS_WINDOW = Duration.ofMinutes(1);
     public static final Duration DEFAULT_STATS_GRACE = Duration.ofSeconds(10);
