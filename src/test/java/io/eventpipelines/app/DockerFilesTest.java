@@ -102,7 +102,7 @@ class DockerFilesTest {
             env.putAll(environment(services.get(name)));
             Map<String, String> keys = AppConfig.fromEnvironment(env);
             for (String key : keys.keySet()) {
-                assertTrue(AppConfig.isKnown(key), name + ": " + key + " is not a key the app reads");
+                assertTrue(ConfigKeys.isKnown(key), name + ": " + key + " is not a key the app reads");
             }
             // The values must also pass the app's own validation.
             AppConfig config = AppConfig.of(keys);
