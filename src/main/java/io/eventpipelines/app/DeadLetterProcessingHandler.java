@@ -1,5 +1,6 @@
 package io.eventpipelines.app;
 
+import io.eventpipelines.avro.Causes;
 import io.eventpipelines.avro.SchemaRegistryException;
 import io.eventpipelines.streams.DeadLetter;
 import io.micrometer.core.instrument.Counter;

@@ -1,6 +1,7 @@
 package io.eventpipelines.app;
 
 import io.eventpipelines.avro.AvroSerdes;
+import io.eventpipelines.avro.Causes;
 import io.eventpipelines.avro.SchemaRegistryException;
 import io.eventpipelines.avro.SchemaRegistryUnavailableException;
 import java.time.Duration;
@@ -12,7 +13,6 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.errors.AuthenticationException;
@@ -127,10 +127,6 @@ public final class PipelineRunner implements AutoCloseable {
     }
 
     /** Waits until every pipeline has stopped, by {@link #close()} or by a fatal error. */
-    public boolean awaitStopped(Duration timeout) throws InterruptedException {
-        return allStopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
     public void awaitStopped() throws InterruptedException {
         allStopped.await();
     }
@@ -248,7 +244,7 @@ public final class PipelineRunner implements AutoCloseable {
      * retrying or replacing the thread would only fail the same way, forever.
      */
     static Optional<String> accessDeniedReason(Pipeline pipeline, Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        for (Throwable t : Causes.chain(error)) {
             String prefix = "not authorized: pipeline " + pipeline.id() + ": ";
             if (t instanceof TopicAuthorizationException topics) {
                 return Optional.of(prefix + "topics " + String.join(", ", new TreeSet<>(topics.unauthorizedTopics()))
@@ -266,8 +262,7 @@ public final class PipelineRunner implements AutoCloseable {
                 return Optional.of(prefix + t.getMessage());
             }
             if (t instanceof AuthenticationException) {
-                return Optional.of(
-                        "authentication failed: pipeline " + pipeline.id() + ": " + TopicAdmin.rootMessage(t));
+                return Optional.of("authentication failed: pipeline " + pipeline.id() + ": " + Causes.messages(t));
             }
             if (t instanceof SchemaRegistryException registry && registry.isAccessDenied()) {
                 return Optional.of("access denied: pipeline " + pipeline.id() + ": " + t.getMessage());

@@ -1,5 +1,6 @@
 package io.eventpipelines.app;
 
+import io.eventpipelines.avro.Causes;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -52,15 +53,9 @@ public final class TopicAdmin {
             }
             // e.g. "Failed to load SSL keystore /x of type PKCS12" with "keystore password was incorrect" below it:
             // Kafka's messages name files and keys, never a password.
-            StringBuilder reason = new StringBuilder();
-            for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
-                if (t.getMessage() != null && reason.indexOf(t.getMessage()) < 0) {
-                    reason.append(reason.length() == 0 ? "" : ": ").append(t.getMessage());
-                }
-            }
             throw new InvalidConfigException(
                     "cannot create a Kafka client with these settings: "
-                            + (reason.length() == 0 ? e.getMessage() : reason),
+                            + (e.getCause() == null ? e.getMessage() : Causes.messages(e.getCause())),
                     e);
         }
     }
@@ -174,7 +169,7 @@ public final class TopicAdmin {
             return new NotAuthorizedException(
                     "authentication failed: the cluster at " + identity.bootstrapServers()
                             + " refused the credentials (" + identity.describe() + ") to " + what + ": "
-                            + rootMessage(cause),
+                            + Causes.messages(cause),
                     cause);
         }
         if (cause instanceof AuthorizationException) {
@@ -184,16 +179,6 @@ public final class TopicAdmin {
                     cause);
         }
         return new StartupCheckException("cannot " + what + ": " + cause.getMessage());
-    }
-
-    static String rootMessage(Throwable error) {
-        String message = error.getMessage();
-        for (Throwable t = error.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
-            if (t.getMessage() != null) {
-                message = message == null ? t.getMessage() : message + ": " + t.getMessage();
-            }
-        }
-        return message == null ? error.toString() : message;
     }
 
     private static <T> T call(Admin admin, KafkaFuture<T> future, String what) {

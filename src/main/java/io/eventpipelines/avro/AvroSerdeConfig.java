@@ -151,11 +151,6 @@ public final class AvroSerdeConfig {
         this.tls = RegistryTls.parse(configs);
     }
 
-    /** Same as {@link #AvroSerdeConfig(Map)}. */
-    public static AvroSerdeConfig parse(Map<String, ?> configs) {
-        return new AvroSerdeConfig(configs, true);
-    }
-
     /**
      * For serdes built around an injected client: the URL is then irrelevant and may be absent,
      * but the remaining settings still apply.

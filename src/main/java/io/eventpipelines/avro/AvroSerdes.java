@@ -37,12 +37,7 @@ public final class AvroSerdes {
 
     /** A serde for record values ({@code <topic>-value} subjects). */
     public <T extends SpecificRecord> Serde<T> value(Class<T> type) {
-        return serde(type, false);
-    }
-
-    /** A serde for record keys ({@code <topic>-key} subjects). */
-    public <T extends SpecificRecord> Serde<T> key(Class<T> type) {
-        return serde(type, true);
+        return serde(type);
     }
 
     /**
@@ -51,7 +46,7 @@ public final class AvroSerdes {
      * exactly like {@code type} (see {@link SpecificAvroSerializer#serialize(String, SpecificRecord, byte[])}).
      */
     public <T extends SpecificRecord> Serde<Decoded<T>> decoded(Class<T> type) {
-        SpecificAvroSerde<T> serde = serde(type, false);
+        SpecificAvroSerde<T> serde = serde(type);
         SpecificAvroSerializer<T> serializer = serde.serializer();
         Deserializer<T> deserializer = serde.deserializer();
         return Serdes.serdeFrom(
@@ -67,9 +62,10 @@ public final class AvroSerdes {
         return client;
     }
 
-    private <T extends SpecificRecord> SpecificAvroSerde<T> serde(Class<T> type, boolean isKey) {
+    /** Keys are plain strings throughout the project, so every serde made here is a value serde. */
+    private <T extends SpecificRecord> SpecificAvroSerde<T> serde(Class<T> type) {
         SpecificAvroSerde<T> serde = new SpecificAvroSerde<>(type, client);
-        serde.configure(config, isKey);
+        serde.configure(config, false);
         return serde;
     }
 }

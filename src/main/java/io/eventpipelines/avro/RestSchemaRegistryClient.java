@@ -433,7 +433,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
                                     + " failed while " + call.activity() + " (check "
                                     + AvroSerdeConfig.SSL_TRUSTSTORE_LOCATION
                                     + ", " + AvroSerdeConfig.SSL_KEYSTORE_LOCATION + " and "
-                                    + AvroSerdeConfig.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM + "): " + rootMessage(e),
+                                    + AvroSerdeConfig.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM + "): "
+                                    + Causes.rootMessage(e),
                             SchemaRegistryException.NO_STATUS,
                             SchemaRegistryException.NO_ERROR_CODE,
                             call.subject(),
@@ -511,14 +512,6 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient, Aut
                 : "as user '" + endpoint.user() + "'";
         return "Schema Registry " + endpoint.baseUrl() + " answered HTTP " + status
                 + (status == 401 ? " (not authenticated) " : " (not authorized) ") + who + " while " + call.activity();
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root.getMessage() == null ? root.toString() : root.getMessage();
     }
 
     long backoffMs(int attempt) {

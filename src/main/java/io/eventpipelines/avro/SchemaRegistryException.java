@@ -2,11 +2,7 @@ package io.eventpipelines.avro;
 
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.Optional;
-import java.util.Set;
-import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -85,7 +81,7 @@ public class SchemaRegistryException extends RuntimeException {
      * told from an outage.
      */
     public static boolean isCertificateFailure(Throwable error) {
-        return anyCause(
+        return Causes.any(
                 error,
                 t -> t instanceof CertPathValidatorException
                         || t instanceof CertificateException
@@ -128,29 +124,12 @@ public class SchemaRegistryException extends RuntimeException {
      * never dead-lettered. Only {@link #blamesTheRecord()} answers make a record poison.
      */
     public static boolean isRegistryFailure(Throwable error) {
-        return anyCause(error, t -> t instanceof SchemaRegistryException registry && !registry.blamesTheRecord());
+        return Causes.any(error, t -> t instanceof SchemaRegistryException registry && !registry.blamesTheRecord());
     }
 
     /** The first {@link #isSubjectRefusal() subject refusal} among {@code error} and its causes. */
     public static Optional<SchemaRegistryException> subjectRefusalIn(Throwable error) {
-        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (Throwable t = error; t != null && seen.add(t); t = t.getCause()) {
-            if (t instanceof SchemaRegistryException registry && registry.isSubjectRefusal()) {
-                return Optional.of(registry);
-            }
-        }
-        return Optional.empty();
-    }
-
-    /** Whether {@code error} or one of its causes matches, each visited once (cause chains may loop). */
-    static boolean anyCause(Throwable error, Predicate<Throwable> matches) {
-        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (Throwable t = error; t != null && seen.add(t); t = t.getCause()) {
-            if (matches.test(t)) {
-                return true;
-            }
-        }
-        return false;
+        return Causes.first(error, SchemaRegistryException.class, SchemaRegistryException::isSubjectRefusal);
     }
 
     /** The subject the failed call was about, or null for calls by schema id. */

@@ -16,6 +16,6 @@ public class SchemaRegistryMisconfiguredException extends SchemaRegistryUnavaila
 
     /** Whether {@code error} or any of its causes is a {@link SchemaRegistryMisconfiguredException}. */
     public static boolean isCauseOf(Throwable error) {
-        return anyCause(error, t -> t instanceof SchemaRegistryMisconfiguredException);
+        return Causes.any(error, t -> t instanceof SchemaRegistryMisconfiguredException);
     }
 }

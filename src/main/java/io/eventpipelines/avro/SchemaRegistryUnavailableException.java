@@ -18,6 +18,6 @@ public class SchemaRegistryUnavailableException extends SchemaRegistryException 
 
     /** Whether {@code error} or any of its causes is a {@link SchemaRegistryUnavailableException}. */
     public static boolean isCauseOf(Throwable error) {
-        return anyCause(error, t -> t instanceof SchemaRegistryUnavailableException);
+        return Causes.any(error, t -> t instanceof SchemaRegistryUnavailableException);
     }
 }

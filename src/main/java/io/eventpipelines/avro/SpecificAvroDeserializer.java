@@ -151,9 +151,4 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
         lastReader = reader;
         return reader;
     }
-
-    /** The schema records are resolved to: the generated class's schema. */
-    public Schema readerSchema() {
-        return readerSchema;
-    }
 }

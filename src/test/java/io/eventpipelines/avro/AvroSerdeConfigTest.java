@@ -120,14 +120,13 @@ class AvroSerdeConfigTest {
     void invalidUrlsAreRejected() {
         assertThrows(
                 ConfigException.class,
-                () -> AvroSerdeConfig.parse(with(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, "registry:8081")));
+                () -> new AvroSerdeConfig(with(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, "registry:8081")));
         assertThrows(
                 ConfigException.class,
-                () -> AvroSerdeConfig.parse(with(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, "ftp://registry")));
+                () -> new AvroSerdeConfig(with(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, "ftp://registry")));
         assertThrows(
                 ConfigException.class,
-                () -> AvroSerdeConfig.parse(
-                        with(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, "mock://a,http://b:8081")));
+                () -> new AvroSerdeConfig(with(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, "mock://a,http://b:8081")));
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.eventpipelines.avro.SpecificAvroDeserializer;
 import io.eventpipelines.logs.LogRoutingTopology;
 import io.eventpipelines.orders.InventoryTopology;
 import io.eventpipelines.orders.InventoryUpdate;
+import io.eventpipelines.orders.NotificationTopology;
 import io.eventpipelines.temperature.TemperatureTopology;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -176,7 +177,7 @@ final class DemoCommand implements Callable<Integer> {
             Map<String, Long> counts,
             Map<String, Integer> stock,
             Map<String, Long> outcomes) {
-        long readings = counts.getOrDefault("temperature-readings", 0L);
+        long readings = counts.getOrDefault(TemperatureTopology.READINGS_TOPIC, 0L);
         StringBuilder states = new StringBuilder();
         runner.streams()
                 .forEach((pipeline, streams) -> states.append(pipeline.id())
@@ -189,12 +190,12 @@ final class DemoCommand implements Callable<Integer> {
                 Locale.ROOT,
                 "temperature   %6d readings -> %5d alerts (%.1f%%), %d closed one-minute windows of statistics%n",
                 readings,
-                counts.getOrDefault("temperature-alerts", 0L),
-                readings == 0 ? 0.0 : 100.0 * counts.getOrDefault("temperature-alerts", 0L) / readings,
+                counts.getOrDefault(TemperatureTopology.ALERTS_TOPIC, 0L),
+                readings == 0 ? 0.0 : 100.0 * counts.getOrDefault(TemperatureTopology.ALERTS_TOPIC, 0L) / readings,
                 counts.getOrDefault(TemperatureTopology.STATS_TOPIC, 0L));
         StringBuilder logs = new StringBuilder();
         for (String topic : LogRoutingTopology.routedTopics()) {
-            logs.append(topic.substring("logs-".length()))
+            logs.append(topic.substring(topic.indexOf('-') + 1))
                     .append(' ')
                     .append(counts.getOrDefault(topic, 0L))
                     .append("  ");
@@ -202,14 +203,14 @@ final class DemoCommand implements Callable<Integer> {
         out.printf(
                 Locale.ROOT,
                 "logs          %6d events  -> %s; %d error rates per service and minute%n",
-                counts.getOrDefault("app-logs", 0L),
+                counts.getOrDefault(LogRoutingTopology.APP_LOGS_TOPIC, 0L),
                 logs.toString().trim(),
                 counts.getOrDefault(LogRoutingTopology.ERROR_RATES_TOPIC, 0L));
         out.printf(
                 Locale.ROOT,
                 "inventory     %6d orders, %d restocks -> %s%n",
-                counts.getOrDefault("orders", 0L),
-                counts.getOrDefault("inventory-restocks", 0L),
+                counts.getOrDefault(InventoryTopology.ORDERS_TOPIC, 0L),
+                counts.getOrDefault(InventoryTopology.RESTOCKS_TOPIC, 0L),
                 outcomes);
         String lowest = stock.entrySet().stream()
                 .sorted(Map.Entry.comparingByValue())
@@ -218,7 +219,10 @@ final class DemoCommand implements Callable<Integer> {
                 .reduce((a, b) -> a + " " + b)
                 .orElse("-");
         out.printf(Locale.ROOT, "              lowest stock: %s%n", lowest);
-        out.printf(Locale.ROOT, "notifications %6d sent%n", counts.getOrDefault("notifications", 0L));
+        out.printf(
+                Locale.ROOT,
+                "notifications %6d sent%n",
+                counts.getOrDefault(NotificationTopology.NOTIFICATIONS_TOPIC, 0L));
         long dead = 0;
         for (Pipeline pipeline : Pipeline.values()) {
             dead += counts.getOrDefault(pipeline.deadLetterTopic(), 0L);
