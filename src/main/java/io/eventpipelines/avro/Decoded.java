@@ -8,6 +8,9 @@ import org.apache.avro.specific.SpecificRecord;
  * on unchanged (routing, filtering): {@link AvroSerdes#decoded} writes such a value by reusing its bytes when their
  * writer schema encodes exactly like the record's class, which saves encoding it again.
  *
+ * <p>It exists for speed: the log routing pipeline writes most events exactly as they came, and reusing their bytes
+ * spares an encode per record (see the hot-path notes in {@link SpecificAvroSerializer}).
+ *
  * <p>Treat {@link #value()} as read-only: a step that changes a record must pass on {@link #of} the new value,
  * which has no bytes and is encoded like any other.
  *

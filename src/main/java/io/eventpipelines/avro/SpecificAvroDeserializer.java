@@ -25,6 +25,13 @@ import org.apache.kafka.common.serialization.Deserializer;
  *
  * <p>Thread-safe: Kafka Streams shares one instance between stream threads.
  *
+ * <h2>The hot path</h2>
+ *
+ * {@code readersById} holds one resolving datum reader per writer schema id, built once (its schema fetched from the
+ * registry outside any lock); {@code lastReader} remembers the last one, since a topic usually carries one writer
+ * schema, which spares boxing the id and a map lookup per record. The serde benchmark
+ * ({@code bench/SerdeBenchmark}, {@code docs/benchmarks.md#serde}) justifies both.
+ *
  * <p>A record that cannot be read (bad framing, unknown schema id, corrupt Avro) raises a
  * {@link SerializationException}. A registry that cannot be reached raises a
  * {@link SerializationException} caused by {@link SchemaRegistryUnavailableException}, which
