@@ -3,6 +3,7 @@ package io.eventpipelines.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.eventpipelines.app.cli.CliRun;
 import io.eventpipelines.app.cli.ExitCodes;
@@ -71,6 +72,9 @@ class SecurityIT {
 
     @BeforeAll
     static void start() throws Exception {
+        assumeTrue(
+                ApicurioRegistry.supportsBasicAuth(),
+                "the registry's HTTPS with basic auth needs Apicurio 3.x, on Java 21+; only Apicurio 2.6 runs here");
         dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "security-it-");
         certificates = new TestCertificates(dir.resolve("tls"), STORE_PASSWORD);
         TestCertificates.Store registryCertificate = certificates.server("registry");
@@ -108,6 +112,9 @@ class SecurityIT {
     /** After every test: nothing the app printed (logs, stdout, stderr, in-process or not) holds a secret. */
     @AfterAll
     static void stop() throws Exception {
+        if (dir == null) {
+            return; // skipped: nothing started
+        }
         try (AutoCloseable k = kafka;
                 AutoCloseable r = registry) {
             List<String> leaks = new ArrayList<>();
