@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -60,6 +61,12 @@ final class DemoCommand implements Callable<Integer> {
             description = "Random seed of the simulators (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(
+            names = "--log-file",
+            description = "Where everything logged goes, the console keeping the summary and the app's warnings "
+                    + "(default: event-pipelines-demo.log in the temporary directory, replaced at each run).")
+    Path logFile;
+
     @Spec
     CommandSpec spec;
 
@@ -79,6 +86,23 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        Path log =
+                logFile != null ? logFile : Path.of(System.getProperty("java.io.tmpdir"), "event-pipelines-demo.log");
+        Optional<AutoCloseable> logging = DemoLogging.toFile(log);
+        if (logging.isPresent()) {
+            out.println("Log: " + log + " (Kafka's start-up chatter and the app's lines; the app's warnings and "
+                    + "errors show here as well)");
+        }
+        try {
+            return demo(out);
+        } finally {
+            if (logging.isPresent()) {
+                logging.get().close();
+            }
+        }
+    }
+
+    private int demo(PrintWriter out) throws Exception {
         out.println("Starting an embedded Kafka broker...");
         out.flush();
         Path stateDir = Files.createTempDirectory("event-pipelines-demo-state");

@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.eventpipelines.app.AppConfig;
+import io.eventpipelines.app.Pipeline;
 import io.eventpipelines.app.PipelineRunner;
 import io.eventpipelines.avro.AvroSerdeConfig;
 import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.avro.RestSchemaRegistryClient;
 import io.eventpipelines.avro.SchemaRegistryClient;
 import io.eventpipelines.orders.Restock;
+import io.eventpipelines.testing.AppProcess;
 import io.eventpipelines.testing.Poll;
 import io.eventpipelines.testing.RealStack;
 import io.eventpipelines.testing.RegistryDecoder;
@@ -256,6 +258,30 @@ class CommandsIT {
             app.destroyForcibly();
             app.waitFor(30, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * A first start with the app's own logging: Kafka Streams creates every pipeline's internal topics and looks up
+     * their offsets at once, and nothing on the console is an ERROR meanwhile (Kafka's admin client logged up to
+     * 120 "Received unknown topic error" lines; see KafkaNoiseFilter).
+     */
+    @Test
+    void aCleanFirstStartLogsNoError() throws Exception {
+        Path config = properties("first-start", "topics.auto.create=true");
+        Path log = STACK.dir().resolve("first-start.log");
+        try (AppProcess app = AppProcess.run(config, log)) {
+            for (Pipeline pipeline : Pipeline.values()) {
+                app.await(
+                        TIMEOUT,
+                        pipeline.id() + " RUNNING",
+                        () -> app.output().contains("Pipeline " + pipeline.id() + ": REBALANCING -> RUNNING"));
+            }
+            assertEquals(143, app.stop(60), app.tail());
+        }
+        List<String> errors = Files.readAllLines(log).stream()
+                .filter(line -> line.contains(" ERROR "))
+                .toList();
+        assertEquals(List.of(), errors);
     }
 
     private static int members(Admin admin, String group) throws Exception {

@@ -20,11 +20,20 @@ import picocli.CommandLine;
 /** The quick start: {@code demo} needs nothing installed and shows every pipeline at work. */
 class DemoIT {
     @Test
-    void demoRunsEveryPipelineOnAnEmbeddedBrokerAndSummarizes() {
+    void demoRunsEveryPipelineOnAnEmbeddedBrokerAndSummarizes() throws Exception {
         StringWriter out = new StringWriter();
         CommandLine cli = Main.commandLine();
         cli.setOut(new PrintWriter(out));
-        assertEquals(0, cli.execute("demo", "--seconds", "25"));
+        Path dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "demo-it-");
+        Path kafkaLog = dir.resolve("kafka.log");
+        try {
+            assertEquals(0, cli.execute("demo", "--seconds", "25", "--log-file", kafkaLog.toString()));
+            assertTrue(out.toString().startsWith("Log: " + kafkaLog), out.toString());
+            // What lands there depends on the logging configuration: the tests' is quieter than the app's.
+            assertTrue(Files.exists(kafkaLog), "the log file the demo named");
+        } finally {
+            TestFiles.deleteRecursively(dir);
+        }
 
         String text = out.toString();
         List<String> blocks = List.of(text.split("---- "));
@@ -48,7 +57,8 @@ class DemoIT {
         Path dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "demo-it-");
         try {
             Path log = dir.resolve("demo.log");
-            try (AppProcess demo = AppProcess.start(List.of("demo"), log)) {
+            Path kafkaLog = dir.resolve("kafka.log");
+            try (AppProcess demo = AppProcess.start(List.of("demo", "--log-file", kafkaLog.toString()), log)) {
                 demo.await(
                         Duration.ofSeconds(90),
                         "a first summary with every pipeline RUNNING",
@@ -56,6 +66,14 @@ class DemoIT {
                                 .contains("temperature=RUNNING logs=RUNNING inventory=RUNNING notifications=RUNNING"));
                 assertEquals(143, demo.stop(60), demo.tail());
                 assertTrue(demo.output().contains("Stopping pipelines and the broker..."), demo.tail());
+                // The console is the summary: Kafka's start-up chatter and the app's INFO lines are in the file.
+                assertEquals(
+                        List.of(),
+                        demo.output().lines().filter(DemoIT::isLogLine).toList(),
+                        "log lines on the demo's console");
+                assertTrue(
+                        Files.readString(kafkaLog).contains("Pipeline temperature started"),
+                        "the log lines are in the file");
             }
             try (Stream<Path> tmp = Files.list(dir)
                             .filter(p -> p.getFileName().toString().startsWith("jvm-tmp-"));
@@ -65,6 +83,10 @@ class DemoIT {
         } finally {
             TestFiles.deleteRecursively(dir);
         }
+    }
+
+    private static boolean isLogLine(String line) {
+        return line.matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d,\\d+ .*");
     }
 
     private static long number(String text, String regex) {
