@@ -1,5 +1,6 @@
 package io.eventpipelines.app;
 
+import io.eventpipelines.streams.Counted;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -26,6 +27,13 @@ final class DeadLetterCounter {
         MeterRegistry registry =
                 configs.get(REGISTRY_CONFIG) instanceof MeterRegistry given ? given : new SimpleMeterRegistry();
         Object pipeline = configs.get(PIPELINE_CONFIG);
-        return registry.counter(METER, "pipeline", pipeline == null ? "unknown" : pipeline.toString(), "stage", stage);
+        return Counted.counter(
+                registry,
+                METER,
+                "Records sent to the pipeline's dead-letter topic, by the stage that rejected them",
+                "pipeline",
+                pipeline == null ? "unknown" : pipeline.toString(),
+                "stage",
+                stage);
     }
 }

@@ -72,7 +72,7 @@ public final class PipelineRunner implements AutoCloseable {
                 descriptions.put(pipeline.id(), topology.describe().toString());
                 Properties properties = config.streamsProperties(pipeline);
                 properties.put(DeadLetterCounter.REGISTRY_CONFIG, metrics.registry());
-                KafkaStreams instance = new KafkaStreams(topology, properties);
+                KafkaStreams instance = new StoreTaggedKafkaStreams(topology, properties);
                 instance.setUncaughtExceptionHandler(error -> onUncaught(pipeline, error));
                 instance.setStateListener((next, previous) -> onStateChange(pipeline, next, previous));
                 metrics.bind(pipeline, instance);

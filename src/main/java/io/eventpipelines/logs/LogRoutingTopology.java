@@ -178,7 +178,14 @@ public final class LogRoutingTopology {
             Serde<Decoded<LogEvent>> logSerde,
             MeterRegistry meters) {
         routed.processValues(
-                        Counted.by(meters.counter(ROUTED_METER, "pipeline", "logs", "branch", branch)),
+                        Counted.by(Counted.counter(
+                                meters,
+                                ROUTED_METER,
+                                "Log events routed, by the branch (level group) they went to",
+                                "pipeline",
+                                "logs",
+                                "branch",
+                                branch)),
                         Named.as("count-" + branch))
                 .to(topic, Produced.with(Serdes.String(), logSerde).withName(topic + "-sink"));
     }

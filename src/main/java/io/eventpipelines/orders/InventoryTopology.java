@@ -3,6 +3,7 @@ package io.eventpipelines.orders;
 import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.orders.internal.InventoryCommand;
 import io.eventpipelines.orders.internal.InventoryCommandKind;
+import io.eventpipelines.streams.Counted;
 import io.eventpipelines.streams.PipelineTopics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -68,7 +69,16 @@ public final class InventoryTopology {
     public static Topology build(Properties streamsConfig, AvroSerdes serdes, MeterRegistry meters) {
         Map<InventoryStatus, Counter> updates = new EnumMap<>(InventoryStatus.class);
         for (InventoryStatus status : InventoryStatus.values()) {
-            updates.put(status, meters.counter(UPDATES_METER, "pipeline", "inventory", "status", status.name()));
+            updates.put(
+                    status,
+                    Counted.counter(
+                            meters,
+                            UPDATES_METER,
+                            "Inventory updates written, by status: orders reserved or rejected, restocks applied",
+                            "pipeline",
+                            "inventory",
+                            "status",
+                            status.name()));
         }
         Serde<InventoryCommand> commandSerde = serdes.value(InventoryCommand.class);
         Serializer<Restock> restockSerializer = serdes.value(Restock.class).serializer();

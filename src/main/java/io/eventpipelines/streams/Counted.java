@@ -1,6 +1,7 @@
 package io.eventpipelines.streams;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorSupplier;
 
 /**
@@ -16,6 +17,11 @@ import org.apache.kafka.streams.processor.api.FixedKeyProcessorSupplier;
  */
 public final class Counted {
     private Counted() {}
+
+    /** An app counter with its Prometheus HELP text: every app counter says what it counts. */
+    public static Counter counter(MeterRegistry meters, String name, String help, String... tags) {
+        return Counter.builder(name).description(help).tags(tags).register(meters);
+    }
 
     public static <K, V> FixedKeyProcessorSupplier<K, V, V> by(Counter counter) {
         return Steps.each(record -> {

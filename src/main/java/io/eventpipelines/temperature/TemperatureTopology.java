@@ -124,7 +124,13 @@ public final class TemperatureTopology {
                                 .withName("join-sensor-threshold"))
                 .filter((sensorId, alert) -> alert != null, Named.as("above-threshold"))
                 .processValues(
-                        Counted.by(meters.counter(ALERTS_METER, "pipeline", "temperature")), Named.as("count-alerts"))
+                        Counted.by(Counted.counter(
+                                meters,
+                                ALERTS_METER,
+                                "Temperature alerts raised: readings above their sensor's threshold",
+                                "pipeline",
+                                "temperature")),
+                        Named.as("count-alerts"))
                 .to(
                         ALERTS_TOPIC,
                         Produced.with(Serdes.String(), serdes.value(TemperatureAlert.class))
