@@ -145,11 +145,11 @@ public final class HttpEndpoint implements AutoCloseable {
             try {
                 route(exchange);
             } catch (BadRequest e) {
-                json(exchange, 400, Map.of("error", e.getMessage()));
+                json(exchange, 400, fields("error", e.getMessage()));
             } catch (RuntimeException e) {
                 // The exception's text is for the log, not for any client that can reach the port.
                 log.warn("HTTP request {} failed", exchange.getRequestURI(), e);
-                json(exchange, 500, Map.of("error", "internal error, see the instance's log"));
+                json(exchange, 500, fields("error", "internal error, see the instance's log"));
             }
         } catch (IOException e) {
             log.debug("HTTP response to {} failed", exchange.getRequestURI(), e);
@@ -158,7 +158,7 @@ public final class HttpEndpoint implements AutoCloseable {
 
     private void route(HttpExchange exchange) throws IOException {
         if (!exchange.getRequestMethod().equals("GET")) {
-            json(exchange, 405, Map.of("error", "only GET is supported"));
+            json(exchange, 405, fields("error", "only GET is supported"));
             return;
         }
         String path = exchange.getRequestURI().getRawPath();
@@ -173,7 +173,7 @@ public final class HttpEndpoint implements AutoCloseable {
                 if (path.startsWith("/inventory/") && path.length() > "/inventory/".length()) {
                     inventoryItem(exchange, decoded(path.substring("/inventory/".length())), localOnly(query));
                 } else {
-                    json(exchange, 404, Map.of("error", "no such endpoint: " + path));
+                    json(exchange, 404, fields("error", "no such endpoint: " + path));
                 }
             }
         }
@@ -254,14 +254,14 @@ public final class HttpEndpoint implements AutoCloseable {
 
     private void inventoryItem(HttpExchange exchange, String productId, boolean localOnly) throws IOException {
         if (inventory == null) {
-            json(exchange, 404, Map.of("error", "this instance does not run the inventory pipeline"));
+            json(exchange, 404, fields("error", "this instance does not run the inventory pipeline"));
             return;
         }
         InventoryQueries.Answer answer = inventory.stock(productId, localOnly);
         if (answer instanceof InventoryQueries.Stock stock) {
-            json(exchange, 200, Map.of("productId", stock.productId(), "stock", stock.stock()));
+            json(exchange, 200, stock);
         } else if (answer instanceof InventoryQueries.NotFound missing) {
-            json(exchange, 404, Map.of("error", "unknown product", "productId", missing.productId()));
+            json(exchange, 404, fields("error", "unknown product", "productId", missing.productId()));
         } else {
             unavailable(exchange, ((InventoryQueries.Unavailable) answer).reason());
         }
@@ -269,7 +269,7 @@ public final class HttpEndpoint implements AutoCloseable {
 
     private void inventoryPage(HttpExchange exchange, Map<String, String> query) throws IOException {
         if (inventory == null) {
-            json(exchange, 404, Map.of("error", "this instance does not run the inventory pipeline"));
+            json(exchange, 404, fields("error", "this instance does not run the inventory pipeline"));
             return;
         }
         int limit;
@@ -277,7 +277,7 @@ public final class HttpEndpoint implements AutoCloseable {
             limit = Math.min(
                     MAX_PAGE, Math.max(1, Integer.parseInt(query.getOrDefault("limit", String.valueOf(DEFAULT_PAGE)))));
         } catch (NumberFormatException e) {
-            json(exchange, 400, Map.of("error", "limit must be a number"));
+            json(exchange, 400, fields("error", "limit must be a number"));
             return;
         }
         try {
@@ -293,7 +293,7 @@ public final class HttpEndpoint implements AutoCloseable {
 
     private static void unavailable(HttpExchange exchange, String reason) throws IOException {
         exchange.getResponseHeaders().set("Retry-After", RETRY_AFTER_SECONDS);
-        json(exchange, 503, Map.of("error", "unavailable, retry", "reason", reason));
+        json(exchange, 503, fields("error", "unavailable, retry", "reason", reason));
     }
 
     private static Map<String, String> query(String raw) {
@@ -306,6 +306,19 @@ public final class HttpEndpoint implements AutoCloseable {
             params.put(decoded(eq < 0 ? pair : pair.substring(0, eq)), eq < 0 ? "" : decoded(pair.substring(eq + 1)));
         }
         return params;
+    }
+
+    /**
+     * A JSON object with its fields in the order given. Every answer has one field order, whichever instance gives
+     * it: a forwarded {@code /inventory/{id}} answer is byte for byte the owner's ({@code Map.of} orders its keys
+     * differently in each JVM).
+     */
+    private static Map<String, Object> fields(Object... namesAndValues) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            fields.put((String) namesAndValues[i], namesAndValues[i + 1]);
+        }
+        return fields;
     }
 
     private static void json(HttpExchange exchange, int status, Object body) throws IOException {

@@ -50,6 +50,7 @@ final class InventoryQueries {
 
     sealed interface Answer permits Stock, NotFound, Unavailable {}
 
+    /** Written as JSON in the order of its components: {@code {"productId":...,"stock":...}}. */
     record Stock(String productId, int stock) implements Answer {}
 
     record NotFound(String productId) implements Answer {}

@@ -238,6 +238,13 @@ class HttpEndpointIT {
             }
             assertEquals(404, get(asked, "/inventory/no-such-product").statusCode());
         }
+        // Whichever instance owns a product, the answer is the same bytes, asked locally or forwarded.
+        for (Map.Entry<String, Integer> product : expected.entrySet()) {
+            String path = "/inventory/" + segment(product.getKey());
+            String expectedBody = "{\"productId\":\"" + product.getKey() + "\",\"stock\":" + product.getValue() + "}";
+            assertEquals(expectedBody, get(a, path).body());
+            assertEquals(expectedBody, get(b, path).body());
+        }
 
         Map<String, Integer> paged = new HashMap<>();
         String after = null;
