@@ -1,8 +1,6 @@
 package io.eventpipelines.app;
 
 import io.eventpipelines.avro.AvroSerdes;
-import io.eventpipelines.avro.Causes;
-import io.eventpipelines.avro.SchemaRegistryException;
 import io.eventpipelines.avro.SchemaRegistryUnavailableException;
 import java.time.Duration;
 import java.util.Collections;
@@ -11,15 +9,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.common.errors.AuthenticationException;
-import org.apache.kafka.common.errors.AuthorizationException;
-import org.apache.kafka.common.errors.GroupAuthorizationException;
-import org.apache.kafka.common.errors.TopicAuthorizationException;
-import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -232,51 +224,12 @@ public final class PipelineRunner implements AutoCloseable {
         return Optional.ofNullable(schemaRefused.get());
     }
 
-    /** One line naming the subject and the registry's answer, when {@code error} is a refusal of a subject. */
-    static Optional<String> schemaRefusedReason(Pipeline pipeline, Throwable error) {
-        return SchemaRegistryException.subjectRefusalIn(error)
-                .map(refusal -> "schema refused: pipeline " + pipeline.id() + ": subject '" + refusal.subject() + "': "
-                        + refusal.getMessage());
-    }
-
-    /**
-     * One line naming what was refused, when {@code error} is an authentication or authorization failure:
-     * retrying or replacing the thread would only fail the same way, forever.
-     */
-    static Optional<String> accessDeniedReason(Pipeline pipeline, Throwable error) {
-        for (Throwable t : Causes.chain(error)) {
-            String prefix = "not authorized: pipeline " + pipeline.id() + ": ";
-            if (t instanceof TopicAuthorizationException topics) {
-                return Optional.of(prefix + "topics " + String.join(", ", new TreeSet<>(topics.unauthorizedTopics()))
-                        + " refused: " + t.getMessage());
-            }
-            if (t instanceof GroupAuthorizationException group) {
-                return Optional.of(prefix + "consumer group " + group.groupId() + " refused: " + t.getMessage());
-            }
-            if (t instanceof TransactionalIdAuthorizationException) {
-                return Optional.of(
-                        prefix + "transactional id refused (exactly-once needs WRITE on the transactional ids "
-                                + "prefixed with the application.id): " + t.getMessage());
-            }
-            if (t instanceof AuthorizationException) {
-                return Optional.of(prefix + t.getMessage());
-            }
-            if (t instanceof AuthenticationException) {
-                return Optional.of("authentication failed: pipeline " + pipeline.id() + ": " + Causes.messages(t));
-            }
-            if (t instanceof SchemaRegistryException registry && registry.isAccessDenied()) {
-                return Optional.of("access denied: pipeline " + pipeline.id() + ": " + t.getMessage());
-            }
-        }
-        return Optional.empty();
-    }
-
     private StreamThreadExceptionResponse onUncaught(Pipeline pipeline, Throwable error) {
-        Optional<String> denied = accessDeniedReason(pipeline, error);
+        Optional<String> denied = StopReasons.accessDenied(pipeline, error);
         if (denied.isPresent()) {
             return stopEverything(pipeline, denied.get(), accessDenied, error);
         }
-        Optional<String> refused = schemaRefusedReason(pipeline, error);
+        Optional<String> refused = StopReasons.schemaRefused(pipeline, error);
         if (refused.isPresent()) {
             return stopEverything(pipeline, refused.get(), schemaRefused, error);
         }

@@ -1,6 +1,5 @@
 package io.eventpipelines.avro;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Objects;
@@ -9,14 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaNormalization;
-import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericDatumReader;
-import org.apache.avro.generic.GenericDatumWriter;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.DatumReader;
 import org.apache.avro.io.DatumWriter;
-import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
@@ -40,12 +32,12 @@ import org.apache.kafka.common.serialization.Serializer;
  *
  * Every record a pipeline writes passes here, so the warm path is kept to what Confluent's wire format needs:
  * <ul>
- *   <li>{@code targets} maps (topic, schema) to a {@code Target}: the subject, the schema id the registry gave,
+ *   <li>{@code targets} maps (topic, schema) to a {@code WriteTarget}: the subject, the schema id the registry gave,
  *       the 5-byte header (magic byte and id) already laid out, and the datum writer. It is filled once per
  *       pair, outside {@code computeIfAbsent} because filling it may call the registry.
  *   <li>{@code lastTarget} remembers the last target used: most producers write one schema to one topic, so an
  *       identity check on the schema and an equals on the topic replace building a key and a map lookup.
- *   <li>{@code EncodeBuffer} is one growable buffer and Avro encoder per thread, reused: the header and the
+ *   <li>{@link EncodeBuffer} is one growable buffer and Avro encoder per thread, reused: the header and the
  *       datum reach one array in one pass, copied out once.
  *   <li>{@link #serialize(String, SpecificRecord, byte[])} takes the bytes a value was read from ({@link Decoded}):
  *       when their writer schema encodes exactly like the record's class, they are reused with only the schema id
@@ -63,9 +55,9 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
 
     private final SchemaRegistryClient injectedClient;
     private volatile Settings settings;
-    private final ConcurrentHashMap<TargetKey, Target> targets = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<TargetKey, WriteTarget> targets = new ConcurrentHashMap<>();
     // Most producers write one schema to one topic, so one remembered target spares the map lookup.
-    private volatile Target lastTarget;
+    private volatile WriteTarget lastTarget;
 
     private record Settings(
             SchemaRegistryClient client, boolean autoRegister, boolean useLatestVersion, boolean isKey) {}
@@ -125,7 +117,7 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
         if (record == null) {
             return null;
         }
-        Target target = targetFor(topic, record);
+        WriteTarget target = targetFor(topic, record);
         if (wire != null
                 && wire.length >= WireFormat.HEADER_SIZE
                 && wire[0] == WireFormat.MAGIC_BYTE
@@ -144,16 +136,16 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
         return encode(topic, record, target);
     }
 
-    private Target targetFor(String topic, T record) {
+    private WriteTarget targetFor(String topic, T record) {
         Schema schema = record.getSchema();
-        Target target = lastTarget;
+        WriteTarget target = lastTarget;
         if (target == null || target.schema != schema || !target.topic.equals(topic)) {
             target = target(topic, schema, record);
         }
         return target;
     }
 
-    private static byte[] encode(String topic, Object record, Target target) {
+    private static byte[] encode(String topic, Object record, WriteTarget target) {
         try {
             return target.encode(record);
         } catch (IOException | RuntimeException e) {
@@ -164,7 +156,7 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
         }
     }
 
-    private Target target(String topic, Schema schema, T record) {
+    private WriteTarget target(String topic, Schema schema, T record) {
         Settings current = settings;
         if (current == null) {
             throw new IllegalStateException("SpecificAvroSerializer used before configure()");
@@ -174,11 +166,11 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
                     + " without a topic: the subject is named after the topic");
         }
         TargetKey key = new TargetKey(topic, schema);
-        Target target = targets.get(key);
+        WriteTarget target = targets.get(key);
         if (target == null) {
             // Built outside computeIfAbsent: it may call the registry, which can be slow or retrying.
             target = newTarget(current, topic, schema, record);
-            Target raced = targets.putIfAbsent(key, target);
+            WriteTarget raced = targets.putIfAbsent(key, target);
             if (raced != null) {
                 target = raced;
             }
@@ -187,23 +179,29 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
         return target;
     }
 
-    private Target newTarget(Settings current, String topic, Schema schema, T record) {
+    private WriteTarget newTarget(Settings current, String topic, Schema schema, T record) {
         String subject = topic + (current.isKey() ? "-key" : "-value");
         DatumWriter<Object> ownWriter = new SpecificDatumWriter<>(schema, writerModel(record.getClass()));
         try {
             if (current.autoRegister()) {
-                return new Target(topic, subject, schema, current.client().register(subject, schema), ownWriter, null);
+                return new WriteTarget(
+                        topic, subject, schema, current.client().register(subject, schema), ownWriter, null);
             }
             if (current.useLatestVersion()) {
                 RegisteredSchema latest = current.client().getLatestSchema(subject);
                 if (sameEncoding(latest.schema(), schema)) {
-                    return new Target(topic, subject, schema, latest.id(), ownWriter, null);
+                    return new WriteTarget(topic, subject, schema, latest.id(), ownWriter, null);
                 }
                 requireCanRead(latest, schema, topic);
-                return new Target(
-                        topic, subject, schema, latest.id(), ownWriter, new Conversion(schema, latest.schema()));
+                return new WriteTarget(
+                        topic,
+                        subject,
+                        schema,
+                        latest.id(),
+                        ownWriter,
+                        new WriteTarget.Conversion(schema, latest.schema()));
             }
-            return new Target(topic, subject, schema, current.client().getId(subject, schema), ownWriter, null);
+            return new WriteTarget(topic, subject, schema, current.client().getId(subject, schema), ownWriter, null);
         } catch (SchemaRegistryUnavailableException e) {
             throw new SerializationException(
                     "Cannot serialize Avro " + schema.getFullName() + " for topic '" + topic + "': " + e.getMessage(),
@@ -240,7 +238,7 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
     }
 
     /** Same Parsing Canonical Form means byte-identical encodings: no conversion is needed. */
-    private static boolean sameEncoding(Schema a, Schema b) {
+    static boolean sameEncoding(Schema a, Schema b) {
         return a == b || SchemaNormalization.toParsingForm(a).equals(SchemaNormalization.toParsingForm(b));
     }
 
@@ -287,132 +285,6 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
         @Override
         public int hashCode() {
             return 31 * topic.hashCode() + System.identityHashCode(schema);
-        }
-    }
-
-    /**
-     * Rewrites a datum of one schema as a datum of another that can read it, resolving fields by
-     * name (and applying reader defaults) exactly as a consumer with that schema would.
-     */
-    private static final class Conversion {
-        private final DatumReader<Object> resolvingReader;
-        private final DatumWriter<Object> targetWriter;
-
-        Conversion(Schema from, Schema to) {
-            // Generic data without logical-type conversions on both sides: values pass through in
-            // their Avro representation, so no conversion can lose or reinterpret them.
-            this.resolvingReader = new GenericDatumReader<>(from, to, GenericData.get());
-            this.targetWriter = new GenericDatumWriter<>(to, GenericData.get());
-        }
-    }
-
-    private static final class Target {
-        final String topic;
-        final String subject;
-        final Schema schema;
-        final int schemaId;
-        final byte[] header;
-        final DatumWriter<Object> writer;
-        final Conversion conversion;
-
-        Target(
-                String topic,
-                String subject,
-                Schema schema,
-                int schemaId,
-                DatumWriter<Object> writer,
-                Conversion conversion) {
-            this.topic = topic;
-            this.subject = subject;
-            this.schema = schema;
-            this.schemaId = schemaId;
-            this.header = WireFormat.header(schemaId);
-            this.writer = writer;
-            this.conversion = conversion;
-        }
-
-        /** By writer schema id: whether that schema has the Parsing Canonical Form of {@link #schema}. */
-        private final ConcurrentHashMap<Integer, Boolean> encodesLikeById = new ConcurrentHashMap<>();
-        // A topic usually carries one writer schema: the last answer spares boxing the id and a map lookup per record.
-        private volatile Verdict lastVerdict;
-
-        private record Verdict(int writerSchemaId, boolean same) {}
-
-        boolean encodesLike(int writerSchemaId, SchemaRegistryClient client) {
-            Verdict last = lastVerdict;
-            if (last != null && last.writerSchemaId() == writerSchemaId) {
-                return last.same();
-            }
-            Boolean same = encodesLikeById.get(writerSchemaId);
-            if (same == null) {
-                try {
-                    // The deserializer that produced the record has just fetched this schema: a cache hit.
-                    same = sameEncoding(client.getSchemaById(writerSchemaId), schema);
-                } catch (RuntimeException e) {
-                    return false; // not remembered: the record is simply encoded anew, and the next one asks again
-                }
-                encodesLikeById.put(writerSchemaId, same);
-            }
-            lastVerdict = new Verdict(writerSchemaId, same);
-            return same;
-        }
-
-        byte[] encode(Object record) throws IOException {
-            EncodeBuffer buffer = EncodeBuffer.get();
-            try {
-                if (conversion == null) {
-                    return buffer.encode(header, writer, record);
-                }
-                byte[] own = buffer.encode(WireFormat.NO_HEADER, writer, record);
-                Object converted = conversion.resolvingReader.read(
-                        null, DecoderFactory.get().binaryDecoder(own, null));
-                return buffer.encode(header, conversion.targetWriter, converted);
-            } finally {
-                buffer.release();
-            }
-        }
-    }
-
-    /**
-     * One growable buffer and Avro encoder per thread, reused across records: a fresh stream starts at 32
-     * bytes and is copied at every doubling, which showed up as a tenth of the inventory pipeline's
-     * serialization time. A buffer that grew past {@link #KEEP_AT_MOST} for an outlier is dropped after use.
-     */
-    private static final class EncodeBuffer extends ByteArrayOutputStream {
-        static final int KEEP_AT_MOST = 1 << 20;
-        private static final ThreadLocal<EncodeBuffer> PER_THREAD = ThreadLocal.withInitial(EncodeBuffer::new);
-        private BinaryEncoder encoder;
-
-        EncodeBuffer() {
-            super(256);
-        }
-
-        static EncodeBuffer get() {
-            return PER_THREAD.get();
-        }
-
-        byte[] encode(byte[] header, DatumWriter<Object> writer, Object datum) throws IOException {
-            reset();
-            write(header, 0, header.length);
-            if (encoder == null) {
-                // Buffered: the datum reaches this stream in one call, not one (synchronized) call per field.
-                encoder = EncoderFactory.get().binaryEncoder(this, null);
-            }
-            try {
-                writer.write(datum, encoder);
-                encoder.flush();
-            } catch (Throwable e) {
-                // The encoder still holds what it wrote of the failed datum and would flush it ahead of the next.
-                encoder = null;
-                throw e;
-            }
-            return toByteArray();
-        }
-
-        void release() {
-            if (buf.length > KEEP_AT_MOST) {
-                PER_THREAD.remove();
-            }
         }
     }
 }

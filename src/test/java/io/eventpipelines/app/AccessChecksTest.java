@@ -69,40 +69,40 @@ class AccessChecksTest {
 
     @Test
     void runtimeAuthorizationFailuresNameWhatWasRefused() {
-        Optional<String> topics = PipelineRunner.accessDeniedReason(
+        Optional<String> topics = StopReasons.accessDenied(
                 Pipeline.TEMPERATURE,
                 new StreamsException("task failed", new TopicAuthorizationException(Set.of("temperature-readings"))));
         assertTrue(
                 topics.orElseThrow()
                         .startsWith("not authorized: pipeline temperature: topics temperature-readings refused"),
                 topics.toString());
-        assertTrue(PipelineRunner.accessDeniedReason(
-                        Pipeline.LOGS, new GroupAuthorizationException("no", "event-pipelines-logs"))
-                .orElseThrow()
-                .contains("consumer group event-pipelines-logs"));
-        assertTrue(PipelineRunner.accessDeniedReason(
+        assertTrue(
+                StopReasons.accessDenied(Pipeline.LOGS, new GroupAuthorizationException("no", "event-pipelines-logs"))
+                        .orElseThrow()
+                        .contains("consumer group event-pipelines-logs"));
+        assertTrue(StopReasons.accessDenied(
                         Pipeline.INVENTORY,
                         new StreamsException(
                                 new TransactionalIdAuthorizationException("Transactional Id authorization failed.")))
                 .orElseThrow()
                 .contains("transactional id"));
-        assertTrue(PipelineRunner.accessDeniedReason(
+        assertTrue(StopReasons.accessDenied(
                         Pipeline.LOGS,
                         new StreamsException(
                                 new SaslAuthenticationException(
                                         "Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512")))
                 .orElseThrow()
                 .startsWith("authentication failed: pipeline logs: Authentication failed"));
-        assertTrue(PipelineRunner.accessDeniedReason(
+        assertTrue(StopReasons.accessDenied(
                         Pipeline.LOGS,
                         new StreamsException(new SchemaRegistryException(
                                 "Schema Registry https://r answered HTTP 401", 401, 401, "app-logs-value")))
                 .isPresent());
-        assertFalse(PipelineRunner.accessDeniedReason(
+        assertFalse(StopReasons.accessDenied(
                         Pipeline.LOGS,
                         new StreamsException(new SchemaRegistryException("incompatible", 409, 409, "app-logs-value")))
                 .isPresent());
-        assertFalse(PipelineRunner.accessDeniedReason(Pipeline.LOGS, new IllegalStateException("a bug"))
+        assertFalse(StopReasons.accessDenied(Pipeline.LOGS, new IllegalStateException("a bug"))
                 .isPresent());
     }
 

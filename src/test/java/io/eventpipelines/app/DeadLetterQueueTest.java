@@ -183,8 +183,7 @@ class DeadLetterQueueTest {
             StreamsException failure = assertThrows(StreamsException.class, () -> pipeFramedUnderSchemaIdOne(pipeline));
             assertTrue(SchemaRegistryException.isRegistryFailure(failure), () -> "cause chain: " + failure);
             assertTrue(
-                    PipelineRunner.accessDeniedReason(Pipeline.TEMPERATURE, failure)
-                            .isPresent(),
+                    StopReasons.accessDenied(Pipeline.TEMPERATURE, failure).isPresent(),
                     () -> "an access-denied stop (exit 4): " + failure);
             assertTrue(pipeline.deadLetters().isEmpty());
         }
@@ -238,13 +237,10 @@ class DeadLetterQueueTest {
                             .pipeInput("s-1", new TemperatureReading("s-1", 42.0, T0, null)));
 
             assertTrue(pipeline.deadLetters().isEmpty(), "a deployment error is not a poison record");
-            String line = PipelineRunner.schemaRefusedReason(Pipeline.TEMPERATURE, failure)
+            String line = StopReasons.schemaRefused(Pipeline.TEMPERATURE, failure)
                     .orElseThrow(() -> new AssertionError("not recognised as a refused schema: " + failure));
             assertTrue(line.contains("subject 'temperature-alerts-value'") && line.contains("error 409"), line);
-            assertTrue(
-                    PipelineRunner.accessDeniedReason(Pipeline.TEMPERATURE, failure)
-                            .isEmpty(),
-                    line);
+            assertTrue(StopReasons.accessDenied(Pipeline.TEMPERATURE, failure).isEmpty(), line);
         }
     }
 

@@ -7,13 +7,9 @@ import io.eventpipelines.app.AppConfig;
 import io.eventpipelines.app.InvalidConfigException;
 import io.eventpipelines.app.Pipeline;
 import io.eventpipelines.app.PipelineRunner;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -144,7 +140,7 @@ public final class HttpEndpoint implements AutoCloseable {
         try (exchange) {
             try {
                 route(exchange);
-            } catch (BadRequest e) {
+            } catch (UriParts.BadRequest e) {
                 json(exchange, 400, fields("error", e.getMessage()));
             } catch (RuntimeException e) {
                 // The exception's text is for the log, not for any client that can reach the port.
@@ -162,7 +158,7 @@ public final class HttpEndpoint implements AutoCloseable {
             return;
         }
         String path = exchange.getRequestURI().getRawPath();
-        Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
+        Map<String, String> query = UriParts.query(exchange.getRequestURI().getRawQuery());
         switch (path) {
             case "/health/live" -> health(exchange, runner.isLive());
             case "/health/ready" -> health(exchange, runner.isReady());
@@ -171,18 +167,11 @@ public final class HttpEndpoint implements AutoCloseable {
             case "/inventory" -> inventoryPage(exchange, query);
             default -> {
                 if (path.startsWith("/inventory/") && path.length() > "/inventory/".length()) {
-                    inventoryItem(exchange, decoded(path.substring("/inventory/".length())), localOnly(query));
+                    inventoryItem(exchange, UriParts.decoded(path.substring("/inventory/".length())), localOnly(query));
                 } else {
                     json(exchange, 404, fields("error", "no such endpoint: " + path));
                 }
             }
-        }
-    }
-
-    /** A request this endpoint cannot answer as asked: 400 with the message. */
-    private static final class BadRequest extends RuntimeException {
-        BadRequest(String message) {
-            super(message);
         }
     }
 
@@ -195,52 +184,7 @@ public final class HttpEndpoint implements AutoCloseable {
         if (local.equals("true")) {
             return true;
         }
-        throw new BadRequest("local must be true or false");
-    }
-
-    /**
-     * Percent-decodes a path segment or query part as URIs are decoded, not as HTML forms are: {@code +} is
-     * {@code +} ({@code %20} is a space), so product ids with {@code +} are found. The JDK's server already
-     * refuses a {@code %} not followed by two hex digits (400); escapes that are not UTF-8 are refused here, rather
-     * than replaced by U+FFFD and answered for a product nobody asked for.
-     */
-    static String decoded(String raw) {
-        StringBuilder decoded = new StringBuilder(raw.length());
-        ByteArrayOutputStream escaped = new ByteArrayOutputStream();
-        for (int i = 0; i < raw.length(); i++) {
-            if (raw.charAt(i) != '%') {
-                decoded.append(utf8(escaped, raw)).append(raw.charAt(i));
-                continue;
-            }
-            int high = i + 1 < raw.length() ? hex(raw.charAt(i + 1)) : -1;
-            int low = i + 2 < raw.length() ? hex(raw.charAt(i + 2)) : -1;
-            if (high < 0 || low < 0) {
-                throw new BadRequest("malformed percent-encoding in '" + raw + "'");
-            }
-            escaped.write(high * 16 + low);
-            i += 2;
-        }
-        return decoded.append(utf8(escaped, raw)).toString();
-    }
-
-    /** Consecutive escapes, as one UTF-8 sequence; then empties {@code escaped}. */
-    private static String utf8(ByteArrayOutputStream escaped, String raw) {
-        try {
-            return StandardCharsets.UTF_8
-                    .newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(escaped.toByteArray()))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            throw new BadRequest("percent-encoding in '" + raw + "' is not UTF-8");
-        } finally {
-            escaped.reset();
-        }
-    }
-
-    private static int hex(char c) {
-        return c < 128 ? Character.digit(c, 16) : -1;
+        throw new UriParts.BadRequest("local must be true or false");
     }
 
     private void health(HttpExchange exchange, boolean healthy) throws IOException {
@@ -294,18 +238,6 @@ public final class HttpEndpoint implements AutoCloseable {
     private static void unavailable(HttpExchange exchange, String reason) throws IOException {
         exchange.getResponseHeaders().set("Retry-After", RETRY_AFTER_SECONDS);
         json(exchange, 503, fields("error", "unavailable, retry", "reason", reason));
-    }
-
-    private static Map<String, String> query(String raw) {
-        Map<String, String> params = new LinkedHashMap<>();
-        if (raw == null || raw.isEmpty()) {
-            return params;
-        }
-        for (String pair : raw.split("&")) {
-            int eq = pair.indexOf('=');
-            params.put(decoded(eq < 0 ? pair : pair.substring(0, eq)), eq < 0 ? "" : decoded(pair.substring(eq + 1)));
-        }
-        return params;
     }
 
     /**
