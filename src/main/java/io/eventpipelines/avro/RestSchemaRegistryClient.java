@@ -54,6 +54,10 @@ import org.apache.avro.SchemaParseException;
  * wait in it (the HTTP exchange, the backoff, another thread's call for the same key) ends when the waiting
  * thread is interrupted or the client is {@link #close() closed}. With several URLs, a connection failure moves
  * on to the next URL, and the last URL that answered is tried first next time.
+ *
+ * <p>Over 300 lines on purpose, for now: the retry loop, the call deadline and the classification of every answer
+ * (outage, misconfiguration, refusal, a record's fault) share the client's state and are read together. The next
+ * split, when it grows, is the transport (endpoints, retries, timeouts) apart from the API and its caches.
  */
 public final class RestSchemaRegistryClient implements SchemaRegistryClient, AutoCloseable {
 
