@@ -10,6 +10,7 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.syntax.elements.GivenClassesConjunction;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 
@@ -23,15 +24,13 @@ class ArchitectureTest {
         "io.eventpipelines.temperature..", "io.eventpipelines.logs..", "io.eventpipelines.orders.."
     };
 
+    private static GivenClassesConjunction pipelinesAndSharedSteps() {
+        return noClasses().that().resideInAnyPackage(PIPELINES).or().resideInAPackage("io.eventpipelines.streams..");
+    }
+
     @ArchTest
-    static final ArchRule pipelinesAndSharedStepsNeverReachTheApp = noClasses()
-            .that()
-            .resideInAnyPackage(PIPELINES)
-            .or()
-            .resideInAPackage("io.eventpipelines.streams..")
-            .should()
-            .dependOnClassesThat()
-            .resideInAPackage("io.eventpipelines.app..");
+    static final ArchRule pipelinesAndSharedStepsNeverReachTheApp =
+            pipelinesAndSharedSteps().should().dependOnClassesThat().resideInAPackage("io.eventpipelines.app..");
 
     /** The serde is a library: it could be lifted out of the project as it is. */
     @ArchTest
@@ -55,14 +54,8 @@ class ArchitectureTest {
 
     /** A topology builder is a pure function to a Topology: starting it is the runtime's job. */
     @ArchTest
-    static final ArchRule buildersDoNotStartKafkaStreams = noClasses()
-            .that()
-            .resideInAnyPackage(PIPELINES)
-            .or()
-            .resideInAPackage("io.eventpipelines.streams..")
-            .should()
-            .dependOnClassesThat()
-            .areAssignableTo(KafkaStreams.class);
+    static final ArchRule buildersDoNotStartKafkaStreams =
+            pipelinesAndSharedSteps().should().dependOnClassesThat().areAssignableTo(KafkaStreams.class);
 
     @ArchTest
     static final ArchRule oneLoggerConvention = fields().that()

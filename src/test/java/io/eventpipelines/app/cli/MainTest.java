@@ -89,8 +89,8 @@ class MainTest {
         assertTrue(!out.toString().contains("Pipeline temperature"));
     }
 
-    @Test
-    void anUnreachableClusterIsOneLineAndExitThreeNotAHang() throws IOException {
+    /** Settings for a cluster nobody listens at, with short client timeouts. */
+    private Path unreachableCluster() throws IOException {
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
@@ -100,6 +100,12 @@ class MainTest {
                 file,
                 "bootstrap.servers=127.0.0.1:" + closedPort + "\nschema.registry.url=mock://down\n"
                         + "request.timeout.ms=1000\ndefault.api.timeout.ms=2000\n");
+        return file;
+    }
+
+    @Test
+    void anUnreachableClusterIsOneLineAndExitThreeNotAHang() throws IOException {
+        Path file = unreachableCluster();
         assertEquals(3, run("run", file.toString()));
         assertEquals(1, err.toString().strip().lines().count(), err.toString());
         assertTrue(err.toString().startsWith("event-pipelines: cannot start: cannot list topics"), err.toString());
@@ -131,15 +137,7 @@ class MainTest {
 
     @Test
     void topicsCreateAgainstAnUnreachableClusterIsOneLineAndExitThree() throws IOException {
-        int closedPort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closedPort = socket.getLocalPort();
-        }
-        Path file = dir.resolve("down.properties");
-        Files.writeString(
-                file,
-                "bootstrap.servers=127.0.0.1:" + closedPort + "\nschema.registry.url=mock://down\n"
-                        + "request.timeout.ms=1000\ndefault.api.timeout.ms=2000\n");
+        Path file = unreachableCluster();
         assertEquals(3, run("topics", "create", file.toString()), err.toString());
         assertEquals(1, err.toString().strip().lines().count(), err.toString());
         assertTrue(err.toString().startsWith("event-pipelines: cannot start: "), err.toString());

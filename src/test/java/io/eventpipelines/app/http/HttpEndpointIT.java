@@ -29,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -183,6 +184,24 @@ class HttpEndpointIT {
         }
     }
 
+    /** The HTTP port of the instance that owns {@code product}'s stock. */
+    private static int ownerPort(KafkaStreams inventory, String product) {
+        return inventory
+                .queryMetadataForKey(
+                        InventoryTopology.STOCK_STORE, product, Serdes.String().serializer())
+                .activeHost()
+                .port();
+    }
+
+    private static void awaitReady(Instance... instances) {
+        Poll.until(
+                TIMEOUT,
+                "every instance RUNNING and ready",
+                () -> Arrays.stream(instances)
+                        .allMatch(instance -> running(instance)
+                                && get(instance, "/health/ready").statusCode() == 200));
+    }
+
     private static boolean running(Instance runner) {
         return runner.states().values().stream().allMatch(state -> state == KafkaStreams.State.RUNNING);
     }
@@ -191,13 +210,7 @@ class HttpEndpointIT {
     void anyInstanceAnswersForEveryKeyAndReportsHealthTopologyAndMetrics() throws Exception {
         Instance a = instance("a");
         Instance b = instance("b");
-        Poll.until(
-                TIMEOUT,
-                "both instances RUNNING",
-                () -> running(a)
-                        && running(b)
-                        && get(a, "/health/ready").statusCode() == 200
-                        && get(b, "/health/ready").statusCode() == 200);
+        awaitReady(a, b);
 
         AvroSerdes serdes =
                 new AvroSerdes(Map.of("schema.registry.url", STACK.registry().url()));
@@ -265,14 +278,7 @@ class HttpEndpointIT {
 
         // local=false is an ordinary request, answered through the owner; local=true (a forwarded one) looks only here.
         String ownedByB = expected.keySet().stream()
-                .filter(product -> inventoryA
-                                .queryMetadataForKey(
-                                        InventoryTopology.STOCK_STORE,
-                                        product,
-                                        Serdes.String().serializer())
-                                .activeHost()
-                                .port()
-                        == b.httpPort())
+                .filter(product -> ownerPort(inventoryA, product) == b.httpPort())
                 .findFirst()
                 .orElseThrow();
         assertEquals(
@@ -364,27 +370,14 @@ class HttpEndpointIT {
     void pagesListEveryProductOnceWhenAPeerHoldsMoreThanAPage() throws Exception {
         Instance p1 = instance("pages-1", "http-it-pages", "inventory", 0);
         Instance p2 = instance("pages-2", "http-it-pages", "inventory", 0);
-        Poll.until(
-                TIMEOUT,
-                "both instances RUNNING",
-                () -> running(p1)
-                        && running(p2)
-                        && get(p1, "/health/ready").statusCode() == 200
-                        && get(p2, "/health/ready").statusCode() == 200);
+        awaitReady(p1, p2);
         // Every product on p1, asked through p2: p2's pages come almost wholly from its peer, in pages of the
         // largest size (1000), so that more than two pages' worth of a peer's keys must be listed.
         KafkaStreams inventory1 = p1.streams().get(Pipeline.INVENTORY);
         List<String> products = new ArrayList<>();
         for (int i = 0; products.size() < 2_100; i++) {
             String product = String.format("page-%05d", i);
-            if (inventory1
-                            .queryMetadataForKey(
-                                    InventoryTopology.STOCK_STORE,
-                                    product,
-                                    Serdes.String().serializer())
-                            .activeHost()
-                            .port()
-                    == p1.httpPort()) {
+            if (ownerPort(inventory1, product) == p1.httpPort()) {
                 products.add(product);
             }
         }
