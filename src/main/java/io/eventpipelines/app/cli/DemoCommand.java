@@ -152,7 +152,7 @@ final class DemoCommand implements Callable<Integer> {
                 Utils.delete(stateDir.toFile());
             }
         }
-        return 0;
+        return ExitCodes.OK;
     }
 
     /** Counts what the pipelines wrote, by reading their output topics as any consumer would. */

@@ -79,7 +79,7 @@ public final class ProduceCommand implements Callable<Integer> {
                     sent,
                     simulation.name().toLowerCase(Locale.ROOT),
                     simulation.topic());
-            return 0;
+            return ExitCodes.OK;
         }
     }
 

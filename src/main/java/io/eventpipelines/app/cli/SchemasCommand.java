@@ -68,7 +68,7 @@ final class SchemasCommand {
                 out.printf("%-60s id %-5d %s%n", registered.subject(), registered.id(), level);
             }
             out.flush();
-            return 0;
+            return ExitCodes.OK;
         }
     }
 
@@ -113,7 +113,7 @@ final class SchemasCommand {
                 spec.commandLine().getErr().flush();
                 return ExitCodes.FAILED;
             }
-            return 0;
+            return ExitCodes.OK;
         }
     }
 }

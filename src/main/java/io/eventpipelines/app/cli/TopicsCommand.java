@@ -63,7 +63,7 @@ final class TopicsCommand {
                 outcome.forEach((topic, created) -> out.printf("%-24s %s%n", topic, created ? "created" : "exists"));
             }
             out.flush();
-            return 0;
+            return ExitCodes.OK;
         }
     }
 }
