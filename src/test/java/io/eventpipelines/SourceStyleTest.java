@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /** What the formatter and ArchUnit cannot see, because it is gone from the bytecode. */
 class SourceStyleTest {
-    private static final Path MAIN = Path.of("src/main/java");
+    private static final List<Path> SOURCES = List.of(Path.of("src/main/java"), Path.of("src/test/java"));
     /** A class named with its package outside an import: {@code java.util.TreeSet}, not {@code List.of}. */
     private static final Pattern QUALIFIED =
             Pattern.compile("(?<![\\w.@])(?:java|javax|org|com|io|picocli)\\.[a-z]\\w*\\.(?:[a-z]\\w*\\.)*[A-Z]\\w*");
@@ -23,7 +23,15 @@ class SourceStyleTest {
     @Test
     void noInlineFullyQualifiedClassNames() throws IOException {
         List<String> found = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(MAIN)) {
+        for (Path root : SOURCES) {
+            found.addAll(qualifiedNames(root));
+        }
+        assertEquals(List.of(), found, "import these classes instead");
+    }
+
+    private static List<String> qualifiedNames(Path root) throws IOException {
+        List<String> found = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(root)) {
             for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
                 List<String> lines = Files.readAllLines(file);
                 for (int i = 0; i < lines.size(); i++) {
@@ -38,11 +46,11 @@ class SourceStyleTest {
                     String code = STRING.matcher(line).replaceAll("\"\"").replaceFirst("//.*", "");
                     var matcher = QUALIFIED.matcher(code);
                     while (matcher.find()) {
-                        found.add(MAIN.relativize(file) + ":" + (i + 1) + " " + matcher.group());
+                        found.add(file + ":" + (i + 1) + " " + matcher.group());
                     }
                 }
             }
         }
-        assertEquals(List.of(), found, "import these classes instead");
+        return found;
     }
 }

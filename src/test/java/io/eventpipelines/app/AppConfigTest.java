@@ -6,12 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.eventpipelines.avro.AvroSerdeConfig;
+import io.eventpipelines.testing.TestCertificates;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.StreamsConfig;
@@ -61,14 +64,13 @@ class AppConfigTest {
     @Test
     void thePipelinesProducersLingerFiveMillisecondsUnlessTold() {
         for (Pipeline pipeline : Pipeline.values()) {
-            Map<String, Object> producer = new org.apache.kafka.streams.StreamsConfig(
-                            AppConfig.of(MINIMAL).streamsProperties(pipeline))
-                    .getProducerConfigs("client");
+            Map<String, Object> producer =
+                    new StreamsConfig(AppConfig.of(MINIMAL).streamsProperties(pipeline)).getProducerConfigs("client");
             assertEquals("5", String.valueOf(producer.get("linger.ms")), pipeline.id());
         }
         for (String key : List.of(
                 "linger.ms", "producer.linger.ms", "pipeline.logs.linger.ms", "pipeline.logs.producer.linger.ms")) {
-            Map<String, Object> producer = new org.apache.kafka.streams.StreamsConfig(
+            Map<String, Object> producer = new StreamsConfig(
                             AppConfig.of(minimalWith(key, "50")).streamsProperties(Pipeline.LOGS))
                     .getProducerConfigs("client");
             assertEquals("50", String.valueOf(producer.get("linger.ms")), key);
@@ -95,13 +97,12 @@ class AppConfigTest {
     @Test
     void thePipelinesProducersBufferEightMebibytesUnlessTold() {
         for (Pipeline pipeline : Pipeline.values()) {
-            Map<String, Object> producer = new org.apache.kafka.streams.StreamsConfig(
-                            AppConfig.of(MINIMAL).streamsProperties(pipeline))
-                    .getProducerConfigs("client");
+            Map<String, Object> producer =
+                    new StreamsConfig(AppConfig.of(MINIMAL).streamsProperties(pipeline)).getProducerConfigs("client");
             assertEquals(String.valueOf(8 * 1024 * 1024), String.valueOf(producer.get("buffer.memory")), pipeline.id());
         }
         for (String key : List.of("buffer.memory", "producer.buffer.memory", "pipeline.logs.producer.buffer.memory")) {
-            Map<String, Object> producer = new org.apache.kafka.streams.StreamsConfig(
+            Map<String, Object> producer = new StreamsConfig(
                             AppConfig.of(minimalWith(key, "1048576")).streamsProperties(Pipeline.LOGS))
                     .getProducerConfigs("client");
             assertEquals("1048576", String.valueOf(producer.get("buffer.memory")), key);
@@ -123,9 +124,7 @@ class AppConfigTest {
     /** A stream thread waiting for a hung registry longer than max.poll.interval.ms would lose its group. */
     @Test
     void aRegistryCallMayNotOutlastTheStreamThreadsPollInterval() {
-        assertEquals(
-                30_000,
-                new io.eventpipelines.avro.AvroSerdeConfig(AppConfig.of(MINIMAL).serdeConfig()).callTimeoutMs());
+        assertEquals(30_000, new AvroSerdeConfig(AppConfig.of(MINIMAL).serdeConfig()).callTimeoutMs());
         String problem = problem(minimalWith("schema.registry.call.timeout.ms", "200000"));
         assertTrue(problem.startsWith("schema.registry.call.timeout.ms"), problem);
         assertTrue(problem.contains("max.poll.interval.ms (300000)"), problem);
@@ -446,8 +445,7 @@ class AppConfigTest {
 
     @Test
     void theSecureExampleUsesOnlyKeysTheAppReadsWithSecretsFromTheEnvironment() {
-        io.eventpipelines.testing.TestCertificates.Store truststore =
-                new io.eventpipelines.testing.TestCertificates(dir.resolve("tls"), "example-pass").truststore();
+        TestCertificates.Store truststore = new TestCertificates(dir.resolve("tls"), "example-pass").truststore();
         AppConfig config = AppConfig.load(
                 Path.of("config", "secure.properties.example"),
                 Map.of(
@@ -493,7 +491,7 @@ class AppConfigTest {
         Files.writeString(file, "bootstrap.servers=b:9092\nschema.registry.url=http://r:8081\ninstance.id=from-file\n");
         // As a StatefulSet passes the pod's name.
         AppConfig config = AppConfig.load(file, Map.of("EVENT_PIPELINES_INSTANCE_ID", "event-pipelines-0"));
-        assertEquals(java.util.Optional.of("event-pipelines-0"), config.instanceId());
+        assertEquals(Optional.of("event-pipelines-0"), config.instanceId());
         assertEquals(List.of(), config.unknownKeys());
         for (Pipeline pipeline : Pipeline.values()) {
             Properties props = config.streamsProperties(pipeline);
@@ -533,7 +531,7 @@ class AppConfigTest {
         assertTrue(problem(minimalWith("instance.id", "")).startsWith("instance.id: '' is not an instance name"));
         assertTrue(problem(minimalWith("instance.id", "x".repeat(201))).startsWith("instance.id: "));
         assertEquals(
-                java.util.Optional.of("x".repeat(200)),
+                Optional.of("x".repeat(200)),
                 AppConfig.of(minimalWith("instance.id", "x".repeat(200))).instanceId());
         for (String key : List.of(
                 "group.instance.id",

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eventpipelines.avro.SchemaRegistryException;
 import io.eventpipelines.avro.SchemaRegistryUnavailableException;
 import io.eventpipelines.logs.LogEvent;
@@ -18,11 +19,13 @@ import io.eventpipelines.temperature.TemperatureReading;
 import io.eventpipelines.testing.FakeRegistryServer;
 import io.eventpipelines.testing.FakeRegistryServer.Response;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
@@ -250,9 +253,9 @@ class DeadLetterQueueTest {
      */
     private static FakeRegistryServer registryRefusing(String refusedSubject, Response refusal) throws IOException {
         FakeRegistryServer registry = new FakeRegistryServer();
-        Map<String, Integer> ids = new java.util.concurrent.ConcurrentHashMap<>();
-        Map<Integer, String> schemas = new java.util.concurrent.ConcurrentHashMap<>();
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        Map<String, Integer> ids = new ConcurrentHashMap<>();
+        Map<Integer, String> schemas = new ConcurrentHashMap<>();
+        ObjectMapper json = new ObjectMapper();
         registry.respondWith(request -> {
             try {
                 if (request.method().equals("POST") && request.rawPath().endsWith("/versions")) {
@@ -275,7 +278,7 @@ class DeadLetterQueueTest {
                 }
                 return Response.error(404, 404, "HTTP 404 Not Found");
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         });
         return registry;

@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
 
 /**
  * docker/ cannot be run here (no Docker engine), so it is checked against the app instead: the compose file
@@ -37,7 +38,7 @@ class DockerFilesTest {
     /** SnakeYAML, not Jackson: the compose file shares settings through YAML merge keys, which only it resolves. */
     private static JsonNode compose() throws IOException {
         try (var reader = Files.newBufferedReader(COMPOSE)) {
-            Object tree = new org.yaml.snakeyaml.Yaml().load(reader);
+            Object tree = new Yaml().load(reader);
             return JSON.valueToTree(tree);
         }
     }

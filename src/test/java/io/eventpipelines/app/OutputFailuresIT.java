@@ -8,6 +8,9 @@ import io.eventpipelines.app.cli.ExitCodes;
 import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.avro.SchemaRegistryClient;
 import io.eventpipelines.avro.SchemaRegistryClients;
+import io.eventpipelines.logs.LogEvent;
+import io.eventpipelines.logs.LogLevel;
+import io.eventpipelines.logs.LogRoutingTopology;
 import io.eventpipelines.orders.InventoryTopology;
 import io.eventpipelines.temperature.TemperatureReading;
 import io.eventpipelines.temperature.TemperatureTopology;
@@ -21,21 +24,26 @@ import io.eventpipelines.testing.RegistryDecoder;
 import io.eventpipelines.testing.TopicReader;
 import io.eventpipelines.testing.Transactions;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.apache.avro.Schema;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -76,12 +84,11 @@ class OutputFailuresIT {
                                 Pipeline.INVENTORY.deadLetterTopic()));
         STACK.kafka().createTopics(1, List.of(TemperatureTopology.THRESHOLDS_TOPIC));
         // logs-info refuses records over 1 KiB, for the test of an output the broker refuses.
-        String infoTopic = io.eventpipelines.logs.LogRoutingTopology.Route.INFO.topic();
-        List<org.apache.kafka.clients.admin.NewTopic> topics = new java.util.ArrayList<>();
-        topics.add(new org.apache.kafka.clients.admin.NewTopic(
-                io.eventpipelines.logs.LogRoutingTopology.APP_LOGS_TOPIC, 1, (short) 1));
+        String infoTopic = LogRoutingTopology.Route.INFO.topic();
+        List<NewTopic> topics = new ArrayList<>();
+        topics.add(new NewTopic(LogRoutingTopology.APP_LOGS_TOPIC, 1, (short) 1));
         for (String topic : Pipeline.LOGS.outputTopics()) {
-            var newTopic = new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1);
+            var newTopic = new NewTopic(topic, 1, (short) 1);
             topics.add(topic.equals(infoTopic) ? newTopic.configs(Map.of("max.message.bytes", "1024")) : newTopic);
         }
         try (Admin admin = STACK.kafka().admin()) {
@@ -179,7 +186,7 @@ class OutputFailuresIT {
                                 "{\"type\":\"record\",\"name\":\"InventoryUpdate\","
                                         + "\"namespace\":\"io.eventpipelines.orders\",\"fields\":[{\"name\":\"sku\",\"type\":\"string\"}]}"));
         var properties = STACK.dir().resolve("inventory.properties");
-        java.nio.file.Files.writeString(
+        Files.writeString(
                 properties,
                 String.join(
                         "\n",
@@ -269,21 +276,20 @@ class OutputFailuresIT {
                     "pipelines", "logs")));
             Map<String, Object> props = new HashMap<>();
             props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.kafka().bootstrapServers());
-            Serializer<io.eventpipelines.logs.LogEvent> serializer = new AvroSerdes(
+            Serializer<LogEvent> serializer = new AvroSerdes(
                             Map.of("schema.registry.url", STACK.registry().url()))
-                    .value(io.eventpipelines.logs.LogEvent.class)
+                    .value(LogEvent.class)
                     .serializer();
             try (KafkaProducer<String, byte[]> producer =
                     new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
                 runner.start();
                 Poll.until(TIMEOUT, "logs RUNNING", runner::isReady);
-                java.util.function.Consumer<String> log = message -> producer.send(new ProducerRecord<>(
-                        io.eventpipelines.logs.LogRoutingTopology.APP_LOGS_TOPIC,
+                Consumer<String> log = message -> producer.send(new ProducerRecord<>(
+                        LogRoutingTopology.APP_LOGS_TOPIC,
                         "svc",
                         serializer.serialize(
-                                io.eventpipelines.logs.LogRoutingTopology.APP_LOGS_TOPIC,
-                                new io.eventpipelines.logs.LogEvent(
-                                        Instant.now(), io.eventpipelines.logs.LogLevel.INFO, "svc", message, null))));
+                                LogRoutingTopology.APP_LOGS_TOPIC,
+                                new LogEvent(Instant.now(), LogLevel.INFO, "svc", message, null))));
                 log.accept("x".repeat(4000));
                 producer.flush();
                 // Good records keep coming after the refused one, as in production.
@@ -315,7 +321,7 @@ class OutputFailuresIT {
      */
     @Test
     void closingKeepsToTheShutdownTimeoutWhileTheRegistryHangs() throws Exception {
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
         AtomicInteger hung = new AtomicInteger();
         try (FakeRegistryServer registry = new FakeRegistryServer()) {
             registry.respondWith(request -> {
@@ -348,7 +354,7 @@ class OutputFailuresIT {
                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.kafka().bootstrapServers());
                 AvroSerdes apicurio = new AvroSerdes(
                         Map.of("schema.registry.url", STACK.registry().url()));
-                String logs = io.eventpipelines.logs.LogRoutingTopology.APP_LOGS_TOPIC;
+                String logs = LogRoutingTopology.APP_LOGS_TOPIC;
                 try (KafkaProducer<String, byte[]> producer =
                         new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
                     producer.send(new ProducerRecord<>(
@@ -362,13 +368,13 @@ class OutputFailuresIT {
                     producer.send(new ProducerRecord<>(
                             logs,
                             "svc",
-                            apicurio.value(io.eventpipelines.logs.LogEvent.class)
+                            apicurio.value(LogEvent.class)
                                     .serializer()
                                     .serialize(
                                             logs,
-                                            new io.eventpipelines.logs.LogEvent(
+                                            new LogEvent(
                                                     Instant.now(),
-                                                    io.eventpipelines.logs.LogLevel.DEBUG,
+                                                    LogLevel.DEBUG,
                                                     "svc",
                                                     "while the registry hangs",
                                                     null))));
@@ -397,7 +403,7 @@ class OutputFailuresIT {
     void aRegistryUrlAtApicuriosRootStopsTheStartWithExitThree() throws Exception {
         String root = STACK.registry().url().replace("/apis/ccompat/v7", "");
         var properties = STACK.dir().resolve("root.properties");
-        java.nio.file.Files.writeString(
+        Files.writeString(
                 properties,
                 String.join(
                         "\n",

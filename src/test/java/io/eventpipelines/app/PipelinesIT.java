@@ -11,6 +11,7 @@ import io.eventpipelines.avro.SchemaRegistryClient;
 import io.eventpipelines.avro.SchemaRegistryException;
 import io.eventpipelines.logs.LogEvent;
 import io.eventpipelines.logs.LogLevel;
+import io.eventpipelines.orders.InventoryTopology;
 import io.eventpipelines.orders.Order;
 import io.eventpipelines.orders.Restock;
 import io.eventpipelines.temperature.SensorThreshold;
@@ -41,8 +42,10 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -69,10 +72,10 @@ class PipelinesIT {
     @BeforeAll
     static void start() throws Exception {
         Set<String> topics = new TreeSet<>(TopicAdmin.topicsOf(List.of(Pipeline.values())));
-        topics.remove(io.eventpipelines.orders.InventoryTopology.RESTOCKS_TOPIC);
+        topics.remove(InventoryTopology.RESTOCKS_TOPIC);
         STACK.kafka().createTopics(2, topics);
         // A different partition count on purpose: restocks and orders must still meet on one store partition.
-        STACK.kafka().createTopics(3, List.of(io.eventpipelines.orders.InventoryTopology.RESTOCKS_TOPIC));
+        STACK.kafka().createTopics(3, List.of(InventoryTopology.RESTOCKS_TOPIC));
         config = AppConfig.of(Map.of(
                 "bootstrap.servers",
                 STACK.kafka().bootstrapServers(),
@@ -95,7 +98,7 @@ class PipelinesIT {
                         STACK.kafka().bootstrapServers(),
                         ProducerConfig.ACKS_CONFIG,
                         "all"),
-                new org.apache.kafka.common.serialization.StringSerializer(),
+                new StringSerializer(),
                 new ByteArraySerializer());
         serdes = new AvroSerdes(config.serdeConfig());
         decoder = new RegistryDecoder(STACK.registry().url());
@@ -359,8 +362,8 @@ class PipelinesIT {
         assertFalse(SchemaAdmin.check(client, Map.of(subject, incompatible))
                 .get(subject)
                 .compatible());
-        SchemaRegistryException rejected = org.junit.jupiter.api.Assertions.assertThrows(
-                SchemaRegistryException.class, () -> client.register(subject, incompatible));
+        SchemaRegistryException rejected =
+                Assertions.assertThrows(SchemaRegistryException.class, () -> client.register(subject, incompatible));
         assertEquals(409, rejected.errorCode());
         assertTrue(rejected.getMessage().contains(subject), rejected.getMessage());
 

@@ -25,6 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -258,7 +259,7 @@ class RepeatedFailoverIT {
         }
     }
 
-    private static String updateIdentity(org.apache.avro.generic.GenericRecord update) {
+    private static String updateIdentity(GenericRecord update) {
         Object orderId = update.get("orderId");
         return orderId != null
                 ? "order " + orderId

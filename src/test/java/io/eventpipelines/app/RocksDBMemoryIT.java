@@ -106,7 +106,9 @@ class RocksDBMemoryIT {
                     continue;
                 }
                 String store = name.tags().entrySet().stream()
-                        .filter(tag -> tag.getKey().endsWith("-state-id"))
+                        // The pipelines' KafkaStreams tag stores "store" (StoreTaggedKafkaStreams), Kafka "*-state-id".
+                        .filter(tag ->
+                                tag.getKey().equals("store") || tag.getKey().endsWith("-state-id"))
                         .map(Map.Entry::getValue)
                         .findFirst()
                         .orElse("?");

@@ -11,6 +11,7 @@ import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.temperature.TemperatureReading;
 import io.eventpipelines.testing.ApicurioRegistry;
 import io.eventpipelines.testing.AppProcess;
+import io.eventpipelines.testing.Poll;
 import io.eventpipelines.testing.RegistryDecoder;
 import io.eventpipelines.testing.SecureKafka;
 import io.eventpipelines.testing.TestCertificates;
@@ -26,6 +27,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -223,10 +225,7 @@ class SecurityIT {
                 "ssl.truststore.password",
                 "schema.registry.ssl.truststore.password",
                 "basic.auth.user.info")) {
-            env.put(
-                    AppConfig.ENV_PREFIX
-                            + secret.toUpperCase(java.util.Locale.ROOT).replace('.', '_'),
-                    settings.remove(secret));
+            env.put(AppConfig.ENV_PREFIX + secret.toUpperCase(Locale.ROOT).replace('.', '_'), settings.remove(secret));
         }
         Path config = properties("sec-ok", settings);
         assertFalse(SECRETS.stream().anyMatch(secret -> readQuietly(config).contains(secret)), "no secret in the file");
@@ -382,7 +381,7 @@ class SecurityIT {
                 "app:" + REGISTRY_PASSWORD);
         try (TopicReader reader = new TopicReader(kafka.superUserClient(), "temperature-alerts")) {
             List<String> alerts = new ArrayList<>();
-            io.eventpipelines.testing.Poll.until(TIMEOUT, count + " alerts for " + prefix, () -> {
+            Poll.until(TIMEOUT, count + " alerts for " + prefix, () -> {
                 alerts.clear();
                 for (ConsumerRecord<byte[], byte[]> record : reader.poll()) {
                     String key = new String(record.key(), StandardCharsets.UTF_8);

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.eventpipelines.temperature.TemperatureReading;
 import io.eventpipelines.testing.FakeRegistryServer;
 import io.eventpipelines.testing.FakeRegistryServer.Response;
+import io.eventpipelines.testing.Poll;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -236,7 +237,7 @@ class RegistryAnswersTest {
             loaderThread.set(Thread.currentThread());
             client.getSchemaById(1);
         }));
-        io.eventpipelines.testing.Poll.until(
+        Poll.until(
                 Duration.ofSeconds(5),
                 "the first call to be in flight",
                 () -> loaderThread.get() != null && loaderThread.get().getState() != Thread.State.RUNNABLE);
@@ -244,7 +245,7 @@ class RegistryAnswersTest {
             waiterThread.set(Thread.currentThread());
             client.getSchemaById(1);
         }));
-        io.eventpipelines.testing.Poll.until(
+        Poll.until(
                 Duration.ofSeconds(5),
                 "the second call to wait for the first",
                 () -> waiterThread.get() != null && waiterThread.get().getState() != Thread.State.RUNNABLE);
@@ -258,8 +259,7 @@ class RegistryAnswersTest {
         assertInstanceOf(SchemaRegistryUnavailableException.class, loaderFailure);
 
         Future<Throwable> third = threads.submit(() -> failureOf(() -> client.getSchemaById(2)));
-        io.eventpipelines.testing.Poll.until(
-                Duration.ofSeconds(5), "a third call to be in flight", () -> hungConnections.get() >= 2);
+        Poll.until(Duration.ofSeconds(5), "a third call to be in flight", () -> hungConnections.get() >= 2);
         client.close();
         assertInstanceOf(
                 SchemaRegistryUnavailableException.class,

@@ -28,6 +28,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serde;
 import org.junit.jupiter.api.AfterEach;
@@ -173,8 +174,7 @@ class SpecificAvroSerdeTest {
 
     @Test
     void avroSerdesRejectsMissingUrl() {
-        org.apache.kafka.common.config.ConfigException e =
-                assertThrows(org.apache.kafka.common.config.ConfigException.class, () -> new AvroSerdes(Map.of()));
+        ConfigException e = assertThrows(ConfigException.class, () -> new AvroSerdes(Map.of()));
         assertTrue(e.getMessage().contains(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG), e.getMessage());
     }
 

@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
@@ -98,8 +100,8 @@ final class TestRecords {
     }
 
     /** A registry client's settings for {@code url}, with fast retries so that failure paths take milliseconds. */
-    static java.util.Map<String, Object> registryConfig(String url, Object... keyValues) {
-        java.util.Map<String, Object> config = new java.util.HashMap<>();
+    static Map<String, Object> registryConfig(String url, Object... keyValues) {
+        Map<String, Object> config = new HashMap<>();
         config.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, url);
         config.put(AvroSerdeConfig.MAX_RETRIES_CONFIG, 2);
         config.put(AvroSerdeConfig.RETRIES_WAIT_MS_CONFIG, 1);

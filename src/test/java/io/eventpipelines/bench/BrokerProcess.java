@@ -3,6 +3,7 @@ package io.eventpipelines.bench;
 import io.eventpipelines.testing.EmbeddedKafka;
 import io.eventpipelines.testing.ShutdownHooks;
 import io.eventpipelines.testing.TestFiles;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -66,10 +67,10 @@ final class BrokerProcess implements AutoCloseable {
         Files.createDirectories(dir.resolve("tmp"));
         Path bootstrapFile = dir.resolve("bootstrap");
         Path log = dir.resolve("broker.log");
-        String classpath = Stream.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+        String classpath = Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
                 .filter(entry -> !entry.isEmpty())
                 .map(entry -> Path.of(entry).toAbsolutePath().toString())
-                .collect(Collectors.joining(java.io.File.pathSeparator));
+                .collect(Collectors.joining(File.pathSeparator));
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JVM_OPTIONS);

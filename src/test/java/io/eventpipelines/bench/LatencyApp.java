@@ -7,11 +7,15 @@ import io.eventpipelines.testing.Poll;
 import io.eventpipelines.testing.ShutdownHooks;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.io.Writer;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -190,10 +194,10 @@ final class LatencyApp {
     /** Starts a child in {@code mode} on {@code properties}, logging to {@code log}; returns once it is RUNNING. */
     static Handle start(String mode, List<String> jvmOptions, Path properties, Path log, Duration timeout)
             throws IOException, InterruptedException {
-        String classpath = Stream.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+        String classpath = Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
                 .filter(entry -> !entry.isEmpty())
                 .map(entry -> Path.of(entry).toAbsolutePath().toString())
-                .collect(Collectors.joining(java.io.File.pathSeparator));
+                .collect(Collectors.joining(File.pathSeparator));
         Path tmp = Files.createDirectories(log.resolveSibling(mode + "-tmp"));
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -289,9 +293,9 @@ final class LatencyApp {
 
     /** {@code \t<cpu nanos>=<name>} for each live Java thread. */
     private static String threadCpu() {
-        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         StringBuilder out = new StringBuilder();
-        for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+        for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
             long cpu = info == null ? -1 : threads.getThreadCpuTime(info.getThreadId());
             if (cpu > 0) {
                 out.append('\t')

@@ -45,7 +45,9 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
+import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -296,7 +298,7 @@ public final class LatencyBenchmark {
      * number schemas in registration order, so both get the same ids.
      */
     static void registerSchemas(AppConfig config) {
-        Map<String, org.apache.avro.Schema> subjects = new TreeMap<>();
+        Map<String, Schema> subjects = new TreeMap<>();
         for (Pipeline pipeline : Pipeline.values()) {
             List.of(pipeline.inputs(), pipeline.outputs(), pipeline.internalTopics(config.applicationIdPrefix()))
                     .forEach(topics -> topics.forEach((topic, type) ->
@@ -551,7 +553,7 @@ public final class LatencyBenchmark {
         };
     }
 
-    private <T extends org.apache.avro.specific.SpecificRecord> ToLongFunction<byte[]> millis(
+    private <T extends SpecificRecord> ToLongFunction<byte[]> millis(
             Class<T> type, String topic, Function<T, Instant> timestamp) {
         Deserializer<T> deserializer = serdes.value(type).deserializer();
         return value -> timestamp.apply(deserializer.deserialize(topic, value)).toEpochMilli();

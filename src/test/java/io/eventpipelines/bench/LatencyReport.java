@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The latency benchmark's tables, from the result lines of one fork or of several ({@link LatencyBenchmark} writes
@@ -354,7 +355,7 @@ final class LatencyReport {
         return Long.parseLong(cpuNanos) / 1e9 / Double.parseDouble(wallSeconds);
     }
 
-    private static double median(List<Row> rows, java.util.function.ToDoubleFunction<Row> value) {
+    private static double median(List<Row> rows, ToDoubleFunction<Row> value) {
         return EndToEndBenchmark.median(rows.stream().map(value::applyAsDouble).toList());
     }
 

@@ -15,6 +15,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
@@ -128,6 +129,6 @@ final class OutputWatcher implements Runnable {
     }
 
     Throwable failure() {
-        return failure.get() instanceof org.apache.kafka.common.errors.WakeupException ? null : failure.get();
+        return failure.get() instanceof WakeupException ? null : failure.get();
     }
 }

@@ -19,6 +19,7 @@ import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificDatumWriter;
+import org.openjdk.jmh.Main;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -130,6 +131,6 @@ public class SerdeBenchmark {
         if (!hasPattern) {
             jmhArgs.add(0, SerdeBenchmark.class.getSimpleName());
         }
-        org.openjdk.jmh.Main.main(jmhArgs.toArray(String[]::new));
+        Main.main(jmhArgs.toArray(String[]::new));
     }
 }

@@ -1,8 +1,11 @@
 package io.eventpipelines.testing;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import kafka.server.BrokerServer;
@@ -56,7 +59,7 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** What one node needs instead of a production cluster's replication, shared with {@link SecureKafka}. */
     static Map<String, String> singleNodeConfig() {
-        Map<String, String> config = new java.util.LinkedHashMap<>();
+        Map<String, String> config = new LinkedHashMap<>();
         config.put("offsets.topic.replication.factor", "1");
         config.put("offsets.topic.num.partitions", "3");
         config.put("transaction.state.log.replication.factor", "1");
@@ -92,12 +95,12 @@ public final class EmbeddedKafka implements AutoCloseable {
                     .get(60, TimeUnit.SECONDS);
             // Creation is acknowledged by the controller; the broker's metadata may lag behind it briefly.
             Poll.until(
-                    java.time.Duration.ofSeconds(30),
+                    Duration.ofSeconds(30),
                     "topics visible " + topics,
                     () -> listTopics(admin).containsAll(topics));
             // A producer that starts before every partition has a leader can get stuck until its delivery
             // timeout (an idempotent batch fails, a later one succeeds): wait for the leaders too.
-            Poll.until(java.time.Duration.ofSeconds(30), "leaders for " + topics, () -> allLed(admin, topics));
+            Poll.until(Duration.ofSeconds(30), "leaders for " + topics, () -> allLed(admin, topics));
         }
     }
 
@@ -111,11 +114,11 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    private static java.util.Set<String> listTopics(Admin admin) {
+    private static Set<String> listTopics(Admin admin) {
         try {
             return admin.listTopics().names().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
-            return java.util.Set.of();
+            return Set.of();
         }
     }
 

@@ -2,10 +2,17 @@ package io.eventpipelines.testing;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
@@ -15,6 +22,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 
 /**
  * A real HTTP server on 127.0.0.1 that answers like Confluent's Schema Registry with canned
@@ -49,18 +58,16 @@ public final class FakeRegistryServer implements AutoCloseable {
     }
 
     /** Over HTTPS with {@code tls}; {@code requireClientCertificate} asks for mutual TLS. */
-    public FakeRegistryServer(javax.net.ssl.SSLContext tls, boolean requireClientCertificate) throws IOException {
+    public FakeRegistryServer(SSLContext tls, boolean requireClientCertificate) throws IOException {
         this(httpsServer(tls, requireClientCertificate));
     }
 
-    private static HttpServer httpsServer(javax.net.ssl.SSLContext tls, boolean requireClientCertificate)
-            throws IOException {
-        com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls) {
+    private static HttpServer httpsServer(SSLContext tls, boolean requireClientCertificate) throws IOException {
+        HttpsServer https = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        https.setHttpsConfigurator(new HttpsConfigurator(tls) {
             @Override
-            public void configure(com.sun.net.httpserver.HttpsParameters params) {
-                javax.net.ssl.SSLParameters parameters = tls.getDefaultSSLParameters();
+            public void configure(HttpsParameters params) {
+                SSLParameters parameters = tls.getDefaultSSLParameters();
                 parameters.setNeedClientAuth(requireClientCertificate);
                 params.setSSLParameters(parameters);
             }
@@ -83,7 +90,7 @@ public final class FakeRegistryServer implements AutoCloseable {
     }
 
     public String url() {
-        return (server instanceof com.sun.net.httpserver.HttpsServer ? "https" : "http") + "://127.0.0.1:"
+        return (server instanceof HttpsServer ? "https" : "http") + "://127.0.0.1:"
                 + server.getAddress().getPort();
     }
 
@@ -92,23 +99,21 @@ public final class FakeRegistryServer implements AutoCloseable {
      * string dropped), body, content type and authorization: a proxy that tests can make fail on chosen requests.
      */
     public static Function<Request, Response> forwardingTo(String baseUrl) {
-        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        HttpClient http = HttpClient.newHttpClient();
         return request -> {
-            java.net.http.HttpRequest.Builder forward = java.net.http.HttpRequest.newBuilder(
-                            java.net.URI.create(baseUrl + request.rawPath()))
+            HttpRequest.Builder forward = HttpRequest.newBuilder(URI.create(baseUrl + request.rawPath()))
                     .method(
                             request.method(),
                             request.body().isEmpty()
-                                    ? java.net.http.HttpRequest.BodyPublishers.noBody()
-                                    : java.net.http.HttpRequest.BodyPublishers.ofString(request.body()));
+                                    ? HttpRequest.BodyPublishers.noBody()
+                                    : HttpRequest.BodyPublishers.ofString(request.body()));
             for (String header : List.of("content-type", "accept", "authorization")) {
                 if (request.header(header) != null) {
                     forward.header(header, request.header(header));
                 }
             }
             try {
-                java.net.http.HttpResponse<String> response =
-                        http.send(forward.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> response = http.send(forward.build(), HttpResponse.BodyHandlers.ofString());
                 return new Response(response.statusCode(), response.body());
             } catch (IOException e) {
                 return Response.error(502, 50201, "proxy could not reach " + baseUrl + ": " + e);

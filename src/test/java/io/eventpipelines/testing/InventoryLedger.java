@@ -1,11 +1,13 @@
 package io.eventpipelines.testing;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.avro.generic.GenericRecord;
@@ -130,7 +132,7 @@ public final class InventoryLedger {
                 }
                 if (!u.status().equals(expectedStatus)
                         || u.stockAfter() != expected
-                        || !java.util.Objects.equals(u.reason(), expectedReason)) {
+                        || !Objects.equals(u.reason(), expectedReason)) {
                     problems.add(product + " at offset " + u.offset() + ": " + u.identity() + " qty " + u.quantity()
                             + " with stock " + stock + " -> " + u.status() + "/" + u.reason() + " stockAfter "
                             + u.stockAfter() + ", expected " + expectedStatus + "/" + expectedReason + " stockAfter "
@@ -146,7 +148,7 @@ public final class InventoryLedger {
     }
 
     /** The identities that did not get exactly one update: missing ones (0), duplicated, or never sent. */
-    public static Map<String, Long> notExactlyOnce(Map<String, Long> counts, java.util.Collection<String> expected) {
+    public static Map<String, Long> notExactlyOnce(Map<String, Long> counts, Collection<String> expected) {
         Map<String, Long> wrong = new TreeMap<>();
         for (String id : expected) {
             long n = counts.getOrDefault(id, 0L);

@@ -8,6 +8,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
@@ -38,9 +40,7 @@ public final class RegistryDecoder {
         this.http = http;
         this.authorization = userInfo == null
                 ? null
-                : "Basic "
-                        + java.util.Base64.getEncoder()
-                                .encodeToString(userInfo.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                : "Basic " + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
     }
 
     public GenericRecord decode(byte[] wire) {

@@ -3,6 +3,7 @@ package io.eventpipelines.app.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eventpipelines.orders.InventoryTopology;
+import io.eventpipelines.streams.PipelineTopics;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -192,7 +193,7 @@ final class InventoryQueries {
      * repartition topic, the store's only source.
      */
     private List<Integer> localStorePartitions() {
-        String repartitionTopic = "-" + InventoryTopology.COMMANDS_BY_PRODUCT + "-repartition";
+        String repartitionTopic = "-" + PipelineTopics.repartition(InventoryTopology.COMMANDS_BY_PRODUCT);
         List<Integer> partitions = new ArrayList<>();
         for (ThreadMetadata thread : streams.metadataForLocalThreads()) {
             for (TaskMetadata task : thread.activeTasks()) {

@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -207,7 +208,7 @@ class CommandsIT {
                         .exitCode());
         List<ConsumerRecord<byte[], byte[]>> records = TopicReader.read(
                 STACK.kafka().bootstrapServers(), "temperature-readings", earlier.size() + 40, TIMEOUT);
-        List<String> all = new java.util.ArrayList<>();
+        List<String> all = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : records) {
             GenericRecord reading = decoder.decode(record.value());
             all.add(new String(record.key()) + " " + reading.get("sensorId") + " " + reading.get("celsius"));

@@ -35,6 +35,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -417,7 +420,7 @@ class HttpEndpointIT {
     void aPeerThatDoesNotAnswerDelaysNeitherHealthNorMetrics() throws Exception {
         try (ServerSocket silent = new ServerSocket(0)) {
             // A peer that accepts connections and never answers: each query forwarded to it waits for the timeout.
-            List<Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<Socket> held = new CopyOnWriteArrayList<>();
             Thread acceptor = new Thread(
                     () -> {
                         while (!silent.isClosed()) {
@@ -445,7 +448,7 @@ class HttpEndpointIT {
                                     .anyMatch(instance -> instance.hostInfo().port() == silent.getLocalPort()
                                             && instance.stateStoreNames().contains(InventoryTopology.STOCK_STORE)));
 
-            List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> pages = new ArrayList<>();
+            List<CompletableFuture<HttpResponse<String>>> pages = new ArrayList<>();
             for (int i = 0; i < 12; i++) {
                 pages.add(HTTP.sendAsync(
                         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + asked.httpPort() + "/inventory"))
@@ -465,8 +468,8 @@ class HttpEndpointIT {
                 // The Docker health check gives /health/live 3 s.
                 assertTrue(millis < 2_000, path + " took " + millis + " ms while queries waited for a peer");
             }
-            for (java.util.concurrent.CompletableFuture<HttpResponse<String>> page : pages) {
-                HttpResponse<String> response = page.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            for (CompletableFuture<HttpResponse<String>> page : pages) {
+                HttpResponse<String> response = page.get(60, TimeUnit.SECONDS);
                 assertEquals(503, response.statusCode(), response.body());
                 assertEquals("1", response.headers().firstValue("Retry-After").orElse(null));
             }
