@@ -16,6 +16,7 @@ import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyDescription;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +36,7 @@ public final class PipelineRunner implements AutoCloseable {
             Collections.synchronizedMap(new EnumMap<>(Pipeline.class));
     private final CountDownLatch allStopped;
     private final Metrics metrics;
-    private final Map<String, String> descriptions = Collections.synchronizedMap(new LinkedHashMap<>());
+    private final Map<String, TopologyDescription> descriptions = Collections.synchronizedMap(new LinkedHashMap<>());
     private final AtomicReference<String> accessDenied = new AtomicReference<>();
     private final AtomicReference<String> schemaRefused = new AtomicReference<>();
     private AvroSerdes serdes;
@@ -61,7 +62,7 @@ public final class PipelineRunner implements AutoCloseable {
             Preflight.schemas(config, serdes.client());
             for (Pipeline pipeline : config.pipelines()) {
                 Topology topology = pipeline.buildTopology(config, serdes, metrics.registry());
-                descriptions.put(pipeline.id(), topology.describe().toString());
+                descriptions.put(pipeline.id(), topology.describe());
                 Properties properties = config.streamsProperties(pipeline);
                 properties.put(DeadLetterCounter.REGISTRY_CONFIG, metrics.registry());
                 KafkaStreams instance = new StoreTaggedKafkaStreams(topology, properties);
@@ -110,8 +111,13 @@ public final class PipelineRunner implements AutoCloseable {
     }
 
     /** Each pipeline's {@code Topology#describe()}, as started. */
-    public Map<String, String> describe() {
+    public Map<String, TopologyDescription> describe() {
         return Collections.unmodifiableMap(descriptions);
+    }
+
+    /** The {@code application.id} prefix: each pipeline's application id is it, a dash and the pipeline's id. */
+    public String applicationIdPrefix() {
+        return config.applicationIdPrefix();
     }
 
     public Metrics metrics() {

@@ -7,6 +7,7 @@ import io.eventpipelines.app.AppConfig;
 import io.eventpipelines.app.InvalidConfigException;
 import io.eventpipelines.app.Pipeline;
 import io.eventpipelines.app.PipelineRunner;
+import io.eventpipelines.app.TopologyFormat;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -162,7 +163,7 @@ public final class HttpEndpoint implements AutoCloseable {
         switch (path) {
             case "/health/live" -> health(exchange, runner.isLive());
             case "/health/ready" -> health(exchange, runner.isReady());
-            case "/topology" -> json(exchange, 200, runner.describe());
+            case "/topology" -> topology(exchange, query.get("format"));
             case "/metrics" -> text(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.get());
             case "/inventory" -> inventoryPage(exchange, query);
             default -> {
@@ -185,6 +186,33 @@ public final class HttpEndpoint implements AutoCloseable {
             return true;
         }
         throw new UriParts.BadRequest("local must be true or false");
+    }
+
+    /**
+     * Without {@code format}, each pipeline's {@code describe()} text in a JSON object (as before formats existed);
+     * {@code format=json} the structure, {@code mermaid} Markdown with a flowchart per pipeline, {@code text} Kafka's.
+     */
+    private void topology(HttpExchange exchange, String format) throws IOException {
+        if (format == null) {
+            Map<String, String> texts = new LinkedHashMap<>();
+            runner.describe().forEach((id, topology) -> texts.put(id, topology.toString()));
+            json(exchange, 200, texts);
+            return;
+        }
+        TopologyFormat as;
+        try {
+            as = TopologyFormat.parse(format);
+        } catch (IllegalArgumentException e) {
+            json(exchange, 400, fields("error", e.getMessage()));
+            return;
+        }
+        String body = as.render(runner.applicationIdPrefix(), runner.describe());
+        String type = switch (as) {
+            case JSON -> "application/json";
+            case MERMAID -> "text/markdown; charset=utf-8";
+            case TEXT -> "text/plain; charset=utf-8";
+        };
+        text(exchange, 200, type, body);
     }
 
     private void health(HttpExchange exchange, boolean healthy) throws IOException {

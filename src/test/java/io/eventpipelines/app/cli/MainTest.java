@@ -3,6 +3,8 @@ package io.eventpipelines.app.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eventpipelines.app.Pipeline;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -77,6 +79,22 @@ class MainTest {
         }
         assertTrue(text.contains("temperature-readings-source"), text);
         assertTrue(text.contains("inventory-commands-by-product-repartition"), text);
+    }
+
+    @Test
+    void describeWritesJsonOrMermaidOnRequestAndRefusesAnUnknownFormat() throws Exception {
+        assertEquals(0, run("describe", "--format", "json"));
+        JsonNode json = new ObjectMapper().readTree(out.toString());
+        for (Pipeline pipeline : Pipeline.values()) {
+            assertTrue(json.get(pipeline.id()).get("subtopologies").size() > 0, pipeline.id());
+        }
+        out.getBuffer().setLength(0);
+        assertEquals(0, run("describe", "--format", "mermaid"));
+        assertTrue(out.toString().startsWith("## Pipeline temperature"), out.toString());
+        assertEquals(Pipeline.values().length, out.toString().split("```mermaid\n", -1).length - 1);
+
+        assertEquals(2, run("describe", "--format", "xml"));
+        assertTrue(err.toString().contains("--format: format must be text, json or mermaid"), err.toString());
     }
 
     @Test

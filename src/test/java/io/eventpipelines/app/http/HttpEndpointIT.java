@@ -304,6 +304,15 @@ class HttpEndpointIT {
         assertEquals("RUNNING", ready.get("pipelines").get("inventory").asText());
         assertEquals(200, get(a, "/health/live").statusCode());
         assertTrue(json(get(a, "/topology")).get("inventory").asText().contains(InventoryTopology.STOCK_STORE));
+        JsonNode structure = json(get(a, "/topology?format=json"));
+        assertEquals(
+                "http-it-inventory",
+                structure.get("inventory").get("applicationId").asText());
+        HttpResponse<String> mermaid = get(a, "/topology?format=mermaid");
+        assertEquals(200, mermaid.statusCode());
+        assertTrue(mermaid.headers().firstValue("Content-Type").orElse("").startsWith("text/markdown"));
+        assertTrue(mermaid.body().contains("```mermaid\nflowchart TB\n"), mermaid.body());
+        assertEquals(400, get(a, "/topology?format=xml").statusCode());
 
         Poll.until(
                 TIMEOUT,
