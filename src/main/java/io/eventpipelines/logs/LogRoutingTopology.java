@@ -6,6 +6,7 @@ import io.eventpipelines.streams.Counted;
 import io.eventpipelines.streams.EmitFinal;
 import io.eventpipelines.streams.EventTime;
 import io.eventpipelines.streams.PipelineTopics;
+import io.eventpipelines.streams.TraceContext;
 import io.eventpipelines.streams.Validation;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -164,6 +165,8 @@ public final class LogRoutingTopology {
                 .map(
                         (window, count) -> KeyValue.pair(window.key(), toErrorRate(window, count)),
                         Named.as("to-error-rate"))
+                // Emitted when a later error closes the window: its trace is not this result's cause.
+                .processValues(TraceContext.dropped(), Named.as("error-rate-without-trace"))
                 .to(
                         ERROR_RATES_TOPIC,
                         Produced.with(Serdes.String(), serdes.value(ServiceErrorRate.class))

@@ -5,6 +5,7 @@ import io.eventpipelines.streams.Counted;
 import io.eventpipelines.streams.EmitFinal;
 import io.eventpipelines.streams.EventTime;
 import io.eventpipelines.streams.PipelineTopics;
+import io.eventpipelines.streams.TraceContext;
 import io.eventpipelines.streams.Validation;
 import io.eventpipelines.temperature.internal.TemperatureAggregate;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -154,6 +155,8 @@ public final class TemperatureTopology {
                 .map(
                         (window, aggregate) -> KeyValue.pair(window.key(), toStats(window, aggregate)),
                         Named.as("to-stats"))
+                // Emitted when a later reading closes the window: its trace is not this result's cause.
+                .processValues(TraceContext.dropped(), Named.as("stats-without-trace"))
                 .to(
                         STATS_TOPIC,
                         Produced.with(Serdes.String(), serdes.value(TemperatureStats.class))
