@@ -65,6 +65,8 @@ public final class AppConfig {
      * filter blocks, memtables): see {@link BoundedRocksDBMemory}.
      */
     public static final String ROCKSDB_MEMORY_CONFIG = "rocksdb.memory.bytes";
+    /** {@code text} (default) or {@code json}: how the console logs (see {@link LogFormat}). */
+    public static final String LOG_FORMAT_CONFIG = "log.format";
 
     public static final String DEFAULT_APPLICATION_ID = "event-pipelines";
     public static final long DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000L;
@@ -89,6 +91,7 @@ public final class AppConfig {
     private final Duration metricsRefreshInterval;
     private final Optional<String> instanceId;
     private final long rocksDbMemoryBytes;
+    private final LogFormat logFormat;
 
     private AppConfig(Map<String, String> values) {
         this.values = Collections.unmodifiableMap(new TreeMap<>(values));
@@ -109,6 +112,7 @@ public final class AppConfig {
         this.metricsRefreshInterval = Duration.ofMillis(parsePositiveLong(METRICS_REFRESH_CONFIG, 15_000L));
         this.instanceId = parseInstanceId();
         this.rocksDbMemoryBytes = parseRocksDbMemory();
+        this.logFormat = parseLogFormat();
         validateWithLibraries();
     }
 
@@ -212,6 +216,10 @@ public final class AppConfig {
     }
 
     /** The RocksDB budget every pipeline's persistent stores share. */
+    public LogFormat logFormat() {
+        return logFormat;
+    }
+
     public long rocksDbMemoryBytes() {
         return rocksDbMemoryBytes;
     }
@@ -324,6 +332,15 @@ public final class AppConfig {
             }
         }
         return Optional.of(raw);
+    }
+
+    private LogFormat parseLogFormat() {
+        String raw = values.getOrDefault(LOG_FORMAT_CONFIG, "text");
+        try {
+            return LogFormat.parse(raw);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigException(LOG_FORMAT_CONFIG, "'" + raw + "' is not text or json");
+        }
     }
 
     private long parseRocksDbMemory() {

@@ -33,6 +33,7 @@ final class ConfigKeys {
             AppConfig.METRICS_REFRESH_CONFIG,
             AppConfig.INSTANCE_ID_CONFIG,
             AppConfig.ROCKSDB_MEMORY_CONFIG,
+            AppConfig.LOG_FORMAT_CONFIG,
             TopicAdmin.PARTITIONS_CONFIG,
             TopicAdmin.REPLICATION_FACTOR_CONFIG,
             TopicAdmin.AUTO_CREATE_CONFIG);

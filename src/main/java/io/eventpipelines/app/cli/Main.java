@@ -1,5 +1,7 @@
 package io.eventpipelines.app.cli;
 
+import io.eventpipelines.app.AppConfig;
+import io.eventpipelines.app.LogFormat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -34,6 +36,11 @@ public final class Main implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        // From the first line on when set in the environment; a properties file's log.format applies once read.
+        String format = System.getenv(AppConfig.ENV_PREFIX + "LOG_FORMAT");
+        if (format != null && format.strip().equalsIgnoreCase("json")) {
+            LogFormat.JSON.apply();
+        }
         System.exit(commandLine().execute(args));
     }
 

@@ -31,6 +31,7 @@ final class RunCommand implements Callable<Integer> {
 
     static int run(Path configFile) throws InterruptedException {
         AppConfig config = AppConfig.load(configFile, System.getenv());
+        config.logFormat().apply();
         log.info(
                 "Starting pipelines {} with configuration (secrets hidden):\n{}",
                 config.pipelines(),

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eventpipelines.app.AppConfig;
 import io.eventpipelines.app.Pipeline;
 import io.eventpipelines.app.PipelineRunner;
@@ -25,6 +27,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
@@ -283,6 +287,40 @@ class CommandsIT {
                 .filter(line -> line.contains(" ERROR "))
                 .toList();
         assertEquals(List.of(), errors);
+    }
+
+    /** {@code EVENT_PIPELINES_LOG_FORMAT=json}: every console line is one JSON object, and secrets stay hidden. */
+    @Test
+    void jsonLogsAreOneObjectPerLineWithSecretsHidden() throws Exception {
+        String secret = "LogSecret4d2a";
+        Path config = properties(
+                "json-logs",
+                "pipelines=logs,notifications",
+                "topics.auto.create=true",
+                "basic.auth.credentials.source=USER_INFO",
+                "basic.auth.user.info=app:" + secret);
+        Path log = STACK.dir().resolve("json-logs.log");
+        try (AppProcess app = AppProcess.run(
+                config,
+                log,
+                Map.of("EVENT_PIPELINES_LOG_FORMAT", "json"),
+                Path.of("target", "classes", "logback.xml").toAbsolutePath())) {
+            app.await(TIMEOUT, "logs RUNNING", () -> app.output().contains("Pipeline logs: REBALANCING -> RUNNING"));
+            assertEquals(143, app.stop(60), app.tail());
+        }
+        ObjectMapper json = new ObjectMapper();
+        List<String> lines = Files.readAllLines(log);
+        Set<String> pipelines = new TreeSet<>();
+        for (String line : lines) {
+            JsonNode object = json.readTree(line);
+            assertTrue(object.isObject() && object.has("level") && object.has("formattedMessage"), line);
+            if (object.has("pipeline")) {
+                pipelines.add(object.get("pipeline").asText());
+            }
+            assertFalse(line.contains(secret), "a secret in: " + line);
+        }
+        assertTrue(lines.size() > 5, "lines logged: " + lines.size());
+        assertTrue(pipelines.contains("logs"), "lines attributed to a pipeline: " + pipelines);
     }
 
     private static int members(Admin admin, String group) throws Exception {
