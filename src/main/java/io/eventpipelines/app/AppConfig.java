@@ -65,6 +65,8 @@ public final class AppConfig {
      * filter blocks, memtables): see {@link BoundedRocksDBMemory}.
      */
     public static final String ROCKSDB_MEMORY_CONFIG = "rocksdb.memory.bytes";
+    /** How long a pipeline may be behind on its input without processing or committing anything (see Progress). */
+    public static final String HEALTH_STALL_TIMEOUT_CONFIG = "health.stall.timeout.ms";
     /** {@code text} (default) or {@code json}: how the console logs (see {@link LogFormat}). */
     public static final String LOG_FORMAT_CONFIG = "log.format";
 
@@ -92,6 +94,7 @@ public final class AppConfig {
     private final Optional<String> instanceId;
     private final long rocksDbMemoryBytes;
     private final LogFormat logFormat;
+    private final Duration healthStallTimeout;
 
     private AppConfig(Map<String, String> values) {
         this.values = Collections.unmodifiableMap(new TreeMap<>(values));
@@ -113,6 +116,7 @@ public final class AppConfig {
         this.instanceId = parseInstanceId();
         this.rocksDbMemoryBytes = parseRocksDbMemory();
         this.logFormat = parseLogFormat();
+        this.healthStallTimeout = Duration.ofMillis(parsePositiveLong(HEALTH_STALL_TIMEOUT_CONFIG, 60_000L));
         validateWithLibraries();
     }
 
@@ -216,6 +220,10 @@ public final class AppConfig {
     }
 
     /** The RocksDB budget every pipeline's persistent stores share. */
+    public Duration healthStallTimeout() {
+        return healthStallTimeout;
+    }
+
     public LogFormat logFormat() {
         return logFormat;
     }

@@ -34,6 +34,7 @@ final class ConfigKeys {
             AppConfig.INSTANCE_ID_CONFIG,
             AppConfig.ROCKSDB_MEMORY_CONFIG,
             AppConfig.LOG_FORMAT_CONFIG,
+            AppConfig.HEALTH_STALL_TIMEOUT_CONFIG,
             TopicAdmin.PARTITIONS_CONFIG,
             TopicAdmin.REPLICATION_FACTOR_CONFIG,
             TopicAdmin.AUTO_CREATE_CONFIG);

@@ -221,6 +221,9 @@ public final class HttpEndpoint implements AutoCloseable {
         Map<String, String> states = new LinkedHashMap<>();
         runner.states().forEach((pipeline, state) -> states.put(pipeline.id(), state.name()));
         body.put("pipelines", states);
+        if (!runner.stalled().isEmpty()) {
+            body.put("stalled", runner.stalled());
+        }
         json(exchange, healthy ? 200 : 503, body);
     }
 
