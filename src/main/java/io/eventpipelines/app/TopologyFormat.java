@@ -150,22 +150,20 @@ public enum TopologyFormat {
             }
             out.append("  end\n");
         }
-        for (String topic : topics) {
-            out.append("  ")
-                    .append(ids.of("t", topic))
-                    .append("([\"")
-                    .append(label(topic))
-                    .append("\"])\n");
-        }
-        for (String store : stores) {
-            out.append("  ")
-                    .append(ids.of("s", store))
-                    .append("[(\"")
-                    .append(label(store))
-                    .append("\")]\n");
-        }
+        topics.forEach(topic -> node(out, ids.of("t", topic), "([\"", topic, "\"])"));
+        stores.forEach(store -> node(out, ids.of("s", store), "[(\"", store, "\")]"));
         edges.forEach(edge -> out.append("  ").append(edge).append('\n'));
         return out.toString();
+    }
+
+    /** A node outside the subgraphs: its id, then its label inside {@code open} and {@code close} (its shape). */
+    private static void node(StringBuilder out, String id, String open, String name, String close) {
+        out.append("  ")
+                .append(id)
+                .append(open)
+                .append(label(name))
+                .append(close)
+                .append('\n');
     }
 
     /** Mermaid labels are quoted: a quote inside one is written as its entity. */
