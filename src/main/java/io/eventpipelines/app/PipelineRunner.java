@@ -45,6 +45,9 @@ public final class PipelineRunner implements AutoCloseable {
     private final AtomicReference<String> accessDenied = new AtomicReference<>();
     private final AtomicReference<String> schemaRefused = new AtomicReference<>();
     private AvroSerdes serdes;
+    /** How often the pipelines' progress is sampled: a stall is seen at most this much after its timeout. */
+    private static final long SAMPLE_SECONDS = 5;
+
     private final Progress progress;
     private volatile Map<String, Map<String, Long>> stalls = Map.of();
     private ScheduledExecutorService sampler;
@@ -95,7 +98,10 @@ public final class PipelineRunner implements AutoCloseable {
         }
     }
 
-    /** Looks for stalled pipelines every second, so that a stall is timed from when it began, not from a probe. */
+    /**
+     * Looks for stalled pipelines every few seconds, so that a stall is timed from when it began rather than from a
+     * probe. Each look costs four Admin requests per pipeline (topics, committed offsets, first and end offsets).
+     */
     private void startSampling() {
         progressAdmin = TopicAdmin.admin(config);
         for (Pipeline pipeline : streams.keySet()) {
@@ -142,8 +148,8 @@ public final class PipelineRunner implements AutoCloseable {
                         log.debug("Could not check the pipelines' progress", e);
                     }
                 },
-                1,
-                1,
+                SAMPLE_SECONDS,
+                SAMPLE_SECONDS,
                 TimeUnit.SECONDS);
     }
 
