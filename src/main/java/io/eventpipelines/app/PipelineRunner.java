@@ -49,6 +49,7 @@ public final class PipelineRunner implements AutoCloseable {
     private static final long SAMPLE_SECONDS = 5;
 
     private final Progress progress;
+    private final Map<Pipeline, PipelineStatus> statuses = new ConcurrentHashMap<>();
     private volatile Map<String, Map<String, Long>> stalls = Map.of();
     private ScheduledExecutorService sampler;
     private Admin progressAdmin;
@@ -81,7 +82,13 @@ public final class PipelineRunner implements AutoCloseable {
                 properties.put(DeadLetterCounter.REGISTRY_CONFIG, metrics.registry());
                 KafkaStreams instance = new StoreTaggedKafkaStreams(topology, properties);
                 instance.setUncaughtExceptionHandler(error -> onUncaught(pipeline, error));
-                instance.setStateListener((next, previous) -> onStateChange(pipeline, next, previous));
+                PipelineStatus status = new PipelineStatus();
+                statuses.put(pipeline, status);
+                instance.setGlobalStateRestoreListener(status);
+                instance.setStateListener((next, previous) -> {
+                    status.onStateChange(next);
+                    onStateChange(pipeline, next, previous);
+                });
                 metrics.bind(pipeline, instance);
                 streams.put(pipeline, instance);
                 instance.start();
@@ -159,6 +166,21 @@ public final class PipelineRunner implements AutoCloseable {
      */
     public Map<String, Map<String, Long>> stalled() {
         return stalls;
+    }
+
+    /**
+     * Per pipeline: its threads with their active and standby tasks, the stores restoring now and how far, and the
+     * milliseconds since its last rebalance ended.
+     */
+    public Map<String, Map<String, Object>> details() {
+        Map<String, Map<String, Object>> details = new LinkedHashMap<>();
+        streams.forEach((pipeline, instance) -> {
+            PipelineStatus status = statuses.get(pipeline);
+            if (status != null) {
+                details.put(pipeline.id(), status.describe(instance));
+            }
+        });
+        return details;
     }
 
     /** The state of each pipeline, in declaration order. */

@@ -224,6 +224,7 @@ public final class HttpEndpoint implements AutoCloseable {
         if (!runner.stalled().isEmpty()) {
             body.put("stalled", runner.stalled());
         }
+        body.put("details", runner.details());
         json(exchange, healthy ? 200 : 503, body);
     }
 

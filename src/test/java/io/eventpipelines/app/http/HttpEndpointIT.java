@@ -303,6 +303,14 @@ class HttpEndpointIT {
         assertEquals("UP", ready.get("status").asText());
         assertEquals("RUNNING", ready.get("pipelines").get("inventory").asText());
         assertEquals(200, get(a, "/health/live").statusCode());
+        // Two instances share inventory's tasks: each holds some, named on its threads; none restoring once RUNNING.
+        JsonNode inventory = ready.get("details").get("inventory");
+        JsonNode thread = inventory.get("threads").get(0);
+        assertTrue(thread.get("name").asText().contains("StreamThread"), thread.toString());
+        assertTrue(thread.get("activeTasks").size() > 0, thread.toString());
+        assertTrue(thread.get("standbyTasks").isArray(), thread.toString());
+        assertEquals(0, inventory.get("restoring").size(), inventory.toString());
+        assertTrue(inventory.get("sinceRebalanceMs").asLong() >= 0, inventory.toString());
         assertTrue(json(get(a, "/topology")).get("inventory").asText().contains(InventoryTopology.STOCK_STORE));
         JsonNode structure = json(get(a, "/topology?format=json"));
         assertEquals(
