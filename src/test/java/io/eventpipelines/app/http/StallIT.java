@@ -95,7 +95,10 @@ class StallIT {
                     "http.host",
                     "127.0.0.1",
                     AppConfig.HEALTH_STALL_TIMEOUT_CONFIG,
-                    String.valueOf(STALL_TIMEOUT.toMillis())));
+                    String.valueOf(STALL_TIMEOUT.toMillis()),
+                    // The stuck thread waits for the registry; closing ends that wait after half of this.
+                    AppConfig.SHUTDOWN_TIMEOUT_CONFIG,
+                    "4000"));
             try (PipelineRunner runner = new PipelineRunner(config);
                     AutoCloseable http = closing(runner, config)) {
                 Poll.until(Duration.ofSeconds(60), "the pipeline RUNNING", runner::isReady);
