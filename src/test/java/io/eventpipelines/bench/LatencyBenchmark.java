@@ -850,19 +850,23 @@ public final class LatencyBenchmark {
         }
     }
 
-    /** The app with no input: every pipeline RUNNING, after it caught up and settled for 5 s. */
+    private static final Duration IDLE_SETTLE = Duration.ofSeconds(5);
+
+    /** The app with no input: every pipeline RUNNING, after it caught up and settled for {@link #IDLE_SETTLE}. */
     private void measureIdle(LatencyApp.Handle app) throws InterruptedException {
         if (options.idleSeconds() == 0) {
             return;
         }
         long lagAtStart = awaitCaughtUp(app);
-        Thread.sleep(5_000);
+        // Timed windows, not waits for a condition: the app has caught up (above); the last commits, metric
+        // refreshes and JIT work of the load phase get a fixed settling time, then idle is measured for a fixed time.
+        sleepUntil(System.currentTimeMillis() + IDLE_SETTLE.toMillis());
         System.out.printf(Locale.ROOT, "%nidle: %d s, no input%n", options.idleSeconds());
         Map<String, Long> threads0 = app.threadCpuNanos();
         long app0 = app.cpuNanos();
         long broker0 = broker.cpuNanos();
         long wall0 = System.nanoTime();
-        Thread.sleep(TimeUnit.SECONDS.toMillis(options.idleSeconds()));
+        sleepUntil(System.currentTimeMillis() + TimeUnit.SECONDS.toMillis(options.idleSeconds()));
         long appCpu = app.cpuNanos() - app0;
         long brokerCpu = broker.cpuNanos() - broker0;
         double wall = (System.nanoTime() - wall0) / 1e9;
