@@ -170,6 +170,11 @@ public final class AppConfig {
         return pipelines;
     }
 
+    /** A pipeline's {@code application.id}: the prefix, a dash and the pipeline's id. Its consumer group too. */
+    public String applicationId(Pipeline pipeline) {
+        return applicationIdPrefix + "-" + pipeline.id();
+    }
+
     public String applicationIdPrefix() {
         return applicationIdPrefix;
     }

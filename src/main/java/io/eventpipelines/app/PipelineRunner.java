@@ -2,7 +2,6 @@ package io.eventpipelines.app;
 
 import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.avro.SchemaRegistryUnavailableException;
-import io.micrometer.core.instrument.Gauge;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -12,9 +11,6 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
@@ -45,15 +41,8 @@ public final class PipelineRunner implements AutoCloseable {
     private final AtomicReference<String> accessDenied = new AtomicReference<>();
     private final AtomicReference<String> schemaRefused = new AtomicReference<>();
     private AvroSerdes serdes;
-    /** How often the pipelines' progress is sampled: a stall is seen at most this much after its timeout. */
-    private static final long SAMPLE_SECONDS = 5;
-
-    private final Progress progress;
+    private volatile Progress progress;
     private final Map<Pipeline, PipelineStatus> statuses = new ConcurrentHashMap<>();
-    private volatile Map<String, Map<String, Long>> stalls = Map.of();
-    private ScheduledExecutorService sampler;
-    private Admin progressAdmin;
-    private final Map<Pipeline, Long> recordsBehind = new ConcurrentHashMap<>();
     private volatile boolean started;
     private volatile boolean closed;
 
@@ -61,7 +50,6 @@ public final class PipelineRunner implements AutoCloseable {
         this.config = config;
         this.allStopped = new CountDownLatch(config.pipelines().size());
         this.metrics = new Metrics(config.metricsRefreshInterval());
-        this.progress = new Progress(config.healthStallTimeout(), System::nanoTime);
     }
 
     /**
@@ -98,7 +86,7 @@ public final class PipelineRunner implements AutoCloseable {
                         properties.getProperty(StreamsConfig.APPLICATION_ID_CONFIG));
             }
             started = true;
-            startSampling();
+            progress = Progress.start(config, streams, metrics.registry());
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -106,66 +94,12 @@ public final class PipelineRunner implements AutoCloseable {
     }
 
     /**
-     * Looks for stalled pipelines every few seconds, so that a stall is timed from when it began rather than from a
-     * probe. Each look costs four Admin requests per pipeline (topics, committed offsets, first and end offsets).
-     */
-    private void startSampling() {
-        progressAdmin = TopicAdmin.admin(config);
-        for (Pipeline pipeline : streams.keySet()) {
-            Gauge.builder("eventpipelines.records.behind", recordsBehind, behind -> behind.getOrDefault(pipeline, 0L))
-                    .description("Records the pipeline is behind on its input: end offsets less its committed offsets")
-                    .tag("pipeline", pipeline.id())
-                    .strongReference(true)
-                    .register(metrics.registry());
-        }
-        sampler = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "health-progress");
-            thread.setDaemon(true);
-            return thread;
-        });
-        sampler.scheduleWithFixedDelay(
-                () -> {
-                    try {
-                        Map<String, Map<String, Long>> now = new LinkedHashMap<>();
-                        for (Map.Entry<Pipeline, KafkaStreams> entry : streams.entrySet()) {
-                            Pipeline pipeline = entry.getKey();
-                            Map<String, Long> behind = Progress.behind(
-                                    progressAdmin,
-                                    config.applicationIdPrefix() + "-" + pipeline.id(),
-                                    pipeline.inputTopics());
-                            recordsBehind.put(
-                                    pipeline,
-                                    behind.values().stream()
-                                            .mapToLong(Long::longValue)
-                                            .sum());
-                            Map<String, Long> stuck = progress.stalled(pipeline.id(), entry.getValue(), behind);
-                            if (!stuck.isEmpty()) {
-                                now.put(pipeline.id(), stuck);
-                            }
-                        }
-                        if (!now.isEmpty() && !now.keySet().equals(stalls.keySet())) {
-                            log.error(
-                                    "Pipelines stalled, behind on their input without progress for {} ms: {}",
-                                    config.healthStallTimeout().toMillis(),
-                                    now);
-                        }
-                        stalls = Collections.unmodifiableMap(now);
-                    } catch (Exception e) {
-                        // A failed pass must not cancel the next ones (a scheduled task that throws is not run again).
-                        log.debug("Could not check the pipelines' progress", e);
-                    }
-                },
-                SAMPLE_SECONDS,
-                SAMPLE_SECONDS,
-                TimeUnit.SECONDS);
-    }
-
-    /**
      * The pipelines that are behind on their input and made no progress for {@code health.stall.timeout.ms}, with
      * the partitions (and records) they are behind on. Liveness fails on any.
      */
     public Map<String, Map<String, Long>> stalled() {
-        return stalls;
+        Progress watching = progress;
+        return watching == null ? Map.of() : watching.stalled();
     }
 
     /**
@@ -204,7 +138,7 @@ public final class PipelineRunner implements AutoCloseable {
         if (closed) {
             return true;
         }
-        return stalls.isEmpty()
+        return stalled().isEmpty()
                 && states().values().stream()
                         .noneMatch(state -> state == KafkaStreams.State.ERROR
                                 || state == KafkaStreams.State.PENDING_ERROR
@@ -245,11 +179,8 @@ public final class PipelineRunner implements AutoCloseable {
             return;
         }
         closed = true;
-        if (sampler != null) {
-            sampler.shutdownNow();
-        }
-        if (progressAdmin != null) {
-            progressAdmin.close(Duration.ofSeconds(5));
+        if (progress != null) {
+            progress.close();
         }
         CloseOptions.GroupMembershipOperation membership = membershipOnClose(config);
         // Which one shows why partitions did or did not move to the other instances right after this close.

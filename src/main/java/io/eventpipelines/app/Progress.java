@@ -1,16 +1,21 @@
 package io.eventpipelines.app;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -19,6 +24,8 @@ import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Whether a pipeline makes progress: records behind on its input partitions (by its group's committed offsets)
@@ -26,21 +33,96 @@ import org.apache.kafka.streams.KafkaStreams;
  * pipeline with nothing to do is idle, not stalled. A thread stuck in a processor, or failing the same record over
  * and over (a registry that never answers), stays RUNNING to Kafka Streams; this is what sees it.
  */
-final class Progress {
+final class Progress implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Progress.class);
+    /** How often progress is sampled: a stall is seen at most this much after its timeout. */
+    private static final long SAMPLE_SECONDS = 5;
+
     private static final long CALL_SECONDS = 5;
     private static final String THREAD_GROUP = "stream-thread-metrics";
     private static final List<String> WORK = List.of("process-total", "commit-total");
 
+    private final AppConfig config;
+    private final Map<Pipeline, KafkaStreams> streams;
     private final Duration timeout;
-    private final LongSupplier clock;
     private final Map<String, Mark> marks = new ConcurrentHashMap<>();
+    private final Map<Pipeline, Long> recordsBehind = new ConcurrentHashMap<>();
+    private final Admin admin;
+    private final ScheduledExecutorService sampler;
+    private volatile Map<String, Map<String, Long>> stalls = Map.of();
 
     /** The work counter last seen and when it last went up. */
     private record Mark(double work, long since) {}
 
-    Progress(Duration timeout, LongSupplier nanoClock) {
-        this.timeout = timeout;
-        this.clock = nanoClock;
+    private Progress(AppConfig config, Map<Pipeline, KafkaStreams> streams) {
+        this.config = config;
+        this.streams = streams;
+        this.timeout = config.healthStallTimeout();
+        this.admin = TopicAdmin.admin(config);
+        this.sampler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "health-progress");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /**
+     * Samples {@code streams}' progress every few seconds, so that a stall is timed from when it began rather than
+     * from a probe (each sample costs four Admin requests per pipeline: topics, committed, first and end offsets),
+     * and registers each pipeline's records-behind gauge in {@code registry}.
+     */
+    static Progress start(AppConfig config, Map<Pipeline, KafkaStreams> streams, MeterRegistry registry) {
+        Progress progress = new Progress(config, streams);
+        for (Pipeline pipeline : streams.keySet()) {
+            Gauge.builder("eventpipelines.records.behind", progress.recordsBehind, b -> b.getOrDefault(pipeline, 0L))
+                    .description("Records the pipeline is behind on its input: end offsets less its committed offsets")
+                    .tag("pipeline", pipeline.id())
+                    .strongReference(true)
+                    .register(registry);
+        }
+        progress.sampler.scheduleWithFixedDelay(progress::sample, SAMPLE_SECONDS, SAMPLE_SECONDS, TimeUnit.SECONDS);
+        return progress;
+    }
+
+    /**
+     * The pipelines that are behind on their input and made no progress for {@code health.stall.timeout.ms}, with
+     * the partitions (and records) they are behind on.
+     */
+    Map<String, Map<String, Long>> stalled() {
+        return stalls;
+    }
+
+    private void sample() {
+        try {
+            Map<String, Map<String, Long>> now = new LinkedHashMap<>();
+            for (Map.Entry<Pipeline, KafkaStreams> entry : streams.entrySet()) {
+                Pipeline pipeline = entry.getKey();
+                Map<String, Long> behind = behind(admin, config.applicationId(pipeline), pipeline.inputTopics());
+                recordsBehind.put(
+                        pipeline,
+                        behind.values().stream().mapToLong(Long::longValue).sum());
+                Map<String, Long> stuck = stalled(pipeline.id(), entry.getValue(), behind);
+                if (!stuck.isEmpty()) {
+                    now.put(pipeline.id(), stuck);
+                }
+            }
+            if (!now.isEmpty() && !now.keySet().equals(stalls.keySet())) {
+                log.error(
+                        "Pipelines stalled, behind on their input without progress for {} ms: {}",
+                        timeout.toMillis(),
+                        now);
+            }
+            stalls = Collections.unmodifiableMap(now);
+        } catch (Exception e) {
+            // A failed pass must not cancel the next ones (a scheduled task that throws is not run again).
+            log.debug("Could not check the pipelines' progress", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        sampler.shutdownNow();
+        admin.close(Duration.ofSeconds(5));
     }
 
     /**
@@ -99,12 +181,12 @@ final class Progress {
      * The partitions a pipeline is stuck behind on, or none. Progress is the threads' processed and committed counts
      * going up; a replaced thread starts its counts again, which is not progress.
      */
-    Map<String, Long> stalled(String pipeline, KafkaStreams streams, Map<String, Long> behind) {
+    private Map<String, Long> stalled(String pipeline, KafkaStreams streams, Map<String, Long> behind) {
         if (behind.isEmpty()) {
             marks.remove(pipeline); // idle: the clock starts when records are first seen waiting
             return Map.of();
         }
-        long now = clock.getAsLong();
+        long now = System.nanoTime();
         double work = work(streams);
         Mark mark = marks.compute(
                 pipeline,

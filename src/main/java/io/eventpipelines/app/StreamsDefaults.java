@@ -103,7 +103,7 @@ final class StreamsDefaults {
         // pipelines catching up at once could fill 128 MiB, most of the heap README recommends. 8 MiB is still 512
         // batches of batch.size (16 KiB) per producer, far more than its 5 requests in flight per broker carry.
         producerDefault(props, ProducerConfig.BUFFER_MEMORY_CONFIG, DEFAULT_PRODUCER_BUFFER_BYTES);
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationIdPrefix() + "-" + pipeline.id());
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId(pipeline));
         // Each pipeline is a group of its own, so the same name is unique in each; Kafka Streams appends
         // -<thread index> per stream thread (its restore and global consumers get none).
         config.instanceId().ifPresent(id -> props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, id));

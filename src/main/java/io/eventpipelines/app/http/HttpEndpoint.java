@@ -221,8 +221,9 @@ public final class HttpEndpoint implements AutoCloseable {
         Map<String, String> states = new LinkedHashMap<>();
         runner.states().forEach((pipeline, state) -> states.put(pipeline.id(), state.name()));
         body.put("pipelines", states);
-        if (!runner.stalled().isEmpty()) {
-            body.put("stalled", runner.stalled());
+        Map<String, Map<String, Long>> stalled = runner.stalled();
+        if (!stalled.isEmpty()) {
+            body.put("stalled", stalled);
         }
         body.put("details", runner.details());
         json(exchange, healthy ? 200 : 503, body);
