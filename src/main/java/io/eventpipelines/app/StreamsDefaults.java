@@ -68,6 +68,13 @@ final class StreamsDefaults {
         if (pipeline == Pipeline.INVENTORY || pipeline == Pipeline.NOTIFICATIONS) {
             props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         }
+        // Inventory's stock store is queried (/inventory): a standby copy on another instance answers while the
+        // owner is gone or its partition moves, and takes over after a restoration of the last few records
+        // rather than of the whole changelog. The other pipelines' stores are not queried, and a standby doubles
+        // what the instances read from changelogs; their failover restores instead (Kafka's default 0).
+        if (pipeline == Pipeline.INVENTORY) {
+            props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "1");
+        }
         // Every persistent store of every pipeline in the JVM draws on one bounded cache (a setter of the user's
         // own, below, replaces it and with it the bound).
         props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDBMemory.class.getName());

@@ -204,6 +204,25 @@ class AppConfigTest {
     }
 
     @Test
+    void inventoryKeepsOneStandbyCopyOfItsQueriedStoreUnlessTold() {
+        AppConfig defaults = AppConfig.of(MINIMAL);
+        assertEquals(1, standbys(defaults, Pipeline.INVENTORY));
+        for (Pipeline other : List.of(Pipeline.TEMPERATURE, Pipeline.LOGS, Pipeline.NOTIFICATIONS)) {
+            assertEquals(0, standbys(defaults, other), other.id());
+        }
+        assertEquals(0, standbys(AppConfig.of(minimalWith("num.standby.replicas", "0")), Pipeline.INVENTORY));
+        assertEquals(
+                2,
+                standbys(
+                        AppConfig.of(minimalWith("pipeline.inventory.num.standby.replicas", "2")), Pipeline.INVENTORY));
+    }
+
+    /** As Kafka Streams reads it, defaults included. */
+    private static int standbys(AppConfig config, Pipeline pipeline) {
+        return new StreamsConfig(config.streamsProperties(pipeline)).getInt(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG);
+    }
+
+    @Test
     void inventoryAndNotificationsDefaultToExactlyOnceAndTheFileAndPerPipelineKeysOverride() {
         AppConfig defaults = AppConfig.of(MINIMAL);
         assertEquals(

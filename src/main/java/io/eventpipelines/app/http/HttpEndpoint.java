@@ -168,7 +168,11 @@ public final class HttpEndpoint implements AutoCloseable {
             case "/inventory" -> inventoryPage(exchange, query);
             default -> {
                 if (path.startsWith("/inventory/") && path.length() > "/inventory/".length()) {
-                    inventoryItem(exchange, UriParts.decoded(path.substring("/inventory/".length())), localOnly(query));
+                    inventoryItem(
+                            exchange,
+                            UriParts.decoded(path.substring("/inventory/".length())),
+                            localOnly(query),
+                            maxLag(query));
                 } else {
                     json(exchange, 404, fields("error", "no such endpoint: " + path));
                 }
@@ -229,19 +233,45 @@ public final class HttpEndpoint implements AutoCloseable {
         json(exchange, healthy ? 200 : 503, body);
     }
 
-    private void inventoryItem(HttpExchange exchange, String productId, boolean localOnly) throws IOException {
+    private void inventoryItem(HttpExchange exchange, String productId, boolean localOnly, long maxLag)
+            throws IOException {
         if (inventory == null) {
             json(exchange, 404, fields("error", "this instance does not run the inventory pipeline"));
             return;
         }
-        InventoryQueries.Answer answer = inventory.stock(productId, localOnly);
-        if (answer instanceof InventoryQueries.Stock stock) {
-            json(exchange, 200, stock);
+        InventoryQueries.Answer answer = inventory.stock(productId, localOnly, maxLag);
+        if (answer instanceof InventoryQueries.Found found) {
+            copyHeaders(exchange, found.copy());
+            json(exchange, 200, found.stock());
         } else if (answer instanceof InventoryQueries.NotFound missing) {
+            copyHeaders(exchange, missing.copy());
             json(exchange, 404, fields("error", "unknown product", "productId", missing.productId()));
         } else {
             unavailable(exchange, ((InventoryQueries.Unavailable) answer).reason());
         }
+    }
+
+    /** {@code max-lag}: the most offsets the answering copy may lag its changelog; absent, any copy answers. */
+    private static long maxLag(Map<String, String> query) {
+        String value = query.get(InventoryQueries.MAX_LAG_PARAM);
+        if (value == null) {
+            return InventoryQueries.ANY_LAG;
+        }
+        try {
+            long maxLag = Long.parseLong(value);
+            if (maxLag >= 0) {
+                return maxLag;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new UriParts.BadRequest(InventoryQueries.MAX_LAG_PARAM + " must be a whole number of offsets, 0 or more");
+    }
+
+    private static void copyHeaders(HttpExchange exchange, InventoryQueries.Copy copy) {
+        exchange.getResponseHeaders()
+                .set(InventoryQueries.COPY_HEADER, copy.kind().header());
+        exchange.getResponseHeaders().set(InventoryQueries.LAG_HEADER, Long.toString(copy.lag()));
     }
 
     private void inventoryPage(HttpExchange exchange, Map<String, String> query) throws IOException {

@@ -16,13 +16,17 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.LagInfo;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.TaskMetadata;
@@ -35,8 +39,9 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * Interactive queries of the inventory's stock store, answered by any instance: a key another instance owns
- * is fetched from that instance over HTTP ({@code application.server}); while ownership is unknown or the
- * store is migrating or restoring, the answer is "unavailable, retry" rather than a wait or a wrong host.
+ * is fetched from that instance over HTTP ({@code application.server}). When the owner cannot answer (killed,
+ * unreachable, restoring), a standby copy ({@code num.standby.replicas}) answers with its lag, within the
+ * client's {@code max-lag}; only when no copy can, the answer is "unavailable, retry".
  *
  * <p>Answers are read from the stores as they are, including what the stream threads wrote since their last
  * commit: under exactly-once that stock may still be rolled back if the transaction aborts (a crash, a fenced
@@ -49,12 +54,39 @@ final class InventoryQueries {
     /** Marks a forwarded request: it is answered from local state only, so two instances never forward in a loop. */
     static final String LOCAL_ONLY_PARAM = "local=true";
 
-    sealed interface Answer permits Stock, NotFound, Unavailable {}
+    static final String MAX_LAG_PARAM = "max-lag";
+    static final String LAG_HEADER = "X-Stock-Lag";
+    static final String COPY_HEADER = "X-Stock-Copy";
+
+    /** Bounds the lag of the copy that answers, in offsets: unbounded unless the client asks ({@code max-lag}). */
+    static final long ANY_LAG = Long.MAX_VALUE;
+
+    sealed interface Answer permits Found, NotFound, Unavailable {}
 
     /** Written as JSON in the order of its components: {@code {"productId":...,"stock":...}}. */
-    record Stock(String productId, int stock) implements Answer {}
+    record Stock(String productId, int stock) {}
 
-    record NotFound(String productId) implements Answer {}
+    /**
+     * Which copy of the store answered and how far behind its changelog's end it was, in offsets
+     * ({@link LagInfo#offsetLag()}; the running active store is the changelog's writer, lag 0).
+     */
+    record Copy(Kind kind, long lag) {
+        enum Kind {
+            ACTIVE,
+            RESTORING,
+            STANDBY;
+
+            String header() {
+                return name().toLowerCase(Locale.ROOT);
+            }
+        }
+
+        static final Copy ACTIVE = new Copy(Kind.ACTIVE, 0);
+    }
+
+    record Found(Stock stock, Copy copy) implements Answer {}
+
+    record NotFound(String productId, Copy copy) implements Answer {}
 
     record Unavailable(String reason) implements Answer {}
 
@@ -76,7 +108,14 @@ final class InventoryQueries {
         this.self = self;
     }
 
-    Answer stock(String productId, boolean localOnly) {
+    /**
+     * A product's stock from the freshest copy that answers within {@code maxLag}: the active owner's store (here
+     * or forwarded to it), else a copy here or on a standby host that holds the product's partition. A standby
+     * or a restoring active copy answers with its offset lag, so that an owner that crashed, or a rebalance,
+     * does not turn queries into errors for the session timeout and the restoration. {@code localOnly} (a
+     * forwarded request) answers from this instance's copies only.
+     */
+    Answer stock(String productId, boolean localOnly, long maxLag) {
         KeyQueryMetadata metadata;
         try {
             metadata = streams.queryMetadataForKey(
@@ -84,21 +123,64 @@ final class InventoryQueries {
         } catch (IllegalStateException | InvalidStateStoreException e) {
             return new Unavailable("the inventory pipeline is not running: " + e.getMessage());
         }
-        if (metadata == null
-                || metadata.equals(KeyQueryMetadata.NOT_AVAILABLE)
-                || metadata.activeHost() == null
-                || metadata.activeHost().port() < 0) {
+        if (metadata == null || metadata.equals(KeyQueryMetadata.NOT_AVAILABLE) || metadata.partition() < 0) {
             return new Unavailable("the owner of product '" + productId + "' is not known yet (rebalancing)");
         }
-        if (metadata.activeHost().equals(self) || localOnly) {
-            try {
-                Integer stock = localStore().get(productId);
-                return stock == null ? new NotFound(productId) : new Stock(productId, stock);
-            } catch (InvalidStateStoreException e) {
-                return new Unavailable("the stock store is migrating or restoring: " + e.getMessage());
-            }
+        if (localOnly) {
+            return local(productId, metadata.partition(), maxLag);
         }
-        return forward(metadata.activeHost(), "/inventory/" + encode(productId) + "?" + LOCAL_ONLY_PARAM, productId);
+        List<HostInfo> copies = new ArrayList<>();
+        if (metadata.activeHost() != null && metadata.activeHost().port() >= 0) {
+            copies.add(metadata.activeHost());
+        }
+        copies.addAll(metadata.standbyHosts());
+        if (!copies.contains(self)) {
+            // A copy here that the metadata does not list yet (a standby that just became active) is still one.
+            copies.add(self);
+        }
+        List<String> reasons = new ArrayList<>();
+        for (HostInfo host : copies) {
+            Answer answer = host.equals(self)
+                    ? local(productId, metadata.partition(), maxLag)
+                    : forward(host, productId, maxLag);
+            if (!(answer instanceof Unavailable unavailable)) {
+                return answer;
+            }
+            reasons.add(unavailable.reason());
+        }
+        return new Unavailable(String.join("; ", reasons));
+    }
+
+    /** The product from this instance's copy of its partition: the running active store, else a stale copy. */
+    private Answer local(String productId, int partition, long maxLag) {
+        try {
+            Integer stock = store(partition, false).get(productId);
+            return found(productId, stock, Copy.ACTIVE);
+        } catch (InvalidStateStoreException notActiveHere) {
+            // Not the running owner here: a standby, an active task restoring, or no copy at all.
+        }
+        Integer stock;
+        try {
+            stock = store(partition, true).get(productId);
+        } catch (InvalidStateStoreException e) {
+            return new Unavailable(self.host() + ":" + self.port() + " has no copy of partition " + partition);
+        }
+        LagInfo lag = streams.allLocalStorePartitionLags()
+                .getOrDefault(InventoryTopology.STOCK_STORE, Map.of())
+                .get(partition);
+        if (lag == null) {
+            return new Unavailable(self.host() + ":" + self.port() + " does not know its copy's lag yet");
+        }
+        if (lag.offsetLag() > maxLag) {
+            return new Unavailable(self.host() + ":" + self.port() + "'s copy of partition " + partition + " lags "
+                    + lag.offsetLag() + " offsets, more than max-lag " + maxLag);
+        }
+        Copy.Kind kind = isStandby(partition) ? Copy.Kind.STANDBY : Copy.Kind.RESTORING;
+        return found(productId, stock, new Copy(kind, lag.offsetLag()));
+    }
+
+    private static Answer found(String productId, Integer stock, Copy copy) {
+        return stock == null ? new NotFound(productId, copy) : new Found(new Stock(productId, stock), copy);
     }
 
     /**
@@ -193,16 +275,25 @@ final class InventoryQueries {
      * repartition topic, the store's only source.
      */
     private List<Integer> localStorePartitions() {
-        String repartitionTopic = "-" + PipelineTopics.repartition(InventoryTopology.COMMANDS_BY_PRODUCT);
         List<Integer> partitions = new ArrayList<>();
         for (ThreadMetadata thread : streams.metadataForLocalThreads()) {
-            for (TaskMetadata task : thread.activeTasks()) {
-                if (task.topicPartitions().stream().anyMatch(tp -> tp.topic().endsWith(repartitionTopic))) {
-                    partitions.add(task.taskId().partition());
-                }
-            }
+            partitions.addAll(storePartitions(thread.activeTasks()));
         }
         return partitions;
+    }
+
+    private boolean isStandby(int partition) {
+        return streams.metadataForLocalThreads().stream()
+                .anyMatch(thread -> storePartitions(thread.standbyTasks()).contains(partition));
+    }
+
+    private static List<Integer> storePartitions(Set<TaskMetadata> tasks) {
+        String repartitionTopic = "-" + PipelineTopics.repartition(InventoryTopology.COMMANDS_BY_PRODUCT);
+        return tasks.stream()
+                .filter(task -> task.topicPartitions().stream()
+                        .anyMatch(tp -> tp.topic().endsWith(repartitionTopic)))
+                .map(task -> task.taskId().partition())
+                .toList();
     }
 
     /** A peer and its page, on its way. */
@@ -221,41 +312,55 @@ final class InventoryQueries {
     }
 
     private ReadOnlyKeyValueStore<String, Integer> localStore(int partition) {
-        return streams.store(StoreQueryParameters.fromNameAndType(
+        return store(partition, false);
+    }
+
+    /** One partition's store here; {@code stale} admits a standby's or a restoring active task's copy. */
+    private ReadOnlyKeyValueStore<String, Integer> store(int partition, boolean stale) {
+        StoreQueryParameters<ReadOnlyKeyValueStore<String, Integer>> parameters = StoreQueryParameters.fromNameAndType(
                         InventoryTopology.STOCK_STORE, QueryableStoreTypes.<String, Integer>keyValueStore())
-                .withPartition(partition));
+                .withPartition(partition);
+        return streams.store(stale ? parameters.enableStaleStores() : parameters);
     }
 
-    private ReadOnlyKeyValueStore<String, Integer> localStore() {
-        return streams.store(StoreQueryParameters.fromNameAndType(
-                InventoryTopology.STOCK_STORE, QueryableStoreTypes.<String, Integer>keyValueStore()));
-    }
-
-    private Answer forward(HostInfo owner, String pathAndQuery, String productId) {
+    /**
+     * Asks another copy's host to answer from its own copies ({@code local=true}), within the same bound; its
+     * copy headers come back with the answer. Unreachable, slow or unavailable is "try the next copy".
+     */
+    private Answer forward(HostInfo host, String productId, long maxLag) {
+        String hostAndPort = host.host() + ":" + host.port();
+        String query = "/inventory/" + encode(productId) + "?" + LOCAL_ONLY_PARAM
+                + (maxLag == ANY_LAG ? "" : "&" + MAX_LAG_PARAM + "=" + maxLag);
         try {
             HttpResponse<String> response = http.send(
-                    HttpRequest.newBuilder(URI.create("http://" + owner.host() + ":" + owner.port() + pathAndQuery))
+                    HttpRequest.newBuilder(URI.create("http://" + hostAndPort + query))
                             .timeout(PEER_TIMEOUT)
                             .GET()
                             .build(),
                     HttpResponse.BodyHandlers.ofString());
+            JsonNode body = JSON.readTree(response.body());
             return switch (response.statusCode()) {
-                case 200 ->
-                    new Stock(
-                            productId,
-                            JSON.readTree(response.body()).get("stock").asInt());
-                case 404 -> new NotFound(productId);
+                case 200 -> new Found(new Stock(productId, body.get("stock").asInt()), copy(response));
+                case 404 -> new NotFound(productId, copy(response));
                 default ->
-                    new Unavailable(
-                            "the owner " + owner.host() + ":" + owner.port() + " answered " + response.statusCode());
+                    new Unavailable(hostAndPort + " answered " + response.statusCode()
+                            + (body.hasNonNull("reason")
+                                    ? ": " + body.get("reason").asText()
+                                    : ""));
             };
-        } catch (IOException e) {
-            return new Unavailable(
-                    "the owner " + owner.host() + ":" + owner.port() + " cannot be reached: " + e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            return new Unavailable(hostAndPort + " cannot be reached or answered something else: " + e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Unavailable("interrupted");
         }
+    }
+
+    /** The copy a peer answered from, as its headers say. */
+    private static Copy copy(HttpResponse<String> response) {
+        String kind = response.headers().firstValue(COPY_HEADER).orElseThrow();
+        long lag = Long.parseLong(response.headers().firstValue(LAG_HEADER).orElseThrow());
+        return new Copy(Copy.Kind.valueOf(kind.toUpperCase(Locale.ROOT)), lag);
     }
 
     private CompletableFuture<Page> remotePage(HostInfo host, String after, int limit) {

@@ -284,10 +284,21 @@ class HttpEndpointIT {
                 .filter(product -> ownerPort(inventoryA, product) == b.httpPort())
                 .findFirst()
                 .orElseThrow();
+        HttpResponse<String> throughTheOwner = get(a, "/inventory/" + segment(ownedByB) + "?local=false");
+        assertEquals(200, throughTheOwner.statusCode());
         assertEquals(
-                200, get(a, "/inventory/" + segment(ownedByB) + "?local=false").statusCode());
-        assertEquals(
-                404, get(a, "/inventory/" + segment(ownedByB) + "?local=true").statusCode());
+                "active", throughTheOwner.headers().firstValue("X-Stock-Copy").orElse(null));
+        assertEquals("0", throughTheOwner.headers().firstValue("X-Stock-Lag").orElse(null));
+        // Here, a holds b's partitions as standby copies (num.standby.replicas=1), which answer with their lag.
+        Poll.until(
+                TIMEOUT,
+                ownedByB + " in a's standby copy",
+                () -> get(a, "/inventory/" + segment(ownedByB) + "?local=true").statusCode() == 200);
+        HttpResponse<String> standby = get(a, "/inventory/" + segment(ownedByB) + "?local=true");
+        assertEquals("standby", standby.headers().firstValue("X-Stock-Copy").orElse(null));
+        assertTrue(
+                standby.headers().firstValue("X-Stock-Lag").isPresent(),
+                standby.headers().toString());
         assertEquals(
                 400, get(a, "/inventory/" + segment(ownedByB) + "?local=yes").statusCode());
         // Malformed escapes are the client's error, answered 400 without the server's exception text.
