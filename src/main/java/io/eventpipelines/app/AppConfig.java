@@ -132,6 +132,13 @@ public final class AppConfig {
         return new AppConfig(new HashMap<>(values));
     }
 
+    /** The same configuration with one key set, validated again (a command-line option over the file). */
+    public AppConfig with(String key, String value) {
+        Map<String, String> changed = new HashMap<>(values);
+        changed.put(key, value);
+        return new AppConfig(changed);
+    }
+
     static Map<String, String> fromEnvironment(Map<String, String> env) {
         Map<String, String> overrides = new HashMap<>();
         env.forEach((name, value) -> {

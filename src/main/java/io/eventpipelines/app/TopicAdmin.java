@@ -181,7 +181,7 @@ public final class TopicAdmin {
         return new StartupCheckException("cannot " + what + ": " + cause.getMessage());
     }
 
-    private static <T> T call(Admin admin, KafkaFuture<T> future, String what) {
+    static <T> T call(Admin admin, KafkaFuture<T> future, String what) {
         try {
             return future.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException e) {

@@ -54,6 +54,34 @@ public final class AppProcess implements AutoCloseable {
      */
     public static AppProcess start(List<String> args, Path log, Map<String, String> env, Path logback)
             throws IOException {
+        return start(
+                List.of("-cp", System.getProperty("java.class.path"), "io.eventpipelines.app.cli.Main"),
+                args,
+                log,
+                env,
+                logback);
+    }
+
+    /**
+     * The shaded jar that {@code package} built, as users run it ({@code java -jar}): what the pom leaves out of it
+     * fails here, not on the test classpath, which has every test dependency too.
+     */
+    public static Exit runJarToExit(List<String> args, Path log, Duration timeout)
+            throws IOException, InterruptedException {
+        Path jar = Path.of("target", "event-pipelines.jar").toAbsolutePath();
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: the integration tests run after 'package'");
+        }
+        Path logback = Path.of("target", "classes", "logback.xml").toAbsolutePath();
+        try (AppProcess command = start(List.of("-jar", jar.toString()), args, log, Map.of(), logback)) {
+            int status = command.awaitExit(timeout);
+            return new Exit(status, command.output());
+        }
+    }
+
+    private static AppProcess start(
+            List<String> launcher, List<String> args, Path log, Map<String, String> env, Path logback)
+            throws IOException {
         // RocksDB unpacks its 15 MB native library into java.io.tmpdir and removes it only on a normal exit:
         // a SIGKILLed child would leave it in /tmp. Next to the log, it goes with the test's directory.
         Path tmp = Files.createTempDirectory(log.toAbsolutePath().getParent(), "jvm-tmp-");
@@ -63,16 +91,26 @@ public final class AppProcess implements AutoCloseable {
                 "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1",
                 "-Djava.io.tmpdir=" + tmp,
-                "-Dlogback.configurationFile=" + logback,
-                "-cp",
-                System.getProperty("java.class.path"),
-                "io.eventpipelines.app.cli.Main"));
+                "-Dlogback.configurationFile=" + logback));
+        command.addAll(launcher);
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().putAll(env);
         return new AppProcess(builder.start(), log);
+    }
+
+    /** What a command that ran to its end left: its exit status (-1 if it had to be killed) and its output. */
+    public record Exit(int status, String output) {}
+
+    /** Runs a command (not {@code run}) in its own JVM to its end, killing it after {@code timeout}. */
+    public static Exit runToExit(List<String> args, Path log, Duration timeout)
+            throws IOException, InterruptedException {
+        try (AppProcess command = start(args, log)) {
+            int status = command.awaitExit(timeout);
+            return new Exit(status, command.output());
+        }
     }
 
     /** Waits for the app to exit by itself: its status, or -1 when it is still running after the timeout. */

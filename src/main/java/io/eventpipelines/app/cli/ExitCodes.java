@@ -2,6 +2,7 @@ package io.eventpipelines.app.cli;
 
 import io.eventpipelines.app.InvalidConfigException;
 import io.eventpipelines.app.NotAuthorizedException;
+import io.eventpipelines.app.ResetRefusedException;
 import io.eventpipelines.app.SchemaRefusedException;
 import io.eventpipelines.app.StartupCheckException;
 import io.eventpipelines.avro.SchemaRegistryException;
@@ -24,6 +25,8 @@ public final class ExitCodes {
     public static final int NOT_AUTHORIZED = 4;
     /** A deployment error found at run time: the registry refuses a schema the app writes. Nothing was dead-lettered. */
     public static final int SCHEMA_REFUSED = 5;
+    /** {@code reset}: a selected pipeline's consumer group still has members; nothing was changed. */
+    public static final int RESET_REFUSED = 6;
 
     static final String[] DESCRIPTIONS = {
         "143:stopped by SIGTERM (130: Ctrl-C), after closing every pipeline",
@@ -34,7 +37,8 @@ public final class ExitCodes {
         NOT_AUTHORIZED
                 + ":not authenticated or not authorized by the cluster/registry (credentials, certificates, ACLs)",
         SCHEMA_REFUSED
-                + ":the registry refused an output's schema at run time (incompatible, not registered, read-only)"
+                + ":the registry refused an output's schema at run time (incompatible, not registered, read-only)",
+        RESET_REFUSED + ":reset refused: a selected pipeline's group still has active members; nothing was changed"
     };
 
     private ExitCodes() {}
@@ -55,6 +59,9 @@ public final class ExitCodes {
             line = "access denied: " + error.getMessage();
         } else if (error instanceof SchemaRefusedException) {
             code = SCHEMA_REFUSED;
+            line = error.getMessage();
+        } else if (error instanceof ResetRefusedException) {
+            code = RESET_REFUSED;
             line = error.getMessage();
         } else if (error instanceof StartupCheckException) {
             code = NOT_READY;

@@ -25,6 +25,7 @@ import picocli.CommandLine.Parameters;
             ProduceCommand.class,
             TopicsCommand.class,
             SchemasCommand.class,
+            ResetCommand.class,
             CommandLine.HelpCommand.class
         },
         exitCodeListHeading = "%nExit codes:%n")
@@ -50,7 +51,7 @@ public final class Main implements Callable<Integer> {
         cli.setExecutionExceptionHandler((error, command, parseResult) -> ExitCodes.handle(error, command));
         CommandLine.IExecutionStrategy runLast = new CommandLine.RunLast();
         cli.setExecutionStrategy(parseResult -> {
-            // A first word that is neither a command nor an existing file is a typo ("reset --help"), not a
+            // A first word that is neither a command nor an existing file is a typo ("restart --help"), not a
             // properties file to run: say so, instead of running or printing the top-level help with exit 0.
             if (!parseResult.hasSubcommand() && parseResult.hasMatchedPositional(0)) {
                 String first = parseResult.matchedPositional(0).stringValues().get(0);

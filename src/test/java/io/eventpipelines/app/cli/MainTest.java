@@ -142,7 +142,7 @@ class MainTest {
 
     @Test
     void anUnknownCommandIsAOneLineUsageError() {
-        for (String word : new String[] {"reset", "nosuch"}) {
+        for (String word : new String[] {"restart", "nosuch"}) {
             out.getBuffer().setLength(0);
             err.getBuffer().setLength(0);
             assertEquals(2, run(word, "--help"), word);
