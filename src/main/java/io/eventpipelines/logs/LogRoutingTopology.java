@@ -2,11 +2,14 @@ package io.eventpipelines.logs;
 
 import io.eventpipelines.avro.AvroSerdes;
 import io.eventpipelines.avro.Decoded;
+import io.eventpipelines.logs.internal.ErrorCount;
 import io.eventpipelines.streams.Counted;
 import io.eventpipelines.streams.EmitFinal;
 import io.eventpipelines.streams.EventTime;
 import io.eventpipelines.streams.PipelineTopics;
 import io.eventpipelines.streams.TraceContext;
+import io.eventpipelines.streams.TraceContext.Cause;
+import io.eventpipelines.streams.TraceContext.Traced;
 import io.eventpipelines.streams.Validation;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -34,6 +37,7 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.state.WindowStore;
@@ -56,8 +60,11 @@ public final class LogRoutingTopology {
     public static final String ERROR_RATES_TOPIC = "log-error-rates";
     /** The repartition topic: {@code <application.id>-log-errors-by-service-repartition}. */
     public static final String ERRORS_BY_SERVICE = "log-errors-by-service";
-    /** The window store; its changelog is {@code <application.id>-log-error-counts-changelog}. */
-    public static final String ERROR_COUNTS_STORE = "log-error-counts";
+    /**
+     * The window store of {@link ErrorCount}s; its changelog is {@code <application.id>-log-error-windows-changelog}.
+     * (Until 2026-12, {@code log-error-counts} held bare counts, without the trace of a window's single error.)
+     */
+    public static final String ERROR_COUNTS_STORE = "log-error-windows";
 
     public static final Duration ERROR_RATE_WINDOW = Duration.ofMinutes(1);
     public static final Duration DEFAULT_ERROR_RATE_GRACE = Duration.ofSeconds(10);
@@ -102,6 +109,7 @@ public final class LogRoutingTopology {
         routedTopics().forEach(topic -> topics.output(topic, LogEvent.class));
         return topics.output(ERROR_RATES_TOPIC, ServiceErrorRate.class)
                 .internal(PipelineTopics.repartition(ERRORS_BY_SERVICE), LogEvent.class)
+                .internal(PipelineTopics.changelog(ERROR_COUNTS_STORE), ErrorCount.class)
                 .build();
     }
 
@@ -146,27 +154,34 @@ public final class LogRoutingTopology {
         byLevel.defaultBranch(
                 Branched.withConsumer(other -> sink(other, OTHER_TOPIC, "other", routedSerde, meters), "other"));
 
-        // The error events go through the repartition topic as the bytes they were read from, like routed ones.
+        // The error events go through the repartition topic as the bytes they were read from, like routed ones,
+        // and their headers with them; after it, each one's trace goes into its window's count.
         events.filter((key, event) -> Route.ERROR.levels.contains(event.value().getLevel()), Named.as("errors-only"))
                 .processValues(EventTime.stamp(event -> event.value().getTimestamp()), Named.as("to-event-time"))
-                .groupBy(
-                        (key, event) -> event.value().getService(),
-                        Grouped.with(ERRORS_BY_SERVICE, Serdes.String(), routedSerde))
+                .selectKey((key, event) -> event.value().getService(), Named.as("key-by-service"))
+                .repartition(Repartitioned.<String, Decoded<LogEvent>>as(ERRORS_BY_SERVICE)
+                        .withKeySerde(Serdes.String())
+                        .withValueSerde(routedSerde))
+                .processValues(TraceContext.attached(), Named.as("attach-error-trace"))
+                // Keyed by service already: grouping repartitions nothing, so the traced values need no serde.
+                .groupByKey(Grouped.<String, Traced<Decoded<LogEvent>>>keySerde(Serdes.String()))
                 .windowedBy(TimeWindows.ofSizeAndGrace(ERROR_RATE_WINDOW, errorRateGrace))
                 // Emit-final (KIP-825), as for temperature statistics: one result per closed window.
                 .emitStrategy(EmitStrategy.onWindowClose())
-                .count(
+                .aggregate(
+                        () -> new ErrorCount(0L, null, null),
+                        (service, error, count) -> counted(count, error.cause()),
                         Named.as("count-errors"),
-                        Materialized.<String, Long, WindowStore<Bytes, byte[]>>as(ERROR_COUNTS_STORE)
+                        Materialized.<String, ErrorCount, WindowStore<Bytes, byte[]>>as(ERROR_COUNTS_STORE)
                                 .withKeySerde(Serdes.String())
-                                .withValueSerde(Serdes.Long())
+                                .withValueSerde(serdes.value(ErrorCount.class))
                                 .withRetention(EmitFinal.retention(ERROR_RATE_WINDOW, errorRateGrace)))
                 .toStream(Named.as("error-counts-to-stream"))
-                .map(
-                        (window, count) -> KeyValue.pair(window.key(), toErrorRate(window, count)),
-                        Named.as("to-error-rate"))
                 // Emitted when a later error closes the window: its trace is not this result's cause.
-                .processValues(TraceContext.dropped(), Named.as("error-rate-without-trace"))
+                .processValues(TraceContext.singleCause(LogRoutingTopology::cause), Named.as("error-rate-trace"))
+                .map(
+                        (window, count) -> KeyValue.pair(window.key(), toErrorRate(window, count.getCount())),
+                        Named.as("to-error-rate"))
                 .to(
                         ERROR_RATES_TOPIC,
                         Produced.with(Serdes.String(), serdes.value(ServiceErrorRate.class))
@@ -191,6 +206,18 @@ public final class LogRoutingTopology {
                                 branch)),
                         Named.as("count-" + branch))
                 .to(topic, Produced.with(Serdes.String(), logSerde).withName(topic + "-sink"));
+    }
+
+    /** One more error in a window; the first one's trace context is kept while it is the only one. */
+    static ErrorCount counted(ErrorCount count, Cause cause) {
+        if (count.getCount() == 0 && cause != null) {
+            return new ErrorCount(1L, cause.traceparent(), cause.tracestate());
+        }
+        return new ErrorCount(count.getCount() + 1, null, null);
+    }
+
+    static Cause cause(ErrorCount count) {
+        return count.getTraceparent() == null ? null : new Cause(count.getTraceparent(), count.getTracestate());
     }
 
     static ServiceErrorRate toErrorRate(Windowed<String> window, long count) {

@@ -1,6 +1,6 @@
 package io.eventpipelines.streams;
 
-import java.util.function.UnaryOperator;
+import java.util.function.Function;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorSupplier;
@@ -10,12 +10,13 @@ import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 final class Steps {
     private Steps() {}
 
-    static <K, V> FixedKeyProcessorSupplier<K, V, V> each(UnaryOperator<FixedKeyRecord<K, V>> step) {
+    static <K, V, W> FixedKeyProcessorSupplier<K, V, W> each(
+            Function<FixedKeyRecord<K, V>, FixedKeyRecord<K, W>> step) {
         return () -> new FixedKeyProcessor<>() {
-            private FixedKeyProcessorContext<K, V> context;
+            private FixedKeyProcessorContext<K, W> context;
 
             @Override
-            public void init(FixedKeyProcessorContext<K, V> context) {
+            public void init(FixedKeyProcessorContext<K, W> context) {
                 this.context = context;
             }
 

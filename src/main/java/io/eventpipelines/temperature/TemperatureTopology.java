@@ -6,6 +6,8 @@ import io.eventpipelines.streams.EmitFinal;
 import io.eventpipelines.streams.EventTime;
 import io.eventpipelines.streams.PipelineTopics;
 import io.eventpipelines.streams.TraceContext;
+import io.eventpipelines.streams.TraceContext.Cause;
+import io.eventpipelines.streams.TraceContext.Traced;
 import io.eventpipelines.streams.Validation;
 import io.eventpipelines.temperature.internal.TemperatureAggregate;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -138,7 +140,10 @@ public final class TemperatureTopology {
                                 .withName("temperature-alerts-sink"));
 
         readings.processValues(EventTime.stamp(TemperatureReading::getTimestamp), Named.as("to-event-time"))
-                .groupByKey(Grouped.with("readings-by-sensor", Serdes.String(), readingSerde))
+                .processValues(TraceContext.attached(), Named.as("attach-reading-trace"))
+                // Keyed by sensorId since the input: grouping repartitions nothing, so the traced values need no serde.
+                .groupByKey(Grouped.<String, Traced<TemperatureReading>>as("readings-by-sensor")
+                        .withKeySerde(Serdes.String()))
                 .windowedBy(TimeWindows.ofSizeAndGrace(STATS_WINDOW, statsGrace))
                 // Emit-final (KIP-825) rather than suppress(): one result per window as soon as stream time
                 // closes it, without waiting for a cache flush and without a second buffer and changelog.
@@ -152,11 +157,11 @@ public final class TemperatureTopology {
                                 .withValueSerde(serdes.value(TemperatureAggregate.class))
                                 .withRetention(EmitFinal.retention(STATS_WINDOW, statsGrace)))
                 .toStream(Named.as("stats-to-stream"))
+                // Emitted when a later reading closes the window: its trace is not this result's cause.
+                .processValues(TraceContext.singleCause(TemperatureTopology::cause), Named.as("stats-trace"))
                 .map(
                         (window, aggregate) -> KeyValue.pair(window.key(), toStats(window, aggregate)),
                         Named.as("to-stats"))
-                // Emitted when a later reading closes the window: its trace is not this result's cause.
-                .processValues(TraceContext.dropped(), Named.as("stats-without-trace"))
                 .to(
                         STATS_TOPIC,
                         Produced.with(Serdes.String(), serdes.value(TemperatureStats.class))
@@ -218,20 +223,39 @@ public final class TemperatureTopology {
     }
 
     static TemperatureAggregate emptyAggregate() {
-        return new TemperatureAggregate(0L, 0.0, 0.0, 0.0);
+        return new TemperatureAggregate(0L, 0.0, 0.0, 0.0, null, null);
     }
 
-    /** min and max start from the first reading, not from 0: a window of only negative readings has max < 0. */
-    static TemperatureAggregate add(TemperatureAggregate aggregate, TemperatureReading reading) {
-        double celsius = reading.getCelsius();
+    /**
+     * min and max start from the first reading, not from 0: a window of only negative readings has max < 0. The
+     * first reading's trace context is kept while it is the only one.
+     */
+    static TemperatureAggregate add(TemperatureAggregate aggregate, Traced<TemperatureReading> traced) {
+        double celsius = traced.value().getCelsius();
         if (aggregate.getCount() == 0) {
-            return new TemperatureAggregate(1L, celsius, celsius, celsius);
+            Cause cause = traced.cause();
+            return new TemperatureAggregate(
+                    1L,
+                    celsius,
+                    celsius,
+                    celsius,
+                    cause == null ? null : cause.traceparent(),
+                    cause == null ? null : cause.tracestate());
         }
         return new TemperatureAggregate(
                 aggregate.getCount() + 1,
                 aggregate.getSumCelsius() + celsius,
                 Math.min(aggregate.getMinCelsius(), celsius),
-                Math.max(aggregate.getMaxCelsius(), celsius));
+                Math.max(aggregate.getMaxCelsius(), celsius),
+                null,
+                null);
+    }
+
+    /** The trace context of a window's only reading; null when it had several, or none with a trace. */
+    static Cause cause(TemperatureAggregate aggregate) {
+        return aggregate.getTraceparent() == null
+                ? null
+                : new Cause(aggregate.getTraceparent(), aggregate.getTracestate());
     }
 
     static TemperatureStats toStats(Windowed<String> window, TemperatureAggregate aggregate) {

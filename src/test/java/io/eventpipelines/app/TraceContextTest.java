@@ -35,6 +35,8 @@ class TraceContextTest {
     private static final Instant T0 = Instant.parse("2026-12-03T10:00:00Z");
     private static final String TRACE_A = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     private static final String TRACE_B = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+    private static final String TRACE_C = "cccccccccccccccccccccccccccccccc";
+    private static final String TRACE_D = "dddddddddddddddddddddddddddddddd";
 
     private static Headers trace(String traceId) {
         RecordHeaders headers = new RecordHeaders();
@@ -121,34 +123,52 @@ class TraceContextTest {
         }
     }
 
-    /** A window's result is emitted when a later record closes it: that record's trace must not ride along. */
+    /**
+     * A window's result is emitted when a later record closes it: that record's trace must not ride along. A window
+     * with one record has that record as its cause and carries its trace; a window with two has no single cause.
+     */
     @Test
-    void aWindowsResultCarriesNoTraceOfTheRecordThatClosedIt() {
+    void aWindowsResultCarriesItsOnlyRecordsTraceAndNeverTheClosingOnes() {
+        Instant second = T0.plusSeconds(70);
+        Instant closing = T0.plusSeconds(200);
         try (PipelineTestDriver pipeline = PipelineTestDriver.start(Pipeline.LOGS)) {
             TestInputTopic<String, LogEvent> logs = pipeline.input(LogRoutingTopology.APP_LOGS_TOPIC, LogEvent.class);
-            logs.pipeInput(
-                    new TestRecord<>("c", new LogEvent(T0, LogLevel.ERROR, "checkout", "a", null), trace(TRACE_A), T0));
-            Instant later = T0.plusSeconds(200);
-            logs.pipeInput(new TestRecord<>(
-                    "c", new LogEvent(later, LogLevel.ERROR, "checkout", "b", null), trace(TRACE_B), later));
+            logs.pipeInput(new TestRecord<>("c", error(T0, "a"), trace(TRACE_A), T0));
+            logs.pipeInput(new TestRecord<>("c", error(second, "b"), trace(TRACE_B), second));
+            logs.pipeInput(new TestRecord<>("c", error(second.plusSeconds(5), "c"), trace(TRACE_C), second));
+            logs.pipeInput(new TestRecord<>("c", error(closing, "d"), trace(TRACE_D), closing));
             List<TestRecord<String, ServiceErrorRate>> rates = pipeline.output(
                             LogRoutingTopology.ERROR_RATES_TOPIC, ServiceErrorRate.class)
                     .readRecordsToList();
-            assertEquals(1, rates.size());
-            assertEquals(Arrays.asList(null, null), traceOf(rates.get(0)));
+            assertEquals(
+                    List.of(1L, 2L),
+                    rates.stream().map(r -> r.value().getErrorCount()).toList());
+            assertEquals(expected(TRACE_A), traceOf(rates.get(0)), "one error: its trace");
+            assertEquals(Arrays.asList(null, null), traceOf(rates.get(1)), "two errors: no single cause");
         }
         try (PipelineTestDriver pipeline = PipelineTestDriver.start(Pipeline.TEMPERATURE)) {
             TestInputTopic<String, TemperatureReading> readings =
                     pipeline.input(TemperatureTopology.READINGS_TOPIC, TemperatureReading.class);
-            readings.pipeInput(
-                    new TestRecord<>("s-1", new TemperatureReading("s-1", 20.0, T0, null), trace(TRACE_A), T0));
-            Instant later = T0.plusSeconds(200);
-            readings.pipeInput(
-                    new TestRecord<>("s-1", new TemperatureReading("s-1", 21.0, later, null), trace(TRACE_B), later));
-            TestRecord<String, TemperatureStats> stats = pipeline.output(
+            readings.pipeInput(new TestRecord<>("s-1", reading(20.0, T0), trace(TRACE_A), T0));
+            readings.pipeInput(new TestRecord<>("s-1", reading(21.0, second), trace(TRACE_B), second));
+            readings.pipeInput(new TestRecord<>("s-1", reading(22.0, second.plusSeconds(5)), null, second));
+            readings.pipeInput(new TestRecord<>("s-1", reading(23.0, closing), trace(TRACE_D), closing));
+            List<TestRecord<String, TemperatureStats>> stats = pipeline.output(
                             TemperatureTopology.STATS_TOPIC, TemperatureStats.class)
-                    .readRecord();
-            assertEquals(Arrays.asList(null, null), traceOf(stats));
+                    .readRecordsToList();
+            assertEquals(
+                    List.of(1L, 2L),
+                    stats.stream().map(r -> r.value().getCount()).toList());
+            assertEquals(expected(TRACE_A), traceOf(stats.get(0)), "one reading: its trace");
+            assertEquals(Arrays.asList(null, null), traceOf(stats.get(1)), "two readings, one traced: no single cause");
         }
+    }
+
+    private static LogEvent error(Instant at, String message) {
+        return new LogEvent(at, LogLevel.ERROR, "checkout", message, null);
+    }
+
+    private static TemperatureReading reading(double celsius, Instant at) {
+        return new TemperatureReading("s-1", celsius, at, null);
     }
 }

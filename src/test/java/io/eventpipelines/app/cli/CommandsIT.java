@@ -138,9 +138,9 @@ class CommandsIT {
 
         CliRun registered = cli("schemas", "register", config.toString());
         assertEquals(0, registered.exitCode(), registered.err());
-        // 5 inputs, 10 outputs (5 log routes), 4 internal topics with Avro values.
+        // 5 inputs, 10 outputs (5 log routes), 5 internal topics with Avro values.
         assertEquals(
-                19, registered.out().lines().filter(l -> l.endsWith("BACKWARD")).count(), registered.out());
+                20, registered.out().lines().filter(l -> l.endsWith("BACKWARD")).count(), registered.out());
         CliRun check = cli("schemas", "check", config.toString());
         assertEquals(0, check.exitCode(), check.out() + check.err());
         runsWithRegisteredSchemasOnly(config);
