@@ -7,4 +7,8 @@ public final class StartupCheckException extends RuntimeException {
     public StartupCheckException(String message) {
         super(message);
     }
+
+    public StartupCheckException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -178,7 +178,7 @@ public final class TopicAdmin {
                             + cause.getMessage(),
                     cause);
         }
-        return new StartupCheckException("cannot " + what + ": " + cause.getMessage());
+        return new StartupCheckException("cannot " + what + ": " + cause.getMessage(), cause);
     }
 
     static <T> T call(Admin admin, KafkaFuture<T> future, String what) {

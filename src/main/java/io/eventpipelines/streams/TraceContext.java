@@ -27,16 +27,13 @@ public final class TraceContext {
     public record Cause(String traceparent, String tracestate) {
         /** The trace context in {@code headers}; null without a {@code traceparent}. */
         public static Cause of(Headers headers) {
-            Header parent = headers.lastHeader(TRACEPARENT);
-            if (parent == null) {
-                return null;
-            }
-            Header state = headers.lastHeader(TRACESTATE);
-            return new Cause(text(parent), state == null ? null : text(state));
+            String parent = text(headers.lastHeader(TRACEPARENT));
+            return parent == null ? null : new Cause(parent, text(headers.lastHeader(TRACESTATE)));
         }
 
+        /** Null for a missing header and for one without a value, which a producer may send. */
         private static String text(Header header) {
-            return new String(header.value(), StandardCharsets.UTF_8);
+            return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
         }
     }
 

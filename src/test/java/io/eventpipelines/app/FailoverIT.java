@@ -11,7 +11,6 @@ import io.eventpipelines.testing.RealStack;
 import io.eventpipelines.testing.RegistryDecoder;
 import io.eventpipelines.testing.TopicReader;
 import io.eventpipelines.testing.Transactions;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -51,20 +50,14 @@ class FailoverIT {
 
     @Test
     void aKilledInstanceIsReplacedWithoutLosingOrDuplicatingAnyUpdate() throws Exception {
-        Path properties = STACK.dir().resolve("inventory.properties");
-        Files.writeString(
-                properties,
-                String.join(
-                        "\n",
-                        "bootstrap.servers=" + STACK.kafka().bootstrapServers(),
-                        "schema.registry.url=" + STACK.registry().url(),
-                        "application.id=failover-it",
-                        "state.dir=" + STACK.dir().resolve("state"),
-                        "pipelines=inventory",
-                        // The killed member holds its partitions until its session expires: keep that wait short.
-                        "session.timeout.ms=6000",
-                        "heartbeat.interval.ms=1500",
-                        ""));
+        Path properties = STACK.properties(
+                "inventory",
+                "application.id=failover-it",
+                "state.dir=" + STACK.dir().resolve("state"),
+                "pipelines=inventory",
+                // The killed member holds its partitions until its session expires: keep that wait short.
+                "session.timeout.ms=6000",
+                "heartbeat.interval.ms=1500");
         Map<String, Object> serdeConfig = AppConfig.load(properties, Map.of()).serdeConfig();
         RegistryDecoder decoder = new RegistryDecoder(STACK.registry().url());
 

@@ -185,18 +185,12 @@ class OutputFailuresIT {
                         .parse(
                                 "{\"type\":\"record\",\"name\":\"InventoryUpdate\","
                                         + "\"namespace\":\"io.eventpipelines.orders\",\"fields\":[{\"name\":\"sku\",\"type\":\"string\"}]}"));
-        var properties = STACK.dir().resolve("inventory.properties");
-        Files.writeString(
-                properties,
-                String.join(
-                        "\n",
-                        "bootstrap.servers=" + STACK.kafka().bootstrapServers(),
-                        "schema.registry.url=" + STACK.registry().url(),
-                        "application.id=output-refused",
-                        "state.dir=" + STACK.dir().resolve("refused-state"),
-                        "pipelines=inventory",
-                        "session.timeout.ms=6000",
-                        ""));
+        var properties = STACK.properties(
+                "inventory",
+                "application.id=output-refused",
+                "state.dir=" + STACK.dir().resolve("refused-state"),
+                "pipelines=inventory",
+                "session.timeout.ms=6000");
         Map<String, Object> serdeConfig = AppConfig.load(properties, Map.of()).serdeConfig();
         ExecutorService cli = Executors.newSingleThreadExecutor();
         try (InventoryFeed feed =

@@ -10,7 +10,6 @@ import io.eventpipelines.testing.CommittedCounts;
 import io.eventpipelines.testing.InventoryFeed;
 import io.eventpipelines.testing.RealStack;
 import io.eventpipelines.testing.RegistryDecoder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -234,18 +233,12 @@ class StaticMembershipIT {
     }
 
     private static Path properties(String instance) throws Exception {
-        Path file = STACK.dir().resolve(instance + ".properties");
-        Files.writeString(
-                file,
-                String.join(
-                        "\n",
-                        "bootstrap.servers=" + STACK.kafka().bootstrapServers(),
-                        "schema.registry.url=" + STACK.registry().url(),
-                        "application.id=static-membership-it",
-                        "state.dir=" + STACK.dir().resolve("state-" + instance),
-                        "pipelines=notifications",
-                        "instance.id=" + instance,
-                        ""));
+        Path file = STACK.properties(
+                instance,
+                "application.id=static-membership-it",
+                "state.dir=" + STACK.dir().resolve("state-" + instance),
+                "pipelines=notifications",
+                "instance.id=" + instance);
         return file;
     }
 

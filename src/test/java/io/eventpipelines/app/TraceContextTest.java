@@ -1,6 +1,7 @@
 package io.eventpipelines.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.eventpipelines.logs.LogEvent;
 import io.eventpipelines.logs.LogLevel;
@@ -161,6 +162,27 @@ class TraceContextTest {
                     stats.stream().map(r -> r.value().getCount()).toList());
             assertEquals(expected(TRACE_A), traceOf(stats.get(0)), "one reading: its trace");
             assertEquals(Arrays.asList(null, null), traceOf(stats.get(1)), "two readings, one traced: no single cause");
+        }
+    }
+
+    /** A producer may send a header without a value: no trace, and the reading still counts. */
+    @Test
+    void aTraceparentWithoutAValueIsNoTrace() {
+        try (PipelineTestDriver pipeline = PipelineTestDriver.start(Pipeline.TEMPERATURE)) {
+            TestInputTopic<String, TemperatureReading> readings =
+                    pipeline.input(TemperatureTopology.READINGS_TOPIC, TemperatureReading.class);
+            RecordHeaders valueless = new RecordHeaders();
+            valueless.add("traceparent", null);
+            readings.pipeInput(new TestRecord<>("s-1", reading(20.0, T0), valueless, T0));
+            Instant closing = T0.plusSeconds(200);
+            readings.pipeInput(new TestRecord<>("s-1", reading(21.0, closing), null, closing));
+            List<TestRecord<String, TemperatureStats>> stats = pipeline.output(
+                            TemperatureTopology.STATS_TOPIC, TemperatureStats.class)
+                    .readRecordsToList();
+            assertEquals(
+                    List.of(1L), stats.stream().map(r -> r.value().getCount()).toList());
+            assertEquals(Arrays.asList(null, null), traceOf(stats.get(0)));
+            assertTrue(pipeline.deadLetters().isEmpty(), "nothing dead-lettered");
         }
     }
 

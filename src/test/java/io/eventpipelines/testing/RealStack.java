@@ -1,7 +1,10 @@
 package io.eventpipelines.testing;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -49,5 +52,17 @@ public final class RealStack implements BeforeAllCallback, AfterAllCallback {
 
     public Path dir() {
         return dir;
+    }
+
+    /**
+     * Writes {@code <dir>/<name>.properties}: this stack's {@code bootstrap.servers} and {@code schema.registry.url},
+     * then {@code lines} ({@code key=value} each), as an operator's properties file for the app.
+     */
+    public Path properties(String name, String... lines) throws IOException {
+        List<String> all = new ArrayList<>(
+                List.of("bootstrap.servers=" + kafka.bootstrapServers(), "schema.registry.url=" + registry.url()));
+        all.addAll(List.of(lines));
+        all.add("");
+        return Files.writeString(dir.resolve(name + ".properties"), String.join("\n", all));
     }
 }

@@ -65,8 +65,9 @@ final class ResetCommand implements Callable<Integer> {
             spec.commandLine()
                     .getErr()
                     .printf(
-                            "event-pipelines: reset of %s failed (StreamsResetter exit %d, see above); its local "
-                                    + "state was kept, and the pipelines after it were not reset%n",
+                            "event-pipelines: reset of %s failed (StreamsResetter exit %d, see above): its offsets "
+                                    + "and internal topics may be reset already, its local state was kept and the "
+                                    + "pipelines after it were not touched; fix the cause and run reset again%n",
                             outcome.failed().id(), outcome.status());
             spec.commandLine().getErr().flush();
             return ExitCodes.FAILED;

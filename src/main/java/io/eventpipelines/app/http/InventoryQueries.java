@@ -18,10 +18,12 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
@@ -109,7 +111,7 @@ final class InventoryQueries {
     }
 
     /**
-     * A product's stock from the freshest copy that answers within {@code maxLag}: the active owner's store (here
+     * A product's stock from the first copy that answers within {@code maxLag}, the owner first: its store (here
      * or forwarded to it), else a copy here or on a standby host that holds the product's partition. A standby
      * or a restoring active copy answers with its offset lag, so that an owner that crashed, or a rebalance,
      * does not turn queries into errors for the session timeout and the restoration. {@code localOnly} (a
@@ -165,9 +167,15 @@ final class InventoryQueries {
         } catch (InvalidStateStoreException e) {
             return new Unavailable(self.host() + ":" + self.port() + " has no copy of partition " + partition);
         }
-        LagInfo lag = streams.allLocalStorePartitionLags()
-                .getOrDefault(InventoryTopology.STOCK_STORE, Map.of())
-                .get(partition);
+        LagInfo lag;
+        try {
+            // One ListOffsets round trip to the cluster, on this fallback path only.
+            lag = streams.allLocalStorePartitionLags()
+                    .getOrDefault(InventoryTopology.STOCK_STORE, Map.of())
+                    .get(partition);
+        } catch (KafkaException e) {
+            return new Unavailable(self.host() + ":" + self.port() + " cannot learn its copy's lag: " + e.getMessage());
+        }
         if (lag == null) {
             return new Unavailable(self.host() + ":" + self.port() + " does not know its copy's lag yet");
         }
@@ -176,7 +184,12 @@ final class InventoryQueries {
                     + lag.offsetLag() + " offsets, more than max-lag " + maxLag);
         }
         Copy.Kind kind = isStandby(partition) ? Copy.Kind.STANDBY : Copy.Kind.RESTORING;
-        return found(productId, stock, new Copy(kind, lag.offsetLag()));
+        if (stock == null) {
+            // A copy that lags may not have the product yet: "unknown product" is the owner's answer to give.
+            return new Unavailable(self.host() + ":" + self.port() + "'s " + kind.header() + " copy, " + lag.offsetLag()
+                    + " offsets behind, does not have product '" + productId + "'");
+        }
+        return new Found(new Stock(productId, stock), new Copy(kind, lag.offsetLag()));
     }
 
     private static Answer found(String productId, Integer stock, Copy copy) {
@@ -358,9 +371,13 @@ final class InventoryQueries {
 
     /** The copy a peer answered from, as its headers say. */
     private static Copy copy(HttpResponse<String> response) {
-        String kind = response.headers().firstValue(COPY_HEADER).orElseThrow();
-        long lag = Long.parseLong(response.headers().firstValue(LAG_HEADER).orElseThrow());
-        return new Copy(Copy.Kind.valueOf(kind.toUpperCase(Locale.ROOT)), lag);
+        Optional<String> kind = response.headers().firstValue(COPY_HEADER);
+        if (kind.isEmpty()) {
+            // An instance of a version before standby queries, mid-upgrade: it answered from its active store only.
+            return Copy.ACTIVE;
+        }
+        long lag = Long.parseLong(response.headers().firstValue(LAG_HEADER).orElse("0"));
+        return new Copy(Copy.Kind.valueOf(kind.get().toUpperCase(Locale.ROOT)), lag);
     }
 
     private CompletableFuture<Page> remotePage(HostInfo host, String after, int limit) {

@@ -50,20 +50,14 @@ class ResetCommandIT {
 
     @Test
     void aResetPipelineReprocessesItsInputAndTheOthersStayWhereTheyWere() throws Exception {
-        Path config = STACK.dir().resolve("reset.properties");
         Path state = STACK.dir().resolve("state");
-        Files.writeString(
-                config,
-                String.join(
-                        "\n",
-                        "bootstrap.servers=" + STACK.kafka().bootstrapServers(),
-                        "schema.registry.url=" + STACK.registry().url(),
-                        "application.id=reset-it",
-                        "pipelines=inventory,logs",
-                        "state.dir=" + state,
-                        // logs is at_least_once: its offsets, compared before and after, are committed within 1 s.
-                        "commit.interval.ms=1000",
-                        ""));
+        Path config = STACK.properties(
+                "reset",
+                "application.id=reset-it",
+                "pipelines=inventory,logs",
+                "state.dir=" + state,
+                // logs is at_least_once: its offsets, compared before and after, are committed within 1 s.
+                "commit.interval.ms=1000");
         Path inventoryState = state.resolve("reset-it-inventory");
         Path logsState = state.resolve("reset-it-logs");
         String changelog = "reset-it-inventory-" + InventoryTopology.STOCK_STORE + "-changelog";
@@ -115,6 +109,11 @@ class ResetCommandIT {
             assertTrue(topics(admin).contains(changelog));
         }
 
+        // notifications never ran here: its group does not exist, which is nothing to refuse.
+        AppProcess.Exit neverRan =
+                command(List.of("reset", config.toString(), "--pipelines", "notifications", "--dry-run"), "never-ran");
+        assertEquals(0, neverRan.status(), neverRan.output());
+
         AppProcess.Exit badTime =
                 command(List.of("reset", config.toString(), "--to-datetime", "yesterday"), "bad-time");
         assertEquals(ExitCodes.CONFIG, badTime.status(), badTime.output());
@@ -139,10 +138,12 @@ class ResetCommandIT {
                             .partitionsToOffsetAndMetadata()
                             .get(30, TimeUnit.SECONDS),
                     "logs' offsets untouched");
-            for (OffsetAndMetadata offset : admin.listConsumerGroupOffsets("reset-it-inventory")
+            Map<TopicPartition, OffsetAndMetadata> inventoryOffsets = admin.listConsumerGroupOffsets(
+                            "reset-it-inventory")
                     .partitionsToOffsetAndMetadata()
-                    .get(30, TimeUnit.SECONDS)
-                    .values()) {
+                    .get(30, TimeUnit.SECONDS);
+            assertEquals(4, inventoryOffsets.size(), "both inputs' partitions: " + inventoryOffsets);
+            for (OffsetAndMetadata offset : inventoryOffsets.values()) {
                 assertEquals(0, offset.offset(), "inventory back at the earliest offsets");
             }
         }

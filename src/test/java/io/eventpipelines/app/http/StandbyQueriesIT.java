@@ -19,7 +19,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -144,21 +143,14 @@ class StandbyQueriesIT {
     }
 
     private static Path properties(String name, int port) throws IOException {
-        Path file = STACK.dir().resolve(name + ".properties");
-        Files.writeString(
-                file,
-                String.join(
-                        "\n",
-                        "bootstrap.servers=" + STACK.kafka().bootstrapServers(),
-                        "schema.registry.url=" + STACK.registry().url(),
-                        "application.id=standby-it",
-                        "pipelines=inventory",
-                        "state.dir=" + STACK.dir().resolve(name),
-                        "http.host=127.0.0.1",
-                        "http.port=" + port,
-                        "application.server=127.0.0.1:" + port,
-                        ""));
-        return file;
+        return STACK.properties(
+                name,
+                "application.id=standby-it",
+                "pipelines=inventory",
+                "state.dir=" + STACK.dir().resolve(name),
+                "http.host=127.0.0.1",
+                "http.port=" + port,
+                "application.server=127.0.0.1:" + port);
     }
 
     private static Map<String, Integer> restock(Path properties) throws IOException {
