@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.TopicPartition;
@@ -52,24 +53,18 @@ final class PipelineStatus implements StateRestoreListener {
     }
 
     /** {@code threads} (name, state, active and standby tasks), {@code restoring}, {@code sinceRebalanceMs}. */
+    private static List<String> tasks(Set<TaskMetadata> tasks) {
+        return tasks.stream().map(PipelineStatus::task).sorted().toList();
+    }
+
     Map<String, Object> describe(KafkaStreams streams) {
         List<Map<String, Object>> threads = new ArrayList<>();
         for (ThreadMetadata thread : streams.metadataForLocalThreads()) {
             Map<String, Object> fields = new LinkedHashMap<>();
             fields.put("name", thread.threadName());
             fields.put("state", thread.threadState());
-            fields.put(
-                    "activeTasks",
-                    thread.activeTasks().stream()
-                            .map(PipelineStatus::task)
-                            .sorted()
-                            .toList());
-            fields.put(
-                    "standbyTasks",
-                    thread.standbyTasks().stream()
-                            .map(PipelineStatus::task)
-                            .sorted()
-                            .toList());
+            fields.put("activeTasks", tasks(thread.activeTasks()));
+            fields.put("standbyTasks", tasks(thread.standbyTasks()));
             threads.add(fields);
         }
         Map<String, Map<String, Long>> restores = new TreeMap<>();

@@ -73,10 +73,7 @@ public final class AppProcess implements AutoCloseable {
             throw new IllegalStateException(jar + " is missing: the integration tests run after 'package'");
         }
         Path logback = Path.of("target", "classes", "logback.xml").toAbsolutePath();
-        try (AppProcess command = start(List.of("-jar", jar.toString()), args, log, Map.of(), logback)) {
-            int status = command.awaitExit(timeout);
-            return new Exit(status, command.output());
-        }
+        return toExit(start(List.of("-jar", jar.toString()), args, log, Map.of(), logback), timeout);
     }
 
     private static AppProcess start(
@@ -107,7 +104,11 @@ public final class AppProcess implements AutoCloseable {
     /** Runs a command (not {@code run}) in its own JVM to its end, killing it after {@code timeout}. */
     public static Exit runToExit(List<String> args, Path log, Duration timeout)
             throws IOException, InterruptedException {
-        try (AppProcess command = start(args, log)) {
+        return toExit(start(args, log), timeout);
+    }
+
+    private static Exit toExit(AppProcess started, Duration timeout) throws InterruptedException {
+        try (AppProcess command = started) {
             int status = command.awaitExit(timeout);
             return new Exit(status, command.output());
         }

@@ -210,7 +210,8 @@ final class InventoryQueries {
         try {
             List<Iterator<Stock>> sources = new ArrayList<>();
             for (int partition : localStorePartitions()) {
-                KeyValueIterator<String, Integer> range = localStore(partition).range(after, null);
+                KeyValueIterator<String, Integer> range =
+                        store(partition, false).range(after, null);
                 open.add(range);
                 sources.add(stocks(range));
             }
@@ -322,10 +323,6 @@ final class InventoryQueries {
             }
         }
         return peers;
-    }
-
-    private ReadOnlyKeyValueStore<String, Integer> localStore(int partition) {
-        return store(partition, false);
     }
 
     /** One partition's store here; {@code stale} admits a standby's or a restoring active task's copy. */
