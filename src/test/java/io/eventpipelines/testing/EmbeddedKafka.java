@@ -69,6 +69,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         config.put("share.coordinator.state.topic.min.isr", "1");
         config.put("group.initial.rebalance.delay.ms", "0");
         config.put("auto.create.topics.enable", "false");
+        // The log cleaner's dedupe buffer is on the heap (Kafka: 128 MiB per broker); tests' changelogs are small.
+        config.put("log.cleaner.dedupe.buffer.size", String.valueOf(16 * 1024 * 1024));
         // The test kit enables these; production brokers do not.
         config.put("unstable.api.versions.enable", "false");
         config.put("unstable.feature.versions.enable", "false");
