@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -24,6 +25,7 @@ import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.ThreadMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +43,8 @@ final class Progress implements AutoCloseable {
     private static final long CALL_SECONDS = 5;
     private static final String THREAD_GROUP = "stream-thread-metrics";
     private static final List<String> WORK = List.of("process-total", "commit-total");
+    /** Deep enough to show Kafka's call and the app's step under it; the rest is the run loop. */
+    private static final int STACK_FRAMES = 30;
 
     private final AppConfig config;
     private final Map<Pipeline, KafkaStreams> streams;
@@ -111,6 +115,14 @@ final class Progress implements AutoCloseable {
                         "Pipelines stalled, behind on their input without progress for {} ms: {}",
                         timeout.toMillis(),
                         now);
+                for (Pipeline pipeline : streams.keySet()) {
+                    if (now.containsKey(pipeline.id()) && !stalls.containsKey(pipeline.id())) {
+                        log.error(
+                                "Threads of the stalled pipeline {}, where they wait:{}",
+                                pipeline.id(),
+                                stacks(pipeline, streams.get(pipeline)));
+                    }
+                }
             }
             stalls = Collections.unmodifiableMap(now);
         } catch (Exception e) {
@@ -162,6 +174,43 @@ final class Progress implements AutoCloseable {
         Map<TopicPartition, OffsetSpec> request = new HashMap<>();
         partitions.forEach(partition -> request.put(partition, spec));
         return admin.listOffsets(request).all().get(CALL_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /**
+     * The stacks of a pipeline's threads: its stream threads, their state updater, producer network and heartbeat
+     * threads, all named after its client id or application id. A liveness failure restarts the instance and with
+     * it the evidence of where the pipeline was stuck; this keeps it in the log.
+     */
+    private String stacks(Pipeline pipeline, KafkaStreams kafkaStreams) {
+        Set<String> names = new HashSet<>();
+        names.add(config.applicationId(pipeline));
+        try {
+            // A client.id of the user's own names the threads instead of the application id.
+            for (ThreadMetadata thread : kafkaStreams.metadataForLocalThreads()) {
+                int suffix = thread.threadName().lastIndexOf("-StreamThread-");
+                names.add(suffix > 0 ? thread.threadName().substring(0, suffix) : thread.threadName());
+            }
+        } catch (RuntimeException e) {
+            log.debug("No thread metadata of {}", pipeline.id(), e); // closing: the application id still names them
+        }
+        StringBuilder text = new StringBuilder();
+        Thread.getAllStackTraces().entrySet().stream()
+                .filter(entry -> names.stream().anyMatch(entry.getKey().getName()::contains))
+                .sorted(Comparator.comparing(entry -> entry.getKey().getName()))
+                .forEach(entry -> {
+                    Thread thread = entry.getKey();
+                    StackTraceElement[] frames = entry.getValue();
+                    text.append("\n\"").append(thread.getName()).append("\" ").append(thread.getState());
+                    for (int i = 0; i < Math.min(frames.length, STACK_FRAMES); i++) {
+                        text.append("\n\tat ").append(frames[i]);
+                    }
+                    if (frames.length > STACK_FRAMES) {
+                        text.append("\n\t... ")
+                                .append(frames.length - STACK_FRAMES)
+                                .append(" more");
+                    }
+                });
+        return text.toString();
     }
 
     private static double work(KafkaStreams streams) {

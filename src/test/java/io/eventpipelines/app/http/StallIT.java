@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.eventpipelines.app.AppConfig;
 import io.eventpipelines.app.Pipeline;
 import io.eventpipelines.app.PipelineRunner;
@@ -33,6 +36,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * Liveness sees a pipeline that stopped making progress: records wait on its input while its thread fails the same
@@ -99,8 +103,13 @@ class StallIT {
                     // The stuck thread waits for the registry; closing ends that wait after half of this.
                     AppConfig.SHUTDOWN_TIMEOUT_CONFIG,
                     "4000"));
+            Logger progressLog = (Logger) LoggerFactory.getLogger("io.eventpipelines.app.Progress");
+            ListAppender<ILoggingEvent> errors = new ListAppender<>();
+            errors.start();
+            progressLog.addAppender(errors);
             try (PipelineRunner runner = new PipelineRunner(config);
-                    AutoCloseable http = closing(runner, config)) {
+                    AutoCloseable http = closing(runner, config);
+                    AutoCloseable detach = () -> progressLog.detachAppender(errors)) {
                 Poll.until(Duration.ofSeconds(60), "the pipeline RUNNING", runner::isReady);
                 // Idle for twice the stall timeout: nothing to do is not a stall.
                 assertFalse(
@@ -128,6 +137,14 @@ class StallIT {
                         });
                 Duration took = Duration.ofNanos(System.nanoTime() - sent);
                 assertTrue(took.compareTo(STALL_TIMEOUT) >= 0, "not before the timeout: " + took);
+                // Where the stalled pipeline's threads wait is in the log, before a restart loses it.
+                String stacks = errors.list.stream()
+                        .map(ILoggingEvent::getFormattedMessage)
+                        .filter(message -> message.startsWith("Threads of the stalled pipeline temperature"))
+                        .findFirst()
+                        .orElseThrow(() -> new AssertionError("no thread stacks logged: " + errors.list));
+                assertTrue(stacks.matches("(?s).*\n\"stall-it-temperature-[^\"]*-StreamThread-\\d+\" .*"), stacks);
+                assertTrue(stacks.contains("org.apache.kafka.streams.processor.internals.StreamThread.run"), stacks);
                 assertEquals(
                         1.0,
                         PrometheusText.sum(
