@@ -52,11 +52,11 @@ final class PipelineStatus implements StateRestoreListener {
         return store + "-" + partition.partition();
     }
 
-    /** {@code threads} (name, state, active and standby tasks), {@code restoring}, {@code sinceRebalanceMs}. */
     private static List<String> tasks(Set<TaskMetadata> tasks) {
         return tasks.stream().map(PipelineStatus::task).sorted().toList();
     }
 
+    /** {@code threads} (name, state, active and standby tasks), {@code restoring}, {@code sinceRebalanceMs}. */
     Map<String, Object> describe(KafkaStreams streams) {
         List<Map<String, Object>> threads = new ArrayList<>();
         for (ThreadMetadata thread : streams.metadataForLocalThreads()) {

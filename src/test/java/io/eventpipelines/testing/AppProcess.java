@@ -147,7 +147,40 @@ public final class AppProcess implements AutoCloseable {
                 return condition.getAsBoolean();
             });
         } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + "\n" + tail(), e);
+            throw new AssertionError(e.getMessage() + "\n" + tail() + streamThreads(), e);
+        }
+    }
+
+    /**
+     * The stacks of the app's stream threads as they are now, for a wait that timed out while the app runs: where
+     * a pipeline that never got to RUNNING is stuck is known only while it is stuck (CI keeps no files).
+     */
+    private String streamThreads() {
+        if (!process.isAlive()) {
+            return "";
+        }
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        try {
+            Process dump = new ProcessBuilder(jcmd.toString(), Long.toString(process.pid()), "Thread.print")
+                    .redirectErrorStream(true)
+                    .start();
+            String text = new String(dump.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            dump.waitFor(30, TimeUnit.SECONDS);
+            StringBuilder threads = new StringBuilder("\n---- stream threads of pid " + process.pid() + " ----\n");
+            for (String thread : text.split("\n\n")) {
+                if (thread.startsWith("\"") && thread.contains("StreamThread")) {
+                    thread.lines()
+                            .limit(40)
+                            .forEach(line -> threads.append(line).append('\n'));
+                    threads.append('\n');
+                }
+            }
+            return threads.toString();
+        } catch (IOException e) {
+            return "\n(no thread dump: " + e + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "\n(no thread dump: interrupted)";
         }
     }
 

@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.eventpipelines.testing.AppProcess;
 import io.eventpipelines.testing.TestFiles;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,11 +61,16 @@ class DemoIT {
             Path log = dir.resolve("demo.log");
             Path kafkaLog = dir.resolve("kafka.log");
             try (AppProcess demo = AppProcess.start(List.of("demo", "--log-file", kafkaLog.toString()), log)) {
-                demo.await(
-                        Duration.ofSeconds(90),
-                        "a first summary with every pipeline RUNNING",
-                        () -> demo.output()
-                                .contains("temperature=RUNNING logs=RUNNING inventory=RUNNING notifications=RUNNING"));
+                try {
+                    demo.await(
+                            Duration.ofSeconds(90),
+                            "a first summary with every pipeline RUNNING",
+                            () -> demo.output()
+                                    .contains(
+                                            "temperature=RUNNING logs=RUNNING inventory=RUNNING notifications=RUNNING"));
+                } catch (AssertionError e) {
+                    throw new AssertionError(e.getMessage() + notableLines(kafkaLog), e);
+                }
                 assertEquals(143, demo.stop(60), demo.tail());
                 assertTrue(demo.output().contains("Stopping pipelines and the broker..."), demo.tail());
                 // The console is the summary: Kafka's start-up chatter and the app's INFO lines are in the file.
@@ -82,6 +89,22 @@ class DemoIT {
             }
         } finally {
             TestFiles.deleteRecursively(dir);
+        }
+    }
+
+    /** The app log's state changes, warnings and errors (not Kafka's routine WARNs), for a failure message. */
+    private static String notableLines(Path appLog) {
+        try (Stream<String> lines = Files.lines(appLog)) {
+            List<String> notable = lines.filter(line -> line.contains("Pipeline ")
+                            || (line.contains(" ERROR ") || line.contains(" WARN "))
+                                    && !line.contains("reported a recoverable issue")
+                                    && !line.contains("Unable to assign"))
+                    .map(line -> line.length() > 400 ? line.substring(0, 400) + "..." : line)
+                    .toList();
+            return "\n---- notable lines of " + appLog + " ----\n"
+                    + String.join("\n", notable.subList(Math.max(0, notable.size() - 80), notable.size()));
+        } catch (IOException | UncheckedIOException e) {
+            return "\n(cannot read " + appLog + ": " + e + ")";
         }
     }
 
