@@ -87,6 +87,8 @@ public final class AppProcess implements AutoCloseable {
                 "-Xmx256m",
                 "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1",
+                // An OutOfMemoryError fails the test as an exit with the JVM's own line, not as a stuck pipeline.
+                "-XX:+ExitOnOutOfMemoryError",
                 "-Djava.io.tmpdir=" + tmp,
                 "-Dlogback.configurationFile=" + logback));
         command.addAll(launcher);
