@@ -43,8 +43,6 @@ final class Progress implements AutoCloseable {
     private static final long CALL_SECONDS = 5;
     private static final String THREAD_GROUP = "stream-thread-metrics";
     private static final List<String> WORK = List.of("process-total", "commit-total");
-    /** Deep enough to show Kafka's call and the app's step under it; the rest is the run loop. */
-    private static final int STACK_FRAMES = 30;
 
     private final AppConfig config;
     private final Map<Pipeline, KafkaStreams> streams;
@@ -177,40 +175,44 @@ final class Progress implements AutoCloseable {
     }
 
     /**
-     * The stacks of a pipeline's threads: its stream threads, their state updater, producer network and heartbeat
-     * threads, all named after its client id or application id. A liveness failure restarts the instance and with
-     * it the evidence of where the pipeline was stuck; this keeps it in the log.
+     * The whole stacks of a pipeline's threads: its stream threads, their state updater, producer network and (classic
+     * protocol) heartbeat threads, all named after its client id or application id. A liveness failure restarts the
+     * instance and with it the evidence of where the pipeline was stuck; this keeps it in the log, once per stall.
      */
     private String stacks(Pipeline pipeline, KafkaStreams kafkaStreams) {
         Set<String> names = new HashSet<>();
         names.add(config.applicationId(pipeline));
-        try {
-            // A client.id of the user's own names the threads instead of the application id.
-            for (ThreadMetadata thread : kafkaStreams.metadataForLocalThreads()) {
-                int suffix = thread.threadName().lastIndexOf("-StreamThread-");
-                names.add(suffix > 0 ? thread.threadName().substring(0, suffix) : thread.threadName());
-            }
-        } catch (RuntimeException e) {
-            log.debug("No thread metadata of {}", pipeline.id(), e); // closing: the application id still names them
+        // A client.id of the user's own names the threads instead; one given to every pipeline names all of theirs.
+        for (ThreadMetadata thread : kafkaStreams.metadataForLocalThreads()) {
+            int suffix = thread.threadName().lastIndexOf("-StreamThread-");
+            names.add(suffix > 0 ? thread.threadName().substring(0, suffix) : thread.threadName());
         }
         StringBuilder text = new StringBuilder();
         Thread.getAllStackTraces().entrySet().stream()
-                .filter(entry -> names.stream().anyMatch(entry.getKey().getName()::contains))
+                .filter(entry -> names.stream()
+                        .anyMatch(name -> isNamedAfter(entry.getKey().getName(), name)))
                 .sorted(Comparator.comparing(entry -> entry.getKey().getName()))
                 .forEach(entry -> {
                     Thread thread = entry.getKey();
                     StackTraceElement[] frames = entry.getValue();
                     text.append("\n\"").append(thread.getName()).append("\" ").append(thread.getState());
-                    for (int i = 0; i < Math.min(frames.length, STACK_FRAMES); i++) {
-                        text.append("\n\tat ").append(frames[i]);
-                    }
-                    if (frames.length > STACK_FRAMES) {
-                        text.append("\n\t... ")
-                                .append(frames.length - STACK_FRAMES)
-                                .append(" more");
+                    for (StackTraceElement frame : frames) {
+                        text.append("\n\tat ").append(frame);
                     }
                 });
         return text.toString();
+    }
+
+    /**
+     * Kafka names a client's threads {@code <client id>-StreamThread-1}, {@code <client id>-StateUpdater-1},
+     * {@code kafka-producer-network-thread | <client id>-StreamThread-1-producer} and
+     * {@code kafka-coordinator-heartbeat-thread | <group id>}: matched whole, so that {@code x-logs} does not also
+     * take {@code x-logs2}'s threads.
+     */
+    static boolean isNamedAfter(String threadName, String name) {
+        return threadName.startsWith(name + "-")
+                || threadName.endsWith("| " + name)
+                || threadName.contains("| " + name + "-");
     }
 
     private static double work(KafkaStreams streams) {

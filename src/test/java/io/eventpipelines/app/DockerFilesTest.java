@@ -116,6 +116,9 @@ class DockerFilesTest {
         assertTrue(app.get("deploy").get("replicas").asInt() >= 2);
         assertTrue(dockerfile.contains("EXPOSE 8080"));
         assertTrue(
+                dockerfile.contains("ENTRYPOINT [\"java\", \"-XX:+ExitOnOutOfMemoryError\", \"-jar\""),
+                "the JVM exits on OutOfMemoryError whatever JAVA_TOOL_OPTIONS a deployment sets");
+        assertTrue(
                 dockerfile.contains("/dev/tcp/127.0.0.1/8080") && dockerfile.contains("/health/live"),
                 "the health check asks the app's liveness endpoint on its port");
         JsonNode scrape =

@@ -70,7 +70,8 @@ final class LatencyApp {
     static final String PASS_THROUGH_INPUT = "latency-passthrough-in";
     static final String PASS_THROUGH_OUTPUT = "latency-passthrough-out";
     /** The JVM options README recommends for all four pipelines in one JVM (see its Memory section). */
-    static final List<String> RECOMMENDED_JVM_OPTIONS = List.of("-Xmx192m", "-XX:+UseSerialGC");
+    static final List<String> RECOMMENDED_JVM_OPTIONS =
+            List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError");
 
     private LatencyApp() {}
 

@@ -162,22 +162,32 @@ public final class AppProcess implements AutoCloseable {
             return "";
         }
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        Path dumpFile = log.resolveSibling(log.getFileName() + ".threads");
         try {
+            // To a file, so that a jcmd that hangs on a JVM thrashing its heap is given up on, not waited for.
             Process dump = new ProcessBuilder(jcmd.toString(), Long.toString(process.pid()), "Thread.print")
                     .redirectErrorStream(true)
+                    .redirectOutput(dumpFile.toFile())
                     .start();
-            String text = new String(dump.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            dump.waitFor(30, TimeUnit.SECONDS);
-            StringBuilder threads = new StringBuilder("\n---- stream threads of pid " + process.pid() + " ----\n");
+            if (!dump.waitFor(30, TimeUnit.SECONDS)) {
+                dump.destroyForcibly();
+                return "\n(no thread dump: jcmd did not answer in 30 s)";
+            }
+            String text = Files.readString(dumpFile, StandardCharsets.UTF_8);
+            StringBuilder threads = new StringBuilder();
             for (String thread : text.split("\n\n")) {
-                if (thread.startsWith("\"") && thread.contains("StreamThread")) {
+                if (thread.startsWith("\"") && (thread.contains("StreamThread") || thread.contains("StateUpdater"))) {
                     thread.lines()
-                            .limit(40)
+                            .limit(60)
                             .forEach(line -> threads.append(line).append('\n'));
                     threads.append('\n');
                 }
             }
-            return threads.toString();
+            // Without a match, jcmd's own complaint (no attach, say) rather than an empty section.
+            return "\n---- stream threads of pid " + process.pid() + " ----\n"
+                    + (threads.isEmpty()
+                            ? String.join("\n", text.lines().limit(20).toList())
+                            : threads);
         } catch (IOException e) {
             return "\n(no thread dump: " + e + ")";
         } catch (InterruptedException e) {

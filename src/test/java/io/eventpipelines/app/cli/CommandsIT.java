@@ -235,6 +235,7 @@ class CommandsIT {
         Process app = new ProcessBuilder(
                         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                         "-Xmx256m",
+                        "-XX:+ExitOnOutOfMemoryError",
                         "-Dlogback.configurationFile="
                                 + Path.of("target", "classes", "logback.xml").toAbsolutePath(),
                         "-cp",

@@ -8,10 +8,10 @@ import io.eventpipelines.testing.TestFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -94,18 +94,28 @@ class DemoIT {
 
     /** The app log's state changes, warnings and errors (not Kafka's routine WARNs), for a failure message. */
     private static String notableLines(Path appLog) {
-        try (Stream<String> lines = Files.lines(appLog)) {
-            List<String> notable = lines.filter(line -> line.contains("Pipeline ")
-                            || (line.contains(" ERROR ") || line.contains(" WARN "))
-                                    && !line.contains("reported a recoverable issue")
-                                    && !line.contains("Unable to assign"))
-                    .map(line -> line.length() > 400 ? line.substring(0, 400) + "..." : line)
-                    .toList();
+        try {
+            List<String> notable = new ArrayList<>();
+            boolean kept = false;
+            for (String line : Files.readAllLines(appLog)) {
+                // A kept line's stack trace (or a stall's thread stacks) follows it on lines of their own.
+                kept = isLogLine(line) ? isNotable(line) : kept;
+                if (kept) {
+                    notable.add(line.length() > 400 ? line.substring(0, 400) + "..." : line);
+                }
+            }
             return "\n---- notable lines of " + appLog + " ----\n"
-                    + String.join("\n", notable.subList(Math.max(0, notable.size() - 80), notable.size()));
-        } catch (IOException | UncheckedIOException e) {
+                    + String.join("\n", notable.subList(Math.max(0, notable.size() - 300), notable.size()));
+        } catch (IOException e) {
             return "\n(cannot read " + appLog + ": " + e + ")";
         }
+    }
+
+    private static boolean isNotable(String line) {
+        return line.contains("Pipeline ")
+                || (line.contains(" ERROR ") || line.contains(" WARN "))
+                        && !line.contains("reported a recoverable issue")
+                        && !line.contains("Unable to assign");
     }
 
     private static boolean isLogLine(String line) {

@@ -138,6 +138,7 @@ class StallIT {
                 Duration took = Duration.ofNanos(System.nanoTime() - sent);
                 assertTrue(took.compareTo(STALL_TIMEOUT) >= 0, "not before the timeout: " + took);
                 // Where the stalled pipeline's threads wait is in the log, before a restart loses it.
+                progressLog.detachAppender(errors); // the sampler appends no more while the list is read
                 String stacks = errors.list.stream()
                         .map(ILoggingEvent::getFormattedMessage)
                         .filter(message -> message.startsWith("Threads of the stalled pipeline temperature"))
