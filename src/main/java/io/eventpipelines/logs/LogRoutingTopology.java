@@ -217,7 +217,7 @@ public final class LogRoutingTopology {
     }
 
     static Cause cause(ErrorCount count) {
-        return count.getTraceparent() == null ? null : new Cause(count.getTraceparent(), count.getTracestate());
+        return Cause.of(count.getTraceparent(), count.getTracestate());
     }
 
     static ServiceErrorRate toErrorRate(Windowed<String> window, long count) {

@@ -27,8 +27,12 @@ public final class TraceContext {
     public record Cause(String traceparent, String tracestate) {
         /** The trace context in {@code headers}; null without a {@code traceparent}. */
         public static Cause of(Headers headers) {
-            String parent = text(headers.lastHeader(TRACEPARENT));
-            return parent == null ? null : new Cause(parent, text(headers.lastHeader(TRACESTATE)));
+            return of(text(headers.lastHeader(TRACEPARENT)), text(headers.lastHeader(TRACESTATE)));
+        }
+
+        /** The trace context an aggregate kept; null without a {@code traceparent}. */
+        public static Cause of(String traceparent, String tracestate) {
+            return traceparent == null ? null : new Cause(traceparent, tracestate);
         }
 
         /** Null for a missing header and for one without a value, which a producer may send. */

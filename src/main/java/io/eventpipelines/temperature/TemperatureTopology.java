@@ -253,9 +253,7 @@ public final class TemperatureTopology {
 
     /** The trace context of a window's only reading; null when it had several, or none with a trace. */
     static Cause cause(TemperatureAggregate aggregate) {
-        return aggregate.getTraceparent() == null
-                ? null
-                : new Cause(aggregate.getTraceparent(), aggregate.getTracestate());
+        return Cause.of(aggregate.getTraceparent(), aggregate.getTracestate());
     }
 
     static TemperatureStats toStats(Windowed<String> window, TemperatureAggregate aggregate) {

@@ -15,7 +15,6 @@ import io.eventpipelines.avro.RestSchemaRegistryClient;
 import io.eventpipelines.avro.SchemaRegistryClient;
 import io.eventpipelines.orders.Restock;
 import io.eventpipelines.testing.AppProcess;
-import io.eventpipelines.testing.Poll;
 import io.eventpipelines.testing.RealStack;
 import io.eventpipelines.testing.RegistryDecoder;
 import io.eventpipelines.testing.TopicReader;
@@ -62,25 +61,10 @@ class CommandsIT {
     }
 
     private static Path properties(String name, String... extra) throws IOException {
-        StringBuilder text = new StringBuilder()
-                .append("bootstrap.servers=")
-                .append(STACK.kafka().bootstrapServers())
-                .append('\n')
-                .append("schema.registry.url=")
-                .append(STACK.registry().url())
-                .append('\n')
-                .append("state.dir=")
-                .append(STACK.dir().resolve("state-" + name))
-                .append('\n')
-                .append("application.id=")
-                .append(name)
-                .append('\n');
-        for (String line : extra) {
-            text.append(line).append('\n');
-        }
-        Path file = STACK.dir().resolve(name + ".properties");
-        Files.writeString(file, text);
-        return file;
+        List<String> lines =
+                new ArrayList<>(List.of("state.dir=" + STACK.dir().resolve("state-" + name), "application.id=" + name));
+        lines.addAll(List.of(extra));
+        return STACK.properties(name, lines.toArray(String[]::new));
     }
 
     /**
@@ -231,38 +215,20 @@ class CommandsIT {
     @Test
     void runStopsCleanlyOnSigtermAndLeavesItsGroups() throws Exception {
         Path config = properties("sigterm", "pipelines=logs");
-        Path log = STACK.dir().resolve("sigterm.log");
-        Process app = new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-Xmx256m",
-                        "-XX:+ExitOnOutOfMemoryError",
-                        "-Dlogback.configurationFile="
-                                + Path.of("target", "classes", "logback.xml").toAbsolutePath(),
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        Main.class.getName(),
-                        "run",
-                        config.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
-        try {
-            Poll.until(
+        try (AppProcess app = AppProcess.run(config, STACK.dir().resolve("sigterm.log"))) {
+            app.await(
                     TIMEOUT,
                     "logs pipeline RUNNING",
-                    () -> readQuietly(log).contains("Pipeline logs: REBALANCING -> RUNNING"));
+                    () -> app.output().contains("Pipeline logs: REBALANCING -> RUNNING"));
             try (Admin admin = STACK.kafka().admin()) {
-                assertEquals(1, members(admin, "sigterm-logs"), readQuietly(log));
-                app.destroy(); // SIGTERM
-                assertTrue(app.waitFor(60, TimeUnit.SECONDS), "exits after SIGTERM");
-                assertEquals(143, app.exitValue(), readQuietly(log));
+                assertEquals(1, members(admin, "sigterm-logs"), app.tail());
+                int status = app.stop(60); // SIGTERM
+                assertTrue(status != -1, "exits after SIGTERM");
+                assertEquals(143, status, app.tail());
                 assertEquals(
                         0, members(admin, "sigterm-logs"), "left the group instead of waiting for the session timeout");
             }
-            assertTrue(readQuietly(log).contains("Pipeline logs: PENDING_SHUTDOWN -> NOT_RUNNING"), readQuietly(log));
-        } finally {
-            app.destroyForcibly();
-            app.waitFor(30, TimeUnit.SECONDS);
+            assertTrue(app.output().contains("Pipeline logs: PENDING_SHUTDOWN -> NOT_RUNNING"), app.tail());
         }
     }
 
@@ -330,13 +296,5 @@ class CommandsIT {
                 .get(30, TimeUnit.SECONDS)
                 .get(group);
         return description.members().size();
-    }
-
-    private static String readQuietly(Path file) {
-        try {
-            return Files.exists(file) ? Files.readString(file) : "";
-        } catch (IOException e) {
-            return "";
-        }
     }
 }
